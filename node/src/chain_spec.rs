@@ -1,0 +1,69 @@
+//! Chain specifications: the built-in `dev` and `local` networks, or a JSON file.
+
+use medchain_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
+use sc_service::ChainType;
+use std::path::PathBuf;
+
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+/// Token symbol, decimals and address format, as Polkadot.js Apps reads them.
+pub fn properties() -> sc_chain_spec::Properties {
+    let mut p = sc_chain_spec::Properties::new();
+    p.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+    p.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+    p.insert("ss58Format".into(), SS58_PREFIX.into());
+    p
+}
+
+fn wasm() -> Result<&'static [u8], String> {
+    WASM_BINARY.ok_or_else(|| {
+        "this medchain-node was built without the runtime WASM (SKIP_WASM_BUILD): rebuild it with \
+         scripts/start.sh"
+            .to_string()
+    })
+}
+
+/// One validator (Alice) producing on this machine.
+pub fn development() -> Result<ChainSpec, String> {
+    Ok(ChainSpec::builder(wasm()?, None)
+        .with_name("medchain development")
+        .with_id("medchain_dev")
+        .with_chain_type(ChainType::Development)
+        .with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+        .with_properties(properties())
+        .build())
+}
+
+/// Four hospital validators (Alice, Bob, Charlie, Dave) on loopback.
+pub fn local_testnet() -> Result<ChainSpec, String> {
+    Ok(ChainSpec::builder(wasm()?, None)
+        .with_name("medchain local testnet")
+        .with_id("medchain_local")
+        .with_chain_type(ChainType::Local)
+        .with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+        .with_properties(properties())
+        .build())
+}
+
+/// Resolves `--chain`: a built-in name or the path of a chain spec JSON file.
+pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+    Ok(match id {
+        "" | "dev" | "development" => Box::new(development()?),
+        "local" | "local_testnet" => Box::new(local_testnet()?),
+        path => {
+            let file = PathBuf::from(path);
+            if !file.is_file() {
+                return Err(format!(
+                    "unknown chain '{path}': use --chain dev, --chain local, or the path of a chain spec \
+                     JSON file (make one with `medchain-node build-spec --chain local --raw > spec.json`)"
+                ));
+            }
+            Box::new(ChainSpec::from_json_file(file).map_err(|e| {
+                format!(
+                    "chain spec '{path}' cannot be read: {e}; regenerate it with \
+                     `medchain-node build-spec --chain local --raw`"
+                )
+            })?)
+        },
+    })
+}

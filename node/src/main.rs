@@ -1,0 +1,11 @@
+//! medchain-node: the validator node hospitals run.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+    command::run()
+}

@@ -1,0 +1,12 @@
+# Shared settings for medchain scripts. Source it; it defines no commands that run on their own.
+# The build directory lives outside the checkout so a fresh clone (CI) reuses the last build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/medchain/target}"
+MEDCHAIN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export MEDCHAIN_ROOT
+if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+
+MEDCHAIN_NODE="$CARGO_TARGET_DIR/release/medchain-node"
+export MEDCHAIN_NODE
+
+log() { printf '[medchain] %s\n' "$*" >&2; }
+die() { printf '[medchain] error: %s\n' "$*" >&2; exit 1; }

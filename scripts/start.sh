@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The main job: builds medchain-node if it is missing or stale, then runs a chain.
+#
+#   scripts/start.sh            a development chain: one validator (Alice), fresh state each start
+#   scripts/start.sh --local    four hospital validators on 127.0.0.1 (scripts/testnet.sh)
+#   scripts/start.sh -- ARGS    a development chain with extra medchain-node arguments
+#
+# Ctrl-C stops everything it started.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$MEDCHAIN_ROOT"
+
+mode=dev
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --local) mode=local; shift ;;
+    --dev) mode=dev; shift ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) die "unknown option '$1': use --local, --dev or -- followed by medchain-node arguments" ;;
+  esac
+done
+
+# MEDCHAIN_NO_BUILD=1 skips the build step (the tests set it after building once).
+if [ "${MEDCHAIN_NO_BUILD:-0}" != 1 ]; then
+  command -v cargo >/dev/null 2>&1 && command -v protoc >/dev/null 2>&1 || bash scripts/setup.sh
+  log "building medchain-node (release; the first build takes about half an hour on 2 cores)"
+  cargo build --release --locked -p medchain-node
+fi
+
+apps_link() { printf 'https://polkadot.js.org/apps/?rpc=ws%%3A%%2F%%2F127.0.0.1%%3A%s#/explorer' "$1"; }
+
+if [ "$mode" = local ]; then
+  dir="${MEDCHAIN_TESTNET_DIR:-$HOME/.local/share/medchain/testnet}"
+  trap 'bash scripts/testnet.sh stop --dir "$dir"; exit 0' INT TERM
+  bash scripts/testnet.sh start --dir "$dir"
+  base=$(cat "$dir/port-base")
+  log "RPC: ws://127.0.0.1:$((base + 100)) (Alice) .. ws://127.0.0.1:$((base + 103)) (Dave)"
+  log "Polkadot.js Apps: $(apps_link $((base + 100)))"
+  log "logs: $dir/*.log; Ctrl-C stops the network"
+  while true; do sleep 1; done
+fi
+
+rpc_port=9944
+for ((i = 0; i < ${#extra[@]}; i++)); do
+  [ "${extra[$i]}" = --rpc-port ] && rpc_port="${extra[$((i + 1))]}"
+done
+log "RPC: ws://127.0.0.1:$rpc_port"
+log "Polkadot.js Apps: $(apps_link "$rpc_port")"
+exec "$MEDCHAIN_NODE" --dev --rpc-cors all "${extra[@]}"

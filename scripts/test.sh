@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command: Rust unit and property tests, then live-network tests through @polkadot/api.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --rust     only the cargo tests
+#   scripts/test.sh --e2e      only the live-network tests (builds the node if needed)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$MEDCHAIN_ROOT"
+
+rust=1 e2e=1
+case "${1:-}" in
+  --rust) e2e=0 ;;
+  --e2e) rust=0 ;;
+  "") ;;
+  *) die "unknown option '$1': use --rust or --e2e" ;;
+esac
+
+if [ $rust = 1 ]; then
+  log "cargo tests (runtime and pure crates; the node is tested live below)"
+  SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude medchain-node
+fi
+
+if [ $e2e = 1 ]; then
+  log "building medchain-node (release)"
+  cargo build --locked --release -p medchain-node
+  [ -d tests/e2e/node_modules ] || (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  log "live-network tests"
+  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" node --test --test-concurrency=1 --test-timeout=900000 test/)
+fi

@@ -1,0 +1,116 @@
+// The development chain as a newcomer meets it: started by scripts/start.sh, reached by
+// @polkadot/api with no custom types, producing and finalizing blocks, moving balances.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, startDev, stop, waitFor, headers } from '../lib/node.js';
+
+const RPC = 19944;
+const P2P = 19333;
+let node;
+let api;
+
+before(async () => {
+  await cryptoWaitReady();
+  node = startDev({ rpcPort: RPC, p2pPort: P2P });
+  try {
+    api = await connect(RPC);
+  } catch (e) {
+    throw new Error(`${e.message}\nnode log:\n${node.logTail()}`);
+  }
+});
+
+after(async () => {
+  await api?.disconnect();
+  if (node) await stop(node);
+});
+
+test('produces a block every 3 s slot and finalizes them', async () => {
+  assert.equal(api.consts.aura.slotDuration.toNumber(), 3000, 'slot duration is the 3 s runtime constant');
+  const heads = await headers(api, 4);
+  const numbers = heads.map((h) => h.number.toNumber());
+  for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], numbers[i - 1] + 1, 'consecutive blocks');
+  const start = (await api.rpc.chain.getFinalizedHead()).toHex();
+  const startNumber = (await api.rpc.chain.getHeader(start)).number.toNumber();
+  const finalized = await waitFor('finality to advance', async () => {
+    const h = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+    return h.number.toNumber() > startNumber ? h.number.toNumber() : 0;
+  }, 30_000);
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  assert.ok(best - finalized <= 2, `finalized ${finalized} within 2 blocks of best ${best}`);
+  // Consecutive blocks sit in consecutive 3 s slots (one validator owns every slot).
+  const slot = async (h) => Math.floor((await api.query.timestamp.now.at(h.hash)).toNumber() / 3000);
+  const gaps = [];
+  for (let i = 1; i < heads.length; i++) gaps.push((await slot(heads[i])) - (await slot(heads[i - 1])));
+  assert.ok(gaps.every((g) => g >= 1), `one block per slot at most (slot gaps ${gaps})`);
+  assert.ok(gaps.filter((g) => g === 1).length >= gaps.length - 1, `blocks in consecutive slots (gaps ${gaps})`);
+});
+
+test('metadata lists every pallet and every call decodes without custom types', async () => {
+  assert.ok(api.runtimeMetadata.version >= 15, `metadata V${api.runtimeMetadata.version} carries runtime APIs`);
+  const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
+  for (const name of ['System', 'Timestamp', 'Balances', 'TransactionPayment', 'Sudo', 'Authorship',
+    'Session', 'Historical', 'Aura', 'Grandpa', 'Offences']) {
+    assert.ok(pallets.includes(name), `pallet ${name} is in the metadata (have ${pallets.join(', ')})`);
+  }
+  let calls = 0;
+  for (const [section, methods] of Object.entries(api.tx)) {
+    for (const [method, tx] of Object.entries(methods)) {
+      for (const field of tx.meta.fields) {
+        // Building a default value of every argument type proves the registry knows it
+        // from the metadata alone.
+        assert.doesNotThrow(() => api.registry.createType(api.registry.createLookupType(field.type)),
+          `${section}.${method}(${field.name}: ${field.typeName})`);
+      }
+      calls++;
+    }
+  }
+  assert.ok(calls >= 20, `found ${calls} calls`);
+  assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
+  assert.equal(typeof api.tx.session.setKeys, 'function');
+  // Runtime APIs come from the metadata too (Apps: Developer > Runtime calls).
+  const presets = (await api.call.genesisBuilder.presetNames()).map((p) => p.toUtf8());
+  assert.deepEqual(presets.sort(), ['development', 'local_testnet']);
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  assert.ok((await api.call.accountNonceApi.accountNonce(alice.address)).toNumber() >= 0);
+});
+
+test('chain properties: MED, 12 decimals, ss58 format of the runtime', async () => {
+  const props = await api.rpc.system.properties();
+  assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'MED');
+  assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 12);
+  assert.equal(props.ss58Format.unwrap().toNumber(), api.consts.system.ss58Prefix.toNumber());
+  assert.equal((await api.rpc.system.chain()).toString(), 'medchain development');
+  assert.equal(api.runtimeVersion.specName.toString(), 'medchain');
+});
+
+test('a transfer is included, finalized, and moves exactly amount + fee', async () => {
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
+  const alice = keyring.addFromUri('//Alice');
+  const dest = keyring.addFromUri(`//medchain-e2e-${Date.now()}`);
+  const amount = 123_456_789_000n;
+  const before = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+  const aliceBefore = await before(alice.address);
+  const destBefore = await before(dest.address);
+
+  const { blockHash, fee } = await new Promise((resolve, reject) => {
+    let unsub;
+    api.tx.balances.transferKeepAlive(dest.address, amount)
+      .signAndSend(alice, ({ status, events, dispatchError }) => {
+        if (dispatchError) { unsub?.(); reject(new Error(dispatchError.toString())); return; }
+        if (status.isFinalized) {
+          const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+          unsub?.();
+          resolve({ blockHash: status.asFinalized, fee: paid.event.data.actualFee.toBigInt() + paid.event.data.tip.toBigInt() });
+        }
+      }).then((u) => { unsub = u; }, reject);
+  });
+
+  const at = await api.at(blockHash);
+  const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt();
+  const destAfter = (await at.query.system.account(dest.address)).data.free.toBigInt();
+  assert.ok(fee > 0n, 'a fee was charged');
+  assert.equal(destAfter - destBefore, amount, 'receiver gains exactly the amount');
+  assert.equal(aliceBefore - aliceAfter, amount + fee, 'sender pays exactly amount + fee');
+});
