@@ -5,6 +5,13 @@ MEDCHAIN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MEDCHAIN_ROOT
 if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 
+# The runtime's WASM is built by a nested cargo in the target directory, outside the checkout:
+# tell it which toolchain (rust-toolchain.toml's) and which Cargo.lock (ours) to use.
+RUSTUP_TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$MEDCHAIN_ROOT/rust-toolchain.toml")"
+export RUSTUP_TOOLCHAIN
+export WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
+export WASM_BUILD_WORKSPACE_HINT="$MEDCHAIN_ROOT"
+
 MEDCHAIN_NODE="$CARGO_TARGET_DIR/release/medchain-node"
 export MEDCHAIN_NODE
 

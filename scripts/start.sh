@@ -35,9 +35,9 @@ if [ "$mode" = local ]; then
   dir="${MEDCHAIN_TESTNET_DIR:-$HOME/.local/share/medchain/testnet}"
   trap 'bash scripts/testnet.sh stop --dir "$dir"; exit 0' INT TERM
   bash scripts/testnet.sh start --dir "$dir"
-  base=$(cat "$dir/port-base")
-  log "RPC: ws://127.0.0.1:$((base + 100)) (Alice) .. ws://127.0.0.1:$((base + 103)) (Dave)"
-  log "Polkadot.js Apps: $(apps_link $((base + 100)))"
+  rpc=$(cat "$dir/rpc-port")
+  log "RPC: ws://127.0.0.1:$rpc (Alice) .. ws://127.0.0.1:$((rpc + 3)) (Dave)"
+  log "Polkadot.js Apps: $(apps_link "$rpc")"
   log "logs: $dir/*.log; Ctrl-C stops the network"
   while true; do sleep 1; done
 fi

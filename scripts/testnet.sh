@@ -7,8 +7,9 @@
 #   scripts/testnet.sh restart NAME [--dir DIR]              start one again on its old data
 #   scripts/testnet.sh status  [--dir DIR]                   which validators run, and their RPC ports
 #
-# Validator i (0..3) listens on p2p port BASE+i, RPC port BASE+100+i and Prometheus BASE+200+i
-# (BASE defaults to 30333), keeps its database under DIR/NAME and logs to DIR/NAME.log.
+# Validator i (0..3) listens on p2p port 30333+i, RPC port 9944+i and Prometheus 9615+i; with
+# --port-base N (tests) on N+i, N+100+i and N+200+i instead. It keeps its database under DIR/NAME
+# and logs to DIR/NAME.log.
 # docker/compose.yml runs the same four nodes with the same flags.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ cmd="${1:-}"; shift || true
 target=""
 if [ "$cmd" = kill ] || [ "$cmd" = restart ]; then target="${1:-}"; shift || true; fi
 DIR="${MEDCHAIN_TESTNET_DIR:-$HOME/.local/share/medchain/testnet}"
-BASE="${MEDCHAIN_PORT_BASE:-30333}"
+BASE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -27,7 +28,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 mkdir -p "$DIR"
-[ -f "$DIR/port-base" ] && [ "$cmd" != start ] && BASE=$(cat "$DIR/port-base")
+[ -z "$BASE" ] && [ "$cmd" != start ] && [ -f "$DIR/port-base" ] && BASE=$(cat "$DIR/port-base")
+if [ -n "$BASE" ]; then P2P=$BASE RPC=$((BASE + 100)) PROM=$((BASE + 200)); else P2P=30333 RPC=9944 PROM=9615; fi
 
 index_of() { for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$1" ] && { echo "$i"; return; }; done
   die "unknown validator '$1': use one of ${NAMES[*]}"; }
@@ -40,13 +42,13 @@ alice_peer_id() { "$MEDCHAIN_NODE" key inspect-node-key --file <(node_key 0) 2>/
 start_one() {
   local name="$1" i; i=$(index_of "$name")
   if pid_of "$name" >/dev/null; then log "$name already runs (pid $(pid_of "$name"))"; return; fi
-  local p2p=$((BASE + i)) rpc=$((BASE + 100 + i)) prom=$((BASE + 200 + i))
+  local p2p=$((P2P + i)) rpc=$((RPC + i)) prom=$((PROM + i))
   local boot=()
-  [ "$i" -ne 0 ] && boot=(--bootnodes "/ip4/127.0.0.1/tcp/$BASE/p2p/$(alice_peer_id)")
+  [ "$i" -ne 0 ] && boot=(--bootnodes "/ip4/127.0.0.1/tcp/$P2P/p2p/$(alice_peer_id)")
   "$MEDCHAIN_NODE" --chain local --"$name" --base-path "$DIR/$name" \
     --node-key "$(node_key "$i")" --listen-addr "/ip4/127.0.0.1/tcp/$p2p" "${boot[@]}" \
     --rpc-port "$rpc" --rpc-cors all --prometheus-port "$prom" \
-    --no-mdns --no-telemetry --no-hardware-benchmarks \
+    --no-mdns --no-telemetry \
     >>"$DIR/$name.log" 2>&1 &
   echo $! >"$DIR/$name.pid"
   log "$name: pid $!, rpc ws://127.0.0.1:$rpc, log $DIR/$name.log"
@@ -55,7 +57,8 @@ start_one() {
 case "$cmd" in
   start)
     [ -x "$MEDCHAIN_NODE" ] || die "no node binary at $MEDCHAIN_NODE: run scripts/start.sh once (it builds it)"
-    echo "$BASE" >"$DIR/port-base"
+    if [ -n "$BASE" ]; then echo "$BASE" >"$DIR/port-base"; else rm -f "$DIR/port-base"; fi
+    echo "$RPC" >"$DIR/rpc-port"
     for n in "${NAMES[@]}"; do start_one "$n"; done ;;
   stop)
     for n in "${NAMES[@]}"; do
@@ -77,7 +80,7 @@ case "$cmd" in
   status)
     for i in "${!NAMES[@]}"; do
       n=${NAMES[$i]}
-      if p=$(pid_of "$n"); then echo "$n running pid=$p rpc=ws://127.0.0.1:$((BASE + 100 + i))"
+      if p=$(pid_of "$n"); then echo "$n running pid=$p rpc=ws://127.0.0.1:$((RPC + i))"
       else echo "$n stopped"; fi
     done ;;
   *) die "usage: scripts/testnet.sh start|stop|kill NAME|restart NAME|status [--dir DIR] [--port-base N]" ;;

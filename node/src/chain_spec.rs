@@ -64,6 +64,6 @@ pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
                      `medchain-node build-spec --chain local --raw`"
                 )
             })?)
-        },
+        }
     })
 }

@@ -3,9 +3,14 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod preflight;
 mod rpc;
 mod service;
 
-fn main() -> sc_cli::Result<()> {
-    command::run()
+/// Errors end the process with one line on stderr and exit code 1.
+fn main() {
+    if let Err(e) = command::run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
 }

@@ -15,7 +15,10 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 /// A validator in a preset: its account and the session keys it registers at genesis.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AccountId, SessionKeys) {
     let account: AccountId = who.to_account_id();
-    let keys = SessionKeys { aura: who.public().into(), grandpa: grandpa.public().into() };
+    let keys = SessionKeys {
+        aura: who.public().into(),
+        grandpa: grandpa.public().into(),
+    };
     (account.clone(), account, keys)
 }
 
@@ -29,7 +32,10 @@ fn genesis(
             balances: endowed.into_iter().map(|a| (a, ENDOWMENT)).collect(),
             ..Default::default()
         },
-        session: SessionConfig { keys: validators, ..Default::default() },
+        session: SessionConfig {
+            keys: validators,
+            ..Default::default()
+        },
         sudo: SudoConfig { key: Some(root) },
         ..Default::default()
     }
@@ -38,7 +44,9 @@ fn genesis(
 fn development() -> RuntimeGenesisConfig {
     genesis(
         vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        Sr25519Keyring::well_known()
+            .map(|k| k.to_account_id())
+            .collect(),
         Sr25519Keyring::Alice.to_account_id(),
     )
 }
@@ -51,7 +59,9 @@ fn local_testnet() -> RuntimeGenesisConfig {
             validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
             validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
         ],
-        Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+        Sr25519Keyring::well_known()
+            .map(|k| k.to_account_id())
+            .collect(),
         Sr25519Keyring::Alice.to_account_id(),
     )
 }

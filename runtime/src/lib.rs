@@ -17,14 +17,12 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
-use alloc::borrow::Cow;
+use alloc::{borrow::Cow, vec::Vec};
 use sp_runtime::{
     generic, impl_opaque_keys,
     traits::{BlakeTwo256, IdentifyAccount, Verify},
     MultiAddress, MultiSignature,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 // `#[frame_support::runtime]` takes a single path segment per pallet.
@@ -101,11 +99,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     transaction_version: 1,
     system_version: 1,
 };
-
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-    NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
 
 /// The address format: accounts, as Polkadot.js expects by default.
 pub type Address = MultiAddress<AccountId, ()>;
@@ -185,3 +178,6 @@ mod runtime {
     #[runtime::pallet_index(16)]
     pub type Offences = pallet_offences;
 }
+
+#[cfg(test)]
+mod tests;

@@ -32,6 +32,7 @@ export async function waitFor(what, check, timeoutMs, intervalMs = 500) {
       const v = await check();
       if (v) return v;
     } catch (e) {
+      if (e.fatal) throw e;
       last = e;
     }
     await sleep(intervalMs);
@@ -39,11 +40,18 @@ export async function waitFor(what, check, timeoutMs, intervalMs = 500) {
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
 
-/** Connects to a node's RPC, retrying while it starts. No custom types: what Apps sees. */
-export async function connect(port, timeoutMs = 120_000) {
+/**
+ * Connects to a node's RPC, retrying while it starts. No custom types: what Apps sees.
+ * With `child`, fails at once (with the node's log) if that process exits first.
+ */
+export async function connect(port, { timeoutMs = 120_000, child } = {}) {
   return waitFor(
     `RPC on port ${port}`,
     async () => {
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        throw Object.assign(new Error(`the node exited (${child.exitCode ?? child.signalCode}):\n${child.logTail()}`),
+          { fatal: true });
+      }
       const provider = new WsProvider(`ws://127.0.0.1:${port}`, false);
       try {
         await provider.connect();
@@ -62,7 +70,7 @@ export async function connect(port, timeoutMs = 120_000) {
 /** A dev chain started by scripts/start.sh (one validator, Alice). */
 export function startDev({ rpcPort, p2pPort, basePath }) {
   const args = ['--', '--rpc-port', String(rpcPort), '--port', String(p2pPort), '--no-prometheus',
-    '--no-telemetry', '--no-hardware-benchmarks'];
+    '--no-telemetry'];
   if (basePath) args.push('--base-path', basePath);
   const child = spawn('bash', [join(SCRIPTS, 'start.sh'), ...args], {
     env: { ...process.env, MEDCHAIN_NO_BUILD: '1', MEDCHAIN_NODE: NODE_BIN },

@@ -15,7 +15,7 @@ before(async () => {
   await cryptoWaitReady();
   node = startDev({ rpcPort: RPC, p2pPort: P2P });
   try {
-    api = await connect(RPC);
+    api = await connect(RPC, { child: node });
   } catch (e) {
     throw new Error(`${e.message}\nnode log:\n${node.logTail()}`);
   }
@@ -70,7 +70,7 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
   assert.equal(typeof api.tx.session.setKeys, 'function');
   // Runtime APIs come from the metadata too (Apps: Developer > Runtime calls).
-  const presets = (await api.call.genesisBuilder.presetNames()).map((p) => p.toUtf8());
+  const presets = (await api.call.genesisBuilder.presetNames()).map((p) => p.toString());
   assert.deepEqual(presets.sort(), ['development', 'local_testnet']);
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   assert.ok((await api.call.accountNonceApi.accountNonce(alice.address)).toNumber() >= 0);

@@ -1,0 +1,348 @@
+//! Classes (KDPOS.md, "Classification"): k-means, then absolute rules, then hysteresis.
+
+use crate::{
+    kmeans::{self, Method},
+    sorted_unique, Error, Features, Params, FEATURES, K, PPM,
+};
+use alloc::vec::Vec;
+
+/// A candidate's class. Only Excellent (and, to fill the range, the best Qualified) may receive
+/// votes; Poor never.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    codec::Encode,
+    codec::Decode,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+)]
+pub enum Class {
+    #[default]
+    Poor,
+    Qualified,
+    Excellent,
+}
+
+impl Class {
+    /// Class by rank of centroid score: 0 Poor, 1 Qualified, 2 and above Excellent.
+    pub fn from_rank(rank: usize) -> Class {
+        match rank {
+            0 => Class::Poor,
+            1 => Class::Qualified,
+            _ => Class::Excellent,
+        }
+    }
+
+    /// The class one step up (Excellent stays Excellent).
+    pub fn one_up(self) -> Class {
+        match self {
+            Class::Poor => Class::Qualified,
+            _ => Class::Excellent,
+        }
+    }
+}
+
+/// What the classifier knows of a candidate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateInput<C> {
+    pub id: C,
+    /// Its performance features (moving averages).
+    pub features: Features,
+    /// Its class in the previous era; `None` for a new candidate, which starts from Poor, so it
+    /// reaches Excellent no sooner than its second era.
+    pub previous: Option<Class>,
+    /// Whether a proven offence bans it now.
+    pub banned: bool,
+}
+
+/// Why a candidate has its class: the last rule that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, codec::Encode, codec::Decode, scale_info::TypeInfo)]
+pub enum ClassReason {
+    /// The class of its cluster (or score threshold), unchanged by any rule.
+    Cluster,
+    /// A proven offence: Poor and banned.
+    Banned,
+    /// Excellent needs production (x1) of at least `excellent_min_production`.
+    ExcellentNeedsProduction,
+    /// Excellent needs liveness (x2) of at least `excellent_min_liveness`.
+    ExcellentNeedsLiveness,
+    /// Excellent needs integrity (x4) of exactly 1_000_000: no offence penalty outstanding.
+    ExcellentNeedsIntegrity,
+    /// Production or liveness below the floor: Poor at best.
+    BelowFloor,
+    /// A candidate rises at most one class per era.
+    RiseLimited,
+}
+
+/// One candidate's classification, with its explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classified<C> {
+    pub id: C,
+    /// Composite score (ppm).
+    pub score: u32,
+    /// The class of its cluster, before the rules.
+    pub cluster: Class,
+    /// Its class this era.
+    pub class: Class,
+    /// The rule that decided `class`.
+    pub reason: ClassReason,
+}
+
+/// The classification of all candidates of an era, sorted by id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classification<C> {
+    pub candidates: Vec<Classified<C>>,
+    /// k-means or the threshold fallback.
+    pub method: Method,
+    /// Centroids of Poor, Qualified and Excellent, when k-means ran.
+    pub centroids: Option<[[u32; FEATURES]; K]>,
+    /// Weighted distances computed.
+    pub distance_ops: u64,
+}
+
+/// Classifies every candidate: deterministic k-means (or score thresholds when there are too
+/// few), then the absolute rules, then one-step promotion hysteresis. The result does not depend
+/// on the order of `candidates`; two entries with the same id are an error.
+pub fn classify<C: Ord + Clone>(
+    candidates: Vec<CandidateInput<C>>,
+    params: &Params,
+) -> Result<Classification<C>, Error> {
+    params.validate()?;
+    if candidates.is_empty() {
+        return Err(Error::NoCandidates);
+    }
+    for c in &candidates {
+        c.features.validate()?;
+    }
+    let candidates = sorted_unique(candidates, |c| &c.id)?;
+    let points: Vec<Features> = candidates.iter().map(|c| c.features).collect();
+    let clusters = kmeans::cluster(
+        &points,
+        &params.weights,
+        params.excellent_score,
+        params.poor_score,
+    )?;
+
+    let classified = candidates
+        .into_iter()
+        .zip(clusters.labels.iter())
+        .map(|(c, cluster)| {
+            let (class, reason) = apply_rules(&c, *cluster, params);
+            Classified {
+                score: c.features.score(&params.weights),
+                id: c.id,
+                cluster: *cluster,
+                class,
+                reason,
+            }
+        })
+        .collect();
+    Ok(Classification {
+        candidates: classified,
+        method: clusters.method,
+        centroids: clusters.centroids,
+        distance_ops: clusters.distance_ops,
+    })
+}
+
+/// The absolute rules and hysteresis on top of a cluster's class.
+fn apply_rules<C>(c: &CandidateInput<C>, cluster: Class, params: &Params) -> (Class, ClassReason) {
+    let x = &c.features;
+    if c.banned {
+        return (Class::Poor, ClassReason::Banned);
+    }
+    let (mut class, mut reason) = (cluster, ClassReason::Cluster);
+    if class == Class::Excellent {
+        let missing = if x.production < params.excellent_min_production {
+            Some(ClassReason::ExcellentNeedsProduction)
+        } else if x.liveness < params.excellent_min_liveness {
+            Some(ClassReason::ExcellentNeedsLiveness)
+        } else if x.integrity < PPM {
+            Some(ClassReason::ExcellentNeedsIntegrity)
+        } else {
+            None
+        };
+        if let Some(why) = missing {
+            (class, reason) = (Class::Qualified, why);
+        }
+    }
+    if (x.production < params.floor || x.liveness < params.floor) && class > Class::Poor {
+        (class, reason) = (Class::Poor, ClassReason::BelowFloor);
+    }
+    let ceiling = c.previous.unwrap_or(Class::Poor).one_up();
+    if class > ceiling {
+        (class, reason) = (ceiling, ClassReason::RiseLimited);
+    }
+    (class, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(id: u32, x: [u32; 5], previous: Option<Class>) -> CandidateInput<u32> {
+        CandidateInput {
+            id,
+            features: Features::from_array(x),
+            previous,
+            banned: false,
+        }
+    }
+
+    fn class_of(c: &Classification<u32>, id: u32) -> (Class, ClassReason) {
+        c.candidates
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| (x.class, x.reason))
+            .unwrap_or((Class::Poor, ClassReason::Cluster))
+    }
+
+    /// Six good, six middling, six poor candidates, all previously Excellent so hysteresis is idle.
+    fn field() -> Vec<CandidateInput<u32>> {
+        let mut v = Vec::new();
+        for i in 0..6 {
+            v.push(input(
+                i,
+                [990_000, 990_000, PPM, PPM, 900_000 + i],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                10 + i,
+                [700_000, 700_000, 500_000, PPM, 300_000 + i],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                20 + i,
+                [200_000, 300_000, 0, PPM, i],
+                Some(Class::Excellent),
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn clusters_become_classes() -> Result<(), Error> {
+        let c = classify(field(), &Params::default())?;
+        assert_eq!(class_of(&c, 3), (Class::Excellent, ClassReason::Cluster));
+        assert_eq!(class_of(&c, 13), (Class::Qualified, ClassReason::Cluster));
+        assert_eq!(class_of(&c, 23), (Class::Poor, ClassReason::Cluster));
+        Ok(())
+    }
+
+    #[test]
+    fn a_banned_candidate_is_poor_whatever_its_features() -> Result<(), Error> {
+        let mut f = field();
+        f[0].banned = true;
+        let c = classify(f, &Params::default())?;
+        assert_eq!(class_of(&c, 0), (Class::Poor, ClassReason::Banned));
+        Ok(())
+    }
+
+    #[test]
+    fn excellent_needs_production_liveness_and_full_integrity() -> Result<(), Error> {
+        let mut f = field();
+        f.push(input(
+            100,
+            [890_000, 990_000, PPM, PPM, 950_000],
+            Some(Class::Excellent),
+        ));
+        f.push(input(
+            101,
+            [990_000, 890_000, PPM, PPM, 950_000],
+            Some(Class::Excellent),
+        ));
+        f.push(input(
+            102,
+            [990_000, 990_000, PPM, PPM - 1, 950_000],
+            Some(Class::Excellent),
+        ));
+        let c = classify(f, &Params::default())?;
+        assert_eq!(
+            class_of(&c, 100),
+            (Class::Qualified, ClassReason::ExcellentNeedsProduction)
+        );
+        assert_eq!(
+            class_of(&c, 101),
+            (Class::Qualified, ClassReason::ExcellentNeedsLiveness)
+        );
+        assert_eq!(
+            class_of(&c, 102),
+            (Class::Qualified, ClassReason::ExcellentNeedsIntegrity)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn production_or_liveness_below_half_is_poor() -> Result<(), Error> {
+        let mut f = field();
+        f.push(input(
+            100,
+            [499_999, 700_000, 500_000, PPM, 300_000],
+            Some(Class::Qualified),
+        ));
+        let c = classify(f, &Params::default())?;
+        assert_eq!(class_of(&c, 100), (Class::Poor, ClassReason::BelowFloor));
+        Ok(())
+    }
+
+    #[test]
+    fn promotion_is_one_class_per_era_and_demotion_immediate() -> Result<(), Error> {
+        let mut f = field();
+        f.push(input(
+            100,
+            [995_000, 995_000, PPM, PPM, 950_000],
+            Some(Class::Poor),
+        ));
+        f.push(input(101, [995_000, 995_000, PPM, PPM, 950_000], None));
+        f.push(input(
+            102,
+            [150_000, 200_000, 0, PPM, 0],
+            Some(Class::Excellent),
+        ));
+        let c = classify(f, &Params::default())?;
+        assert_eq!(
+            class_of(&c, 100),
+            (Class::Qualified, ClassReason::RiseLimited)
+        );
+        assert_eq!(
+            class_of(&c, 101),
+            (Class::Qualified, ClassReason::RiseLimited),
+            "new candidates start from Poor"
+        );
+        assert_eq!(class_of(&c, 102).0, Class::Poor);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error() {
+        assert_eq!(
+            classify::<u32>(Vec::new(), &Params::default()),
+            Err(Error::NoCandidates)
+        );
+        let dup = alloc::vec![input(1, [0; 5], None), input(1, [0; 5], None)];
+        assert_eq!(
+            classify(dup, &Params::default()),
+            Err(Error::DuplicateCandidate)
+        );
+        let big = alloc::vec![input(1, [PPM + 1, 0, 0, 0, 0], None)];
+        assert_eq!(
+            classify(big, &Params::default()),
+            Err(Error::FeatureAboveOne)
+        );
+        let p = Params {
+            producers: 0,
+            ..Params::default()
+        };
+        assert_eq!(
+            classify(alloc::vec![input(1, [0; 5], None)], &p),
+            Err(Error::NoProducers)
+        );
+    }
+}

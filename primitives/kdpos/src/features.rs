@@ -1,0 +1,285 @@
+//! Per-candidate features (KDPOS.md, "Per-candidate features"): an era's counters folded into a
+//! performance record with an exponential moving average, and the composite score.
+
+use crate::{Error, Weights, FEATURES, PPM};
+
+/// What the chain counted for one candidate during one era.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    codec::Encode,
+    codec::Decode,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+)]
+pub struct EraCounters {
+    /// Own slots in which the candidate authored a block.
+    pub authored: u32,
+    /// Own slots in which it did not.
+    pub missed: u32,
+    /// Sessions in the era.
+    pub sessions: u32,
+    /// Sessions in which it authored a block or sent its heartbeat.
+    pub live_sessions: u32,
+    /// Whether its account voted or renewed its vote this era.
+    pub voted: bool,
+    /// Penalty points (ppm) of offences proven this era: an equivocation is all of them.
+    pub offence_points: u32,
+}
+
+/// The five features, each in ppm.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    codec::Encode,
+    codec::Decode,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+)]
+pub struct Features {
+    /// x1: share of own slots authored.
+    pub production: u32,
+    /// x2: share of sessions in which the candidate was live.
+    pub liveness: u32,
+    /// x3: share of recent eras in which it voted.
+    pub voting: u32,
+    /// x4: 1_000_000 minus decaying offence penalties.
+    pub integrity: u32,
+    /// x5: counted backing relative to the fair share `T / P`, at most 1.
+    pub endorsement: u32,
+}
+
+impl Features {
+    /// The features as a vector, in the order of [`Weights`].
+    pub fn to_array(&self) -> [u32; FEATURES] {
+        [
+            self.production,
+            self.liveness,
+            self.voting,
+            self.integrity,
+            self.endorsement,
+        ]
+    }
+
+    /// Features from a vector in the order of [`Weights`].
+    pub fn from_array(x: [u32; FEATURES]) -> Self {
+        Features {
+            production: x[0],
+            liveness: x[1],
+            voting: x[2],
+            integrity: x[3],
+            endorsement: x[4],
+        }
+    }
+
+    /// Refuses a feature above 1_000_000 ppm.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.to_array().iter().any(|x| *x > PPM) {
+            return Err(Error::FeatureAboveOne);
+        }
+        Ok(())
+    }
+
+    /// Composite score `sum(w_j * x_j) / 1_000_000`, in ppm when the weights sum to 1_000_000.
+    pub fn score(&self, weights: &Weights) -> u32 {
+        score_of(&self.to_array(), weights)
+    }
+}
+
+/// The composite score of a feature vector (also used for k-means centroids).
+pub fn score_of(x: &[u32; FEATURES], weights: &Weights) -> u32 {
+    let sum: u64 = x
+        .iter()
+        .zip(weights.0.iter())
+        .map(|(x, w)| u64::from(*x) * u64::from(*w))
+        .sum();
+    u32::try_from(sum / u64::from(PPM)).unwrap_or(u32::MAX)
+}
+
+/// A candidate's performance over the eras it has stood.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    codec::Encode,
+    codec::Decode,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+)]
+pub struct Record {
+    /// The moving averages.
+    pub features: Features,
+    /// Outstanding offence penalty (ppm); it halves every era.
+    pub penalty: u32,
+    /// Eras folded into this record.
+    pub eras: u32,
+}
+
+/// `part / whole` in ppm; `default` when `whole` is zero.
+fn ratio(part: u32, whole: u64, default: u32) -> u32 {
+    if whole == 0 {
+        return default;
+    }
+    let r = u64::from(part).min(whole) * u64::from(PPM) / whole;
+    u32::try_from(r).unwrap_or(PPM)
+}
+
+/// Endorsement of an era: counted backing over the fair share `T / P`, capped at 1.
+pub fn endorsement(counted: u128, total_counted: u128, producers: u32) -> u32 {
+    if total_counted == 0 || producers == 0 {
+        return 0;
+    }
+    let r = counted
+        .saturating_mul(u128::from(producers))
+        .saturating_mul(u128::from(PPM))
+        / total_counted;
+    u32::try_from(r.min(u128::from(PPM))).unwrap_or(PPM)
+}
+
+/// What one era alone says about a candidate (before averaging). Production is 500_000 when the
+/// candidate had no slots, liveness likewise when the era had no sessions: no evidence either way.
+pub fn era_features(era: &EraCounters, endorsement: u32) -> Features {
+    let slots = u64::from(era.authored) + u64::from(era.missed);
+    Features {
+        production: ratio(era.authored, slots, PPM / 2),
+        liveness: ratio(era.live_sessions, u64::from(era.sessions), PPM / 2),
+        voting: if era.voted { PPM } else { 0 },
+        integrity: PPM,
+        endorsement: endorsement.min(PPM),
+    }
+}
+
+/// Folds one era into a record: `new = (old + era) / 2` for production, liveness, voting and
+/// endorsement (the first era is taken as it is), and the offence penalty halves before this
+/// era's points are added, so integrity is `1_000_000 - penalty`.
+pub fn fold(previous: Option<&Record>, era: &EraCounters, endorsement: u32) -> Record {
+    let now = era_features(era, endorsement);
+    let penalty_before = previous.map_or(0, |r| r.penalty / 2);
+    let penalty = penalty_before.saturating_add(era.offence_points).min(PPM);
+    let averaged = match previous {
+        None => now,
+        Some(r) => {
+            let avg = |old: u32, new: u32| ((u64::from(old) + u64::from(new)) / 2) as u32;
+            Features {
+                production: avg(r.features.production, now.production),
+                liveness: avg(r.features.liveness, now.liveness),
+                voting: avg(r.features.voting, now.voting),
+                integrity: PPM,
+                endorsement: avg(r.features.endorsement, now.endorsement),
+            }
+        }
+    };
+    Record {
+        features: Features {
+            integrity: PPM - penalty,
+            ..averaged
+        },
+        penalty,
+        eras: previous.map_or(1, |r| r.eras.saturating_add(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(authored: u32, missed: u32, live: u32, voted: bool) -> EraCounters {
+        EraCounters {
+            authored,
+            missed,
+            sessions: 6,
+            live_sessions: live,
+            voted,
+            offence_points: 0,
+        }
+    }
+
+    #[test]
+    fn production_is_the_share_of_own_slots_authored() {
+        assert_eq!(
+            era_features(&counters(9, 1, 6, true), 0).production,
+            900_000
+        );
+        assert_eq!(
+            era_features(&counters(0, 0, 6, true), 0).production,
+            500_000,
+            "never scheduled"
+        );
+        assert_eq!(era_features(&counters(0, 7, 6, true), 0).production, 0);
+    }
+
+    #[test]
+    fn liveness_voting_and_endorsement() {
+        let f = era_features(&counters(1, 0, 3, false), 250_000);
+        assert_eq!(f.liveness, 500_000);
+        assert_eq!(f.voting, 0);
+        assert_eq!(f.endorsement, 250_000);
+        assert_eq!(era_features(&counters(1, 0, 3, true), 0).voting, PPM);
+    }
+
+    #[test]
+    fn moving_average_halves_the_distance_each_era() {
+        let first = fold(None, &counters(10, 0, 6, true), 0);
+        assert_eq!(first.features.production, PPM);
+        let second = fold(Some(&first), &counters(0, 10, 6, true), 0);
+        assert_eq!(second.features.production, 500_000);
+        let third = fold(Some(&second), &counters(0, 10, 6, true), 0);
+        assert_eq!(third.features.production, 250_000);
+        assert_eq!(third.eras, 3);
+    }
+
+    #[test]
+    fn an_equivocation_takes_all_integrity_and_the_penalty_halves_each_era() {
+        let clean = fold(None, &counters(10, 0, 6, true), 0);
+        assert_eq!(clean.features.integrity, PPM);
+        let caught = fold(
+            Some(&clean),
+            &EraCounters {
+                offence_points: PPM,
+                ..counters(10, 0, 6, true)
+            },
+            0,
+        );
+        assert_eq!(caught.features.integrity, 0);
+        let later = fold(Some(&caught), &counters(10, 0, 6, true), 0);
+        assert_eq!(later.features.integrity, 500_000);
+        let much_later = (0..25).fold(later, |r, _| fold(Some(&r), &counters(10, 0, 6, true), 0));
+        assert_eq!(
+            much_later.features.integrity, PPM,
+            "the penalty decays to nothing"
+        );
+    }
+
+    #[test]
+    fn endorsement_is_backing_over_the_fair_share_capped_at_one() {
+        assert_eq!(endorsement(50, 1_000, 10), 500_000);
+        assert_eq!(endorsement(300, 1_000, 10), PPM);
+        assert_eq!(endorsement(0, 0, 10), 0);
+    }
+
+    #[test]
+    fn score_weights_features() {
+        let w = Weights::default();
+        let all = Features::from_array([PPM; 5]);
+        assert_eq!(all.score(&w), PPM);
+        let no_integrity = Features {
+            integrity: 0,
+            ..all
+        };
+        assert_eq!(no_integrity.score(&w), 700_000);
+    }
+}
