@@ -5,7 +5,6 @@ use crate::{
     genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
     Balances, Runtime, RuntimeGenesisConfig, Session, SessionKeys, System,
 };
-use frame_support::traits::Get;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
