@@ -207,7 +207,7 @@ fn plot(
         .titled(title, ("sans-serif", 22))
         .map_err(|e| err(&e))?;
     let panels = root.split_evenly((2, 4));
-    let colours = [RED, BLUE, GREEN];
+    let colours = [RED, BLUE, GREEN, MAGENTA];
     for (panel, behaviour) in panels.iter().zip(Behaviour::ALL) {
         let mut chart = ChartBuilder::on(panel)
             .caption(behaviour.name(), ("sans-serif", 16))

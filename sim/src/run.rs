@@ -5,8 +5,8 @@ use crate::{
     model::{self, Behaviour, World},
 };
 use kdpos_primitives::{
-    classify, decide, elect, features, tally, CandidateInput, Class, Decision, EraCounters, Fault,
-    Params, Record, Standing, Vote, MAX_VOTE_TARGETS, PPM,
+    classify, decide, elect, elect_phragmen, features, tally, CandidateInput, Class, Decision,
+    EraCounters, Fault, Params, Record, Standing, Strategy, Vote, MAX_VOTE_TARGETS, PPM,
 };
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,18 +20,26 @@ pub enum System {
     Dpos,
     /// K-DPoS with classes, the vote range and eviction, but no caps on backing.
     KdposNoCaps,
-    /// K-DPoS as specified.
+    /// K-DPoS as specified (top P by class and counted backing).
     Kdpos,
+    /// K-DPoS electing by sequential Phragmen over the vote range.
+    KdposPhragmen,
 }
 
 impl System {
-    pub const ALL: [System; 3] = [System::Dpos, System::KdposNoCaps, System::Kdpos];
+    pub const ALL: [System; 4] = [
+        System::Dpos,
+        System::KdposNoCaps,
+        System::Kdpos,
+        System::KdposPhragmen,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             System::Dpos => "dpos",
             System::KdposNoCaps => "kdpos-nocaps",
             System::Kdpos => "kdpos",
+            System::KdposPhragmen => "kdpos-phragmen",
         }
     }
 }
@@ -155,6 +163,8 @@ pub fn run(sc: &Scenario) -> Outcome {
     let mut nakamoto_sum = 0u64;
     let mut gini_sum = 0.0;
     let mut turnout_sum = 0.0;
+    // KDPOS_SIM_TRACE=1 prints each era's election, to see why a run did what it did.
+    let trace = std::env::var_os("KDPOS_SIM_TRACE").is_some();
 
     for era in 0..sc.eras {
         // --- election at the era boundary; the first era runs the genesis set ---
@@ -166,6 +176,20 @@ pub fn run(sc: &Scenario) -> Outcome {
             elect_dpos(&world, &state, era, sc.producers, &mut rng)
         };
         out.rounds += 1;
+        if trace {
+            let bad = producers
+                .iter()
+                .filter(|p| world.nodes[**p as usize].malicious)
+                .count();
+            let classes = [Class::Poor, Class::Qualified, Class::Excellent]
+                .map(|c| state.iter().filter(|s| s.class == Some(c)).count());
+            eprintln!(
+                "era {era}: {} producers ({bad} malicious), {} standbys, classes P/Q/E {:?}",
+                producers.len(),
+                standbys.len(),
+                classes
+            );
+        }
         turnout_sum += voted_stake as f64 / total_stake.max(1) as f64;
         gini_sum += gini(&backing);
         let orgs: Vec<u32> = producers
@@ -393,6 +417,11 @@ fn elect_kdpos(
         .filter(|id| world.nodes[*id as usize].malicious)
         .collect();
     let (votes, voted) = cast_votes(world, &eligible, &eligible_bad, MAX_VOTE_TARGETS, rng);
+    let ballots = if params.strategy == Strategy::Phragmen {
+        votes.clone()
+    } else {
+        Vec::new()
+    };
     let Ok(t) = tally(&standings, votes, params) else {
         return (Vec::new(), Vec::new(), Vec::new(), voted);
     };
@@ -400,7 +429,11 @@ fn elect_kdpos(
         state[b.id as usize].endorsement =
             features::endorsement(b.counted, t.total, params.producers);
     }
-    let Ok(e) = elect(&standings, &t, params) else {
+    let elected = match params.strategy {
+        Strategy::TopBacking => elect(&standings, &t, params),
+        Strategy::Phragmen => elect_phragmen(&standings, &ballots, params),
+    };
+    let Ok(e) = elected else {
         return (Vec::new(), Vec::new(), Vec::new(), voted);
     };
     let backing = e

@@ -77,6 +77,9 @@ pub enum ClassReason {
     ExcellentNeedsIntegrity,
     /// Production or liveness below the floor: Poor at best.
     BelowFloor,
+    /// k-means put it with the weakest, but nothing absolute condemns it (its score is at least
+    /// `poor_score`, no floor is breached, no ban): Qualified. Poor must be earned, not relative.
+    PoorNotEarned,
     /// A candidate rises at most one class per era.
     RiseLimited,
 }
@@ -173,8 +176,12 @@ fn apply_rules<C>(c: &CandidateInput<C>, cluster: Class, params: &Params) -> (Cl
             (class, reason) = (Class::Qualified, why);
         }
     }
-    if (x.production < params.floor || x.liveness < params.floor) && class > Class::Poor {
+    let below_floor = x.production < params.floor || x.liveness < params.floor;
+    if below_floor && class > Class::Poor {
         (class, reason) = (Class::Poor, ClassReason::BelowFloor);
+    }
+    if class == Class::Poor && !below_floor && x.score(&params.weights) >= params.poor_score {
+        (class, reason) = (Class::Qualified, ClassReason::PoorNotEarned);
     }
     let ceiling = c.previous.unwrap_or(Class::Poor).one_up();
     if class > ceiling {
@@ -233,6 +240,35 @@ mod tests {
         assert_eq!(class_of(&c, 3), (Class::Excellent, ClassReason::Cluster));
         assert_eq!(class_of(&c, 13), (Class::Qualified, ClassReason::Cluster));
         assert_eq!(class_of(&c, 23), (Class::Poor, ClassReason::Cluster));
+        Ok(())
+    }
+
+    #[test]
+    fn poor_must_be_earned_not_just_relative() -> Result<(), Error> {
+        // Three groups that are all good: the weakest still scores well above 400k.
+        let mut v = Vec::new();
+        for i in 0..6 {
+            v.push(input(
+                i,
+                [990_000, 990_000, PPM, PPM, 900_000],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                10 + i,
+                [930_000, 950_000, PPM, PPM, 600_000],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                20 + i,
+                [600_000, 900_000, 800_000, PPM, 100_000],
+                Some(Class::Excellent),
+            ));
+        }
+        let c = classify(v, &Params::default())?;
+        assert_eq!(
+            class_of(&c, 23),
+            (Class::Qualified, ClassReason::PoorNotEarned)
+        );
         Ok(())
     }
 

@@ -164,8 +164,9 @@ pub fn era_features(era: &EraCounters, endorsement: u32) -> Features {
 }
 
 /// Folds one era into a record: `new = (old + era) / 2` for production, liveness, voting and
-/// endorsement (the first era is taken as it is), and the offence penalty halves before this
-/// era's points are added, so integrity is `1_000_000 - penalty`.
+/// endorsement (the first era is taken as it is; an era without own slots leaves production as it
+/// was, one without sessions liveness), and the offence penalty halves before this era's points
+/// are added, so integrity is `1_000_000 - penalty`.
 pub fn fold(previous: Option<&Record>, era: &EraCounters, endorsement: u32) -> Record {
     let now = era_features(era, endorsement);
     let penalty_before = previous.map_or(0, |r| r.penalty / 2);
@@ -175,8 +176,18 @@ pub fn fold(previous: Option<&Record>, era: &EraCounters, endorsement: u32) -> R
         Some(r) => {
             let avg = |old: u32, new: u32| ((u64::from(old) + u64::from(new)) / 2) as u32;
             Features {
-                production: avg(r.features.production, now.production),
-                liveness: avg(r.features.liveness, now.liveness),
+                // An era with no own slots (a standby's) or no sessions says nothing: keep the
+                // average rather than drag it towards 500_000.
+                production: if era.authored == 0 && era.missed == 0 {
+                    r.features.production
+                } else {
+                    avg(r.features.production, now.production)
+                },
+                liveness: if era.sessions == 0 {
+                    r.features.liveness
+                } else {
+                    avg(r.features.liveness, now.liveness)
+                },
                 voting: avg(r.features.voting, now.voting),
                 integrity: PPM,
                 endorsement: avg(r.features.endorsement, now.endorsement),
@@ -240,6 +251,17 @@ mod tests {
         let third = fold(Some(&second), &counters(0, 10, 6, true), 0);
         assert_eq!(third.features.production, 250_000);
         assert_eq!(third.eras, 3);
+    }
+
+    #[test]
+    fn an_era_without_slots_keeps_the_production_average() {
+        let producer = fold(None, &counters(19, 1, 6, true), 0);
+        assert_eq!(producer.features.production, 950_000);
+        let standby = fold(Some(&producer), &counters(0, 0, 6, true), 0);
+        assert_eq!(
+            standby.features.production, 950_000,
+            "a standby era is no evidence either way"
+        );
     }
 
     #[test]

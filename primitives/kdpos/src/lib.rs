@@ -28,10 +28,10 @@ pub mod params;
 pub mod votes;
 
 pub use classify::{classify, CandidateInput, Class, ClassReason, Classified};
-pub use election::{elect, Election, Standing, Verdict};
+pub use election::{elect, elect_phragmen, Election, Standing, Verdict};
 pub use eviction::{decide, Decision, Fault};
 pub use features::{EraCounters, Features, Record};
-pub use params::{Params, Weights};
+pub use params::{Params, Strategy, Weights};
 pub use votes::{check_vote, tally, Backing, Cap, Tally, Vote};
 
 /// Parts per million: every feature, weight and score is an integer in `0..=PPM`.

@@ -23,6 +23,28 @@ impl Default for Weights {
     }
 }
 
+/// How producers are chosen from the vote range.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    codec::Encode,
+    codec::Decode,
+    codec::MaxEncodedLen,
+    scale_info::TypeInfo,
+)]
+pub enum Strategy {
+    /// The top P by (class, counted backing, score, id).
+    #[default]
+    TopBacking,
+    /// Sequential Phragmen over the range, Excellent first: seats in proportion to stake, so a
+    /// minority's concentrated stake cannot win more than its share.
+    Phragmen,
+}
+
 /// Every tunable number of the algorithm.
 #[derive(
     Clone,
@@ -60,6 +82,11 @@ pub struct Params {
     pub ban_eras: u32,
     /// Consecutive missed own slots that make a liveness fault.
     pub missed_slots_threshold: u32,
+    /// How producers are chosen from the vote range.
+    pub strategy: Strategy,
+    /// Producer seats kept for the best Qualified candidates (when any are in the range), so a
+    /// newcomer can earn the production record Excellent requires; Excellent takes the others.
+    pub challenger_seats: u32,
 }
 
 impl Default for Params {
@@ -78,6 +105,8 @@ impl Default for Params {
             self_bond_factor: 10,
             ban_eras: 28,
             missed_slots_threshold: 3,
+            strategy: Strategy::TopBacking,
+            challenger_seats: 1,
         }
     }
 }
