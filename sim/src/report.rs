@@ -305,12 +305,13 @@ pub fn table(cells: &BTreeMap<Key, Cell>) -> String {
                     / f64::from(removals)
             };
             out += &format!(
-                "| {} | {} | {:.1} % | {:.1} % | {:.1} % | {:.1} / {} | {:.3} % | {} | {:.2} | {:.0} % |\n",
+                "| {} | {} | {:.1} % | {:.1} % | {} of {} | {:.1} / {} | {:.3} % | {} | {:.2} | {:.0} % |\n",
                 behaviour.name(),
                 system.name(),
                 100.0 * agg.iter().map(|c| c.mean_malicious_share).sum::<f64>() / k,
                 100.0 * agg.iter().map(|c| c.max_malicious_share).fold(0.0, f64::max),
-                100.0 * f64::from(over) / f64::from(rounds.max(1)),
+                over,
+                rounds,
                 latency,
                 agg.iter().map(|c| c.max_removal_latency).max().unwrap_or(0),
                 if hs == 0 { 0.0 } else { 100.0 * f64::from(fe) / hs as f64 },
@@ -318,6 +319,22 @@ pub fn table(cells: &BTreeMap<Key, Cell>) -> String {
                 agg.iter().map(|c| c.mean_gini).sum::<f64>() / k,
                 100.0 * agg.iter().map(|c| c.mean_turnout).sum::<f64>() / k,
             );
+        }
+    }
+    out += &format!("\nBy N, at {} % always-faulty attackers:\n\n| system | N | rounds with >= 1/3 malicious | max malicious share | min Nakamoto (orgs) |\n|---|---|---|---|---|\n", target / 10);
+    for system in System::ALL {
+        for ((s, n, m, b), c) in cells {
+            if *s == system && *m == target && *b == Behaviour::AlwaysFaulty {
+                out += &format!(
+                    "| {} | {} | {} of {} | {:.1} % | {} |\n",
+                    system.name(),
+                    n,
+                    c.rounds_over_third,
+                    c.rounds,
+                    100.0 * c.max_malicious_share,
+                    c.min_nakamoto
+                );
+            }
         }
     }
     out

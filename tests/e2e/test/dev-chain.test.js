@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { connect, startDev, stop, waitFor, headers } from '../lib/node.js';
 
 const RPC = 19944;
@@ -113,4 +114,41 @@ test('a transfer is included, finalized, and moves exactly amount + fee', async 
   assert.ok(fee > 0n, 'a fee was charged');
   assert.equal(destAfter - destBefore, amount, 'receiver gains exactly the amount');
   assert.equal(aliceBefore - aliceAfter, amount + fee, 'sender pays exactly amount + fee');
+});
+
+test('a hospital registers session keys made on its node, with the ownership proof', async () => {
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
+  const bob = keyring.addFromUri('//Bob');
+  // The README's join step: the node makes the keys and proves them for the hospital's account.
+  const generated = await api._rpcCore.provider.send('author_rotateKeysWithOwner', [u8aToHex(bob.publicKey)]);
+  assert.match(generated.keys, /^0x[0-9a-f]{128}$/, 'aura (sr25519) and grandpa (ed25519) public keys');
+  const hasKeys = await api._rpcCore.provider.send('author_hasSessionKeys', [generated.keys]);
+  assert.equal(hasKeys, true, 'the node keeps the private keys');
+
+  await new Promise((resolve, reject) => {
+    let unsub;
+    api.tx.session.setKeys(generated.keys, generated.proof)
+      .signAndSend(bob, ({ status, dispatchError }) => {
+        if (dispatchError) { unsub?.(); reject(new Error(api.registry.findMetaError(dispatchError.asModule).name)); return; }
+        if (status.isInBlock) { unsub?.(); resolve(); }
+      }).then((u) => { unsub = u; }, reject);
+  });
+  const next = await api.query.session.nextKeys(bob.address);
+  assert.ok(next.isSome, 'Bob has session keys queued');
+  assert.equal(next.unwrap().toHex(), generated.keys);
+
+  // A proof made for another account is refused and changes nothing.
+  const charlie = keyring.addFromUri('//Charlie');
+  const forged = await new Promise((resolve, reject) => {
+    let unsub;
+    api.tx.session.setKeys(generated.keys, generated.proof)
+      .signAndSend(charlie, ({ status, dispatchError }) => {
+        if (dispatchError || status.isInBlock) {
+          unsub?.();
+          resolve(dispatchError?.isModule ? api.registry.findMetaError(dispatchError.asModule).name : 'ok');
+        }
+      }).then((u) => { unsub = u; }, reject);
+  });
+  assert.equal(forged, 'InvalidProof');
+  assert.ok((await api.query.session.nextKeys(charlie.address)).isNone);
 });
