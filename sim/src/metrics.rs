@@ -1,5 +1,14 @@
 //! Concentration measures of a producer set.
 
+/// `part / whole`, or 0 when there is no whole.
+pub fn rate(part: f64, whole: f64) -> f64 {
+    if whole == 0.0 {
+        0.0
+    } else {
+        part / whole
+    }
+}
+
 /// Gini coefficient of `values` (0 = equal, towards 1 = concentrated).
 pub fn gini(values: &[u128]) -> f64 {
     let n = values.len();

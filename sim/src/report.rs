@@ -1,6 +1,7 @@
 //! Aggregates runs into cells and writes `runs.csv`, `cells.csv`, two SVG plots and `table.md`.
 
 use crate::{
+    metrics::rate,
     model::Behaviour,
     run::{Outcome, Scenario, System},
 };
@@ -27,19 +28,14 @@ pub struct Cell {
 
 impl Cell {
     pub fn share_of_rounds_over_third(&self) -> f64 {
-        if self.rounds == 0 {
-            0.0
-        } else {
-            f64::from(self.rounds_over_third) / f64::from(self.rounds)
-        }
+        rate(f64::from(self.rounds_over_third), f64::from(self.rounds))
     }
 
     pub fn false_eviction_rate(&self) -> f64 {
-        if self.honest_producer_sessions == 0 {
-            0.0
-        } else {
-            f64::from(self.false_evictions) / self.honest_producer_sessions as f64
-        }
+        rate(
+            f64::from(self.false_evictions),
+            self.honest_producer_sessions as f64,
+        )
     }
 }
 
@@ -314,7 +310,7 @@ pub fn table(cells: &BTreeMap<Key, Cell>) -> String {
                 rounds,
                 latency,
                 agg.iter().map(|c| c.max_removal_latency).max().unwrap_or(0),
-                if hs == 0 { 0.0 } else { 100.0 * f64::from(fe) / hs as f64 },
+                100.0 * rate(f64::from(fe), hs as f64),
                 agg.iter().map(|c| c.min_nakamoto).min().unwrap_or(0),
                 agg.iter().map(|c| c.mean_gini).sum::<f64>() / k,
                 100.0 * agg.iter().map(|c| c.mean_turnout).sum::<f64>() / k,

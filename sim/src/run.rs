@@ -84,24 +84,6 @@ pub struct Outcome {
     pub mean_turnout: f64,
 }
 
-impl Outcome {
-    pub fn false_eviction_rate(&self) -> f64 {
-        if self.honest_producer_sessions == 0 {
-            0.0
-        } else {
-            f64::from(self.false_evictions) / self.honest_producer_sessions as f64
-        }
-    }
-
-    pub fn share_of_rounds_over_third(&self) -> f64 {
-        if self.rounds == 0 {
-            0.0
-        } else {
-            f64::from(self.rounds_over_third) / f64::from(self.rounds)
-        }
-    }
-}
-
 /// Per-node state the chain keeps between eras.
 #[derive(Clone, Default)]
 struct NodeState {
