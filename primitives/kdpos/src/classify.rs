@@ -5,6 +5,8 @@ use crate::{
     sorted_unique, Error, Features, Params, FEATURES, K, PPM,
 };
 use alloc::vec::Vec;
+use codec::{Decode, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 
 /// A candidate's class. Only Excellent (and, to fill the range, the best Qualified) may receive
 /// votes; Poor never.
@@ -18,10 +20,10 @@ use alloc::vec::Vec;
     PartialOrd,
     Ord,
     Hash,
-    codec::Encode,
-    codec::Decode,
-    codec::MaxEncodedLen,
-    scale_info::TypeInfo,
+    Encode,
+    Decode,
+    MaxEncodedLen,
+    TypeInfo,
 )]
 pub enum Class {
     #[default]
@@ -63,7 +65,7 @@ pub struct CandidateInput<C> {
 }
 
 /// Why a candidate has its class: the last rule that decided it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, codec::Encode, codec::Decode, scale_info::TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
 pub enum ClassReason {
     /// The class of its cluster (or score threshold), unchanged by any rule.
     Cluster,

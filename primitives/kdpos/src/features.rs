@@ -2,20 +2,11 @@
 //! performance record with an exponential moving average, and the composite score.
 
 use crate::{Error, Weights, FEATURES, PPM};
+use codec::{Decode, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 
 /// What the chain counted for one candidate during one era.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    codec::Encode,
-    codec::Decode,
-    codec::MaxEncodedLen,
-    scale_info::TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct EraCounters {
     /// Own slots in which the candidate authored a block.
     pub authored: u32,
@@ -42,10 +33,10 @@ pub struct EraCounters {
     PartialOrd,
     Ord,
     Hash,
-    codec::Encode,
-    codec::Decode,
-    codec::MaxEncodedLen,
-    scale_info::TypeInfo,
+    Encode,
+    Decode,
+    MaxEncodedLen,
+    TypeInfo,
 )]
 pub struct Features {
     /// x1: share of own slots authored.
@@ -108,18 +99,7 @@ pub fn score_of(x: &[u32; FEATURES], weights: &Weights) -> u32 {
 }
 
 /// A candidate's performance over the eras it has stood.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    codec::Encode,
-    codec::Decode,
-    codec::MaxEncodedLen,
-    scale_info::TypeInfo,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Record {
     /// The moving averages.
     pub features: Features,
