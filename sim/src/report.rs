@@ -100,13 +100,21 @@ pub fn write_all(
     Ok(cells)
 }
 
+/// The columns that name a cell, first in both CSV files.
+const KEY_COLUMNS: [&str; 4] = ["system", "n", "malicious_share", "behaviour"];
+
+fn key_columns((system, n, m, b): &Key) -> [String; 4] {
+    [
+        system.name().to_string(),
+        n.to_string(),
+        format!("{:.2}", f64::from(*m) / 1000.0),
+        b.name().to_string(),
+    ]
+}
+
 fn write_runs(path: &Path, results: &[(Scenario, Outcome)]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "system",
-        "n",
-        "malicious_share",
-        "behaviour",
+    w.write_record(KEY_COLUMNS.into_iter().chain([
         "seed",
         "eras",
         "mean_malicious_share",
@@ -121,28 +129,28 @@ fn write_runs(path: &Path, results: &[(Scenario, Outcome)]) -> Result<(), csv::E
         "mean_nakamoto",
         "mean_gini",
         "mean_turnout",
-    ])?;
+    ]))?;
     for (sc, o) in results {
-        w.write_record([
-            sc.system.name().to_string(),
-            sc.n.to_string(),
-            format!("{:.2}", f64::from(sc.malicious_permille) / 1000.0),
-            sc.behaviour.name().to_string(),
-            sc.seed.to_string(),
-            sc.eras.to_string(),
-            format!("{:.5}", o.mean_malicious_share),
-            format!("{:.5}", o.max_malicious_share),
-            o.rounds_over_third.to_string(),
-            o.removals.to_string(),
-            format!("{:.3}", o.mean_removal_latency),
-            o.max_removal_latency.to_string(),
-            o.false_evictions.to_string(),
-            o.honest_producer_sessions.to_string(),
-            o.min_nakamoto.to_string(),
-            format!("{:.3}", o.mean_nakamoto),
-            format!("{:.5}", o.mean_gini),
-            format!("{:.5}", o.mean_turnout),
-        ])?;
+        w.write_record(
+            key_columns(&(sc.system, sc.n, sc.malicious_permille, sc.behaviour))
+                .into_iter()
+                .chain([
+                    sc.seed.to_string(),
+                    sc.eras.to_string(),
+                    format!("{:.5}", o.mean_malicious_share),
+                    format!("{:.5}", o.max_malicious_share),
+                    o.rounds_over_third.to_string(),
+                    o.removals.to_string(),
+                    format!("{:.3}", o.mean_removal_latency),
+                    o.max_removal_latency.to_string(),
+                    o.false_evictions.to_string(),
+                    o.honest_producer_sessions.to_string(),
+                    o.min_nakamoto.to_string(),
+                    format!("{:.3}", o.mean_nakamoto),
+                    format!("{:.5}", o.mean_gini),
+                    format!("{:.5}", o.mean_turnout),
+                ]),
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -150,11 +158,7 @@ fn write_runs(path: &Path, results: &[(Scenario, Outcome)]) -> Result<(), csv::E
 
 fn write_cells(path: &Path, cells: &BTreeMap<Key, Cell>) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "system",
-        "n",
-        "malicious_share",
-        "behaviour",
+    w.write_record(KEY_COLUMNS.into_iter().chain([
         "runs",
         "mean_malicious_share",
         "max_malicious_share",
@@ -165,13 +169,9 @@ fn write_cells(path: &Path, cells: &BTreeMap<Key, Cell>) -> Result<(), csv::Erro
         "min_nakamoto",
         "mean_gini",
         "mean_turnout",
-    ])?;
-    for ((system, n, m, b), c) in cells {
-        w.write_record([
-            system.name().to_string(),
-            n.to_string(),
-            format!("{:.2}", f64::from(*m) / 1000.0),
-            b.name().to_string(),
+    ]))?;
+    for (key, c) in cells {
+        w.write_record(key_columns(key).into_iter().chain([
             c.runs.to_string(),
             format!("{:.5}", c.mean_malicious_share),
             format!("{:.5}", c.max_malicious_share),
@@ -182,7 +182,7 @@ fn write_cells(path: &Path, cells: &BTreeMap<Key, Cell>) -> Result<(), csv::Erro
             c.min_nakamoto.to_string(),
             format!("{:.5}", c.mean_gini),
             format!("{:.5}", c.mean_turnout),
-        ])?;
+        ]))?;
     }
     w.flush()?;
     Ok(())
