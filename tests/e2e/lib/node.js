@@ -131,3 +131,25 @@ export async function headers(api, count, { finalized = false } = {}) {
     }).then((u) => { unsub = u; if (seen.length >= count) { u(); resolve(seen); } }, reject);
   });
 }
+
+/**
+ * Signs and submits `tx`, resolving once it is in a block (or finalized, with `finalized`) with
+ * the block hash, its events and the name of the error it failed with (null when it succeeded).
+ */
+export function submit(api, tx, signer, { finalized = false } = {}) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    let done = false;
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      const at = finalized ? status.isFinalized && status.asFinalized : status.isInBlock && status.asInBlock;
+      if (!at || done) return;
+      done = true;
+      unsub?.();
+      let error = null;
+      if (dispatchError) {
+        error = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule).name : dispatchError.toString();
+      }
+      resolve({ blockHash: at, events, error });
+    }).then((u) => { unsub = u; if (done) u(); }, reject);
+  });
+}

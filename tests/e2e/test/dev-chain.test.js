@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { connect, startDev, stop, waitFor, headers } from '../lib/node.js';
+import { connect, startDev, stop, submit, waitFor, headers } from '../lib/node.js';
 
 const RPC = 19944;
 const P2P = 19333;
@@ -95,18 +95,11 @@ test('a transfer is included, finalized, and moves exactly amount + fee', async 
   const aliceBefore = await before(alice.address);
   const destBefore = await before(dest.address);
 
-  const { blockHash, fee } = await new Promise((resolve, reject) => {
-    let unsub;
-    api.tx.balances.transferKeepAlive(dest.address, amount)
-      .signAndSend(alice, ({ status, events, dispatchError }) => {
-        if (dispatchError) { unsub?.(); reject(new Error(dispatchError.toString())); return; }
-        if (status.isFinalized) {
-          const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
-          unsub?.();
-          resolve({ blockHash: status.asFinalized, fee: paid.event.data.actualFee.toBigInt() + paid.event.data.tip.toBigInt() });
-        }
-      }).then((u) => { unsub = u; }, reject);
-  });
+  const { blockHash, events, error } =
+    await submit(api, api.tx.balances.transferKeepAlive(dest.address, amount), alice, { finalized: true });
+  assert.equal(error, null);
+  const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+  const fee = paid.event.data.actualFee.toBigInt() + paid.event.data.tip.toBigInt();
 
   const at = await api.at(blockHash);
   const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt();
@@ -125,30 +118,15 @@ test('a hospital registers session keys made on its node, with the ownership pro
   const hasKeys = await api._rpcCore.provider.send('author_hasSessionKeys', [generated.keys]);
   assert.equal(hasKeys, true, 'the node keeps the private keys');
 
-  await new Promise((resolve, reject) => {
-    let unsub;
-    api.tx.session.setKeys(generated.keys, generated.proof)
-      .signAndSend(bob, ({ status, dispatchError }) => {
-        if (dispatchError) { unsub?.(); reject(new Error(api.registry.findMetaError(dispatchError.asModule).name)); return; }
-        if (status.isInBlock) { unsub?.(); resolve(); }
-      }).then((u) => { unsub = u; }, reject);
-  });
+  const registered = await submit(api, api.tx.session.setKeys(generated.keys, generated.proof), bob);
+  assert.equal(registered.error, null);
   const next = await api.query.session.nextKeys(bob.address);
   assert.ok(next.isSome, 'Bob has session keys queued');
   assert.equal(next.unwrap().toHex(), generated.keys);
 
   // A proof made for another account is refused and changes nothing.
   const charlie = keyring.addFromUri('//Charlie');
-  const forged = await new Promise((resolve, reject) => {
-    let unsub;
-    api.tx.session.setKeys(generated.keys, generated.proof)
-      .signAndSend(charlie, ({ status, dispatchError }) => {
-        if (dispatchError || status.isInBlock) {
-          unsub?.();
-          resolve(dispatchError?.isModule ? api.registry.findMetaError(dispatchError.asModule).name : 'ok');
-        }
-      }).then((u) => { unsub = u; }, reject);
-  });
-  assert.equal(forged, 'InvalidProof');
+  const forged = await submit(api, api.tx.session.setKeys(generated.keys, generated.proof), charlie);
+  assert.equal(forged.error, 'InvalidProof');
   assert.ok((await api.query.session.nextKeys(charlie.address)).isNone);
 });
