@@ -352,7 +352,7 @@ pub mod pallet {
 
         /// Invariants: every stored CID is valid and canonical; every pin belongs to a registered
         /// CID; each CID's pin count matches its attestations and stays within `MaxPins`.
-        #[cfg(any(feature = "try-runtime", test))]
+        /// Always compiled so that other pallets' tests can check it too.
         pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
             for (cid, info) in Cids::<T>::iter() {
                 let valid =

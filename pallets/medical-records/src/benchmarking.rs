@@ -1,0 +1,391 @@
+//! Benchmarks of pallet-medical-records (frame-benchmarking v2), each at its worst case: full
+//! audit trails (the oldest entry shifts out), amendments rather than first versions, type-grant
+//! lists full of expired grants, a sweep that removes everything it visits.
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{
+    fungible::{Inspect, Mutate},
+    EnsureOrigin,
+};
+use frame_system::RawOrigin;
+use pallet_ipfs_registry::CidInput;
+
+const LAB: RecordType = RecordType {
+    system: CodeSystem::Loinc,
+    code: 115_063,
+};
+
+/// A distinct valid CIDv1 (raw, sha2-256) in binary form for each `i`.
+fn cid(i: u32) -> CidInput {
+    let mut bytes = alloc::vec![0x01, 0x55, 0x12, 0x20];
+    let mut digest = [7u8; 32];
+    digest[..4].copy_from_slice(&i.to_le_bytes());
+    bytes.extend_from_slice(&digest);
+    CidInput::truncate_from(bytes)
+}
+
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+    let who: T::AccountId = account(name, i, 0);
+    let amount = <T as pallet_ipfs_registry::Config>::Currency::minimum_balance()
+        .saturating_add(T::CidDeposit::get())
+        .saturating_mul(1_000u32.into());
+    <T as pallet_ipfs_registry::Config>::Currency::set_balance(&who, amount);
+    who
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+    frame_system::Pallet::<T>::block_number()
+}
+
+/// The accounts of a benchmark scene.
+struct Scene<T: Config> {
+    admin: T::AccountId,
+    clinician: T::AccountId,
+    patient: T::AccountId,
+    grantee: T::AccountId,
+}
+
+/// Organisation 0 with an admin, a clinician and a key; a patient and a grantee with keys.
+fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
+    let origin =
+        T::OrganisationOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+    let admin = funded::<T>("admin", 0);
+    Pallet::<T>::register_organisation(origin, admin.clone())
+        .map_err(|_| BenchmarkError::Stop("register organisation"))?;
+    let clinician = funded::<T>("clinician", 0);
+    Pallet::<T>::add_member(
+        RawOrigin::Signed(admin.clone()).into(),
+        0,
+        clinician.clone(),
+        Role::Clinician,
+    )
+    .map_err(|_| BenchmarkError::Stop("add member"))?;
+    Pallet::<T>::set_organisation_key(RawOrigin::Signed(admin.clone()).into(), 0, [1; 32])
+        .map_err(|_| BenchmarkError::Stop("organisation key"))?;
+    let patient = funded::<T>("patient", 0);
+    let grantee = funded::<T>("grantee", 0);
+    for who in [&patient, &grantee] {
+        Pallet::<T>::set_encryption_key(RawOrigin::Signed(who.clone()).into(), [2; 32])
+            .map_err(|_| BenchmarkError::Stop("encryption key"))?;
+    }
+    Ok(Scene {
+        admin,
+        clinician,
+        patient,
+        grantee,
+    })
+}
+
+fn record<T: Config>(
+    s: &Scene<T>,
+    i: u32,
+    previous: Option<RecordId>,
+) -> Result<RecordId, BenchmarkError> {
+    let id = NextRecordId::<T>::get();
+    Pallet::<T>::create_record(
+        RawOrigin::Signed(s.clinician.clone()).into(),
+        0,
+        s.patient.clone(),
+        LAB,
+        [3; 32],
+        cid(i),
+        1_000,
+        previous,
+        [4; WRAPPED_KEY_LEN],
+        [5; WRAPPED_KEY_LEN],
+    )
+    .map_err(|_| BenchmarkError::Stop("create record"))?;
+    Ok(id)
+}
+
+/// Fills a record's audit trail so the next entry shifts the oldest out.
+fn full_audit<T: Config>(record: RecordId, who: &T::AccountId) {
+    for _ in 0..T::MaxAuditEntries::get() {
+        Pallet::<T>::audit(record, who, AuditAction::Accessed);
+    }
+}
+
+fn expiry<T: Config>() -> BlockNumberFor<T> {
+    now::<T>().saturating_add(T::MaxGrantDuration::get())
+}
+
+/// The patient grants the grantee all their lab records for as long as allowed.
+fn type_grant<T: Config>(s: &Scene<T>) -> Result<(), BenchmarkError> {
+    Pallet::<T>::grant_type_access(
+        RawOrigin::Signed(s.patient.clone()).into(),
+        LAB,
+        s.grantee.clone(),
+        expiry::<T>(),
+    )
+    .map_err(|_| BenchmarkError::Stop("type grant"))?;
+    Ok(())
+}
+
+#[benchmarks]
+mod benchmarks {
+    use super::*;
+
+    #[benchmark]
+    fn register_organisation() -> Result<(), BenchmarkError> {
+        let origin = T::OrganisationOrigin::try_successful_origin()
+            .map_err(|_| BenchmarkError::Weightless)?;
+        let admin: T::AccountId = account("admin", 0, 0);
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, admin.clone());
+        assert_eq!(Members::<T>::get(0, &admin), Some(Role::Admin));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn add_member() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let who: T::AccountId = account("member", 0, 0);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin), 0, who.clone(), Role::Admin);
+        assert_eq!(Members::<T>::get(0, &who), Some(Role::Admin));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn remove_member() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin), 0, s.clinician.clone());
+        assert_eq!(Members::<T>::get(0, &s.clinician), None);
+        Ok(())
+    }
+
+    #[benchmark]
+    fn set_encryption_key() {
+        let who: T::AccountId = account("who", 0, 0);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(who.clone()), [9; 32]);
+        assert_eq!(EncryptionKeys::<T>::get(&who), Some([9; 32]));
+    }
+
+    #[benchmark]
+    fn set_organisation_key() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin), 0, [9; 32]);
+        assert_eq!(
+            Organisations::<T>::get(0).and_then(|o| o.key),
+            Some([9; 32])
+        );
+        Ok(())
+    }
+
+    /// An amendment: reads and links the previous version as well.
+    #[benchmark]
+    fn create_record() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let first = record::<T>(&s, 1, None)?;
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.clinician.clone()),
+            0,
+            s.patient.clone(),
+            LAB,
+            [3; 32],
+            cid(2),
+            1_000,
+            Some(first),
+            [4; WRAPPED_KEY_LEN],
+            [5; WRAPPED_KEY_LEN],
+        );
+        assert_eq!(
+            Records::<T>::get(first).and_then(|r| r.superseded_by),
+            Some(first.saturating_add(1))
+        );
+        Ok(())
+    }
+
+    #[benchmark]
+    fn grant_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let r = record::<T>(&s, 1, None)?;
+        full_audit::<T>(r, &s.patient);
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.patient.clone()),
+            r,
+            s.grantee.clone(),
+            expiry::<T>(),
+            [6; WRAPPED_KEY_LEN],
+        );
+        assert!(Grants::<T>::contains_key(r, &s.grantee));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn revoke_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let r = record::<T>(&s, 1, None)?;
+        Pallet::<T>::grant_access(
+            RawOrigin::Signed(s.patient.clone()).into(),
+            r,
+            s.grantee.clone(),
+            expiry::<T>(),
+            [6; WRAPPED_KEY_LEN],
+        )
+        .map_err(|_| BenchmarkError::Stop("grant"))?;
+        full_audit::<T>(r, &s.patient);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.patient.clone()), r, s.grantee.clone());
+        assert!(!Grants::<T>::contains_key(r, &s.grantee));
+        Ok(())
+    }
+
+    /// The patient's type grants are full and all expired: every one is purged.
+    #[benchmark]
+    fn grant_type_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let soon = now::<T>().saturating_add(1u32.into());
+        for i in 0..T::MaxTypeGrantsPerPatient::get() {
+            let other = funded::<T>("other", i);
+            Pallet::<T>::set_encryption_key(RawOrigin::Signed(other.clone()).into(), [2; 32])
+                .map_err(|_| BenchmarkError::Stop("key"))?;
+            Pallet::<T>::grant_type_access(
+                RawOrigin::Signed(s.patient.clone()).into(),
+                LAB,
+                other,
+                soon,
+            )
+            .map_err(|_| BenchmarkError::Stop("type grant"))?;
+        }
+        frame_system::Pallet::<T>::set_block_number(soon);
+        let expires = expiry::<T>();
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.patient.clone()),
+            LAB,
+            s.grantee.clone(),
+            expires,
+        );
+        assert_eq!(TypeGrantCount::<T>::get(&s.patient), 1);
+        Ok(())
+    }
+
+    #[benchmark]
+    fn revoke_type_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        type_grant::<T>(&s)?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.patient.clone()), LAB, s.grantee.clone());
+        assert_eq!(TypeGrantCount::<T>::get(&s.patient), 0);
+        Ok(())
+    }
+
+    #[benchmark]
+    fn share_key() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let r = record::<T>(&s, 1, None)?;
+        type_grant::<T>(&s)?;
+        full_audit::<T>(r, &s.patient);
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.clinician.clone()),
+            r,
+            s.grantee.clone(),
+            [6; WRAPPED_KEY_LEN],
+        );
+        assert!(Grants::<T>::contains_key(r, &s.grantee));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn emergency_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let r = record::<T>(&s, 1, None)?;
+        full_audit::<T>(r, &s.patient);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin.clone()), r);
+        assert!(Grants::<T>::contains_key(r, &s.admin));
+        Ok(())
+    }
+
+    /// A reader under a shared key: the record grant and the type grant are both read.
+    #[benchmark]
+    fn log_access() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let r = record::<T>(&s, 1, None)?;
+        type_grant::<T>(&s)?;
+        Pallet::<T>::share_key(
+            RawOrigin::Signed(s.clinician.clone()).into(),
+            r,
+            s.grantee.clone(),
+            [6; WRAPPED_KEY_LEN],
+        )
+        .map_err(|_| BenchmarkError::Stop("share key"))?;
+        full_audit::<T>(r, &s.patient);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.grantee.clone()), r);
+        assert_eq!(
+            Audit::<T>::get(r).accesses,
+            T::MaxAuditEntries::get().saturating_add(1)
+        );
+        Ok(())
+    }
+
+    #[benchmark]
+    fn anchor_batch() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        Pallet::<T>::anchor_batch(
+            RawOrigin::Signed(s.admin.clone()).into(),
+            0,
+            1,
+            10,
+            5,
+            [8; 32],
+        )
+        .map_err(|_| BenchmarkError::Stop("first anchor"))?;
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.admin.clone()),
+            0,
+            11,
+            20,
+            medchain_merkle::MAX_LEAVES,
+            [9; 32],
+        );
+        assert!(AnchorRoots::<T>::contains_key([9; 32]));
+        Ok(())
+    }
+
+    /// `n` grants visited by the sweep, all expired and removed.
+    #[benchmark]
+    fn sweep(n: Linear<0, { T::MaxSweep::get() }>) -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let soon = now::<T>().saturating_add(1u32.into());
+        let per_record = T::MaxGrantsPerRecord::get().max(1);
+        let mut made = 0;
+        let mut i = 0;
+        while made < n {
+            let r = record::<T>(&s, i, None)?;
+            i = i.saturating_add(1);
+            for g in 0..per_record.min(n.saturating_sub(made)) {
+                let grantee = funded::<T>("sweep", made.saturating_add(g));
+                Pallet::<T>::set_encryption_key(RawOrigin::Signed(grantee.clone()).into(), [2; 32])
+                    .map_err(|_| BenchmarkError::Stop("key"))?;
+                Pallet::<T>::grant_access(
+                    RawOrigin::Signed(s.patient.clone()).into(),
+                    r,
+                    grantee,
+                    soon,
+                    [6; WRAPPED_KEY_LEN],
+                )
+                .map_err(|_| BenchmarkError::Stop("grant"))?;
+            }
+            made = made.saturating_add(per_record.min(n.saturating_sub(made)));
+        }
+        #[block]
+        {
+            Pallet::<T>::sweep_expired(soon, n);
+        }
+        assert_eq!(Grants::<T>::iter().count(), 0);
+        Ok(())
+    }
+
+    impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

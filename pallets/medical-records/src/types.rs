@@ -1,0 +1,350 @@
+//! What the chain stores about organisations, records, grants, audits and anchors.
+//!
+//! Every field is an identifier, a number, a hash, a CID or ciphertext; there is deliberately no
+//! free-text field anywhere (see the storage scan in `tests.rs`).
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::BoundedVec;
+use pallet_ipfs_registry::CidBytes;
+use scale_info::TypeInfo;
+
+/// Identifier of an organisation (a hospital), assigned in registration order.
+pub type OrgId = u32;
+/// Identifier of a record version, assigned in creation order.
+pub type RecordId = u64;
+/// An X25519 public key.
+pub type EncryptionKey = [u8; 32];
+/// A SHA-256 digest.
+pub type Sha256 = [u8; 32];
+
+/// Length of a wrapped data key: a sealed box of the 32-byte data key.
+///
+/// Layout: ephemeral X25519 public key (32) || ChaCha20-Poly1305 ciphertext of the data key (32)
+/// || tag (16). The AEAD key and nonce come from HKDF-SHA256 over the X25519 shared secret, the
+/// ephemeral key and the recipient's key; each ephemeral key is used once. A fixed length means
+/// this field can only ever hold a sealed key, never free text.
+pub const WRAPPED_KEY_LEN: usize = 80;
+/// A data key sealed to one recipient's X25519 key.
+pub type WrappedKey = [u8; WRAPPED_KEY_LEN];
+
+/// The coding system a record type is taken from.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Ord,
+    PartialOrd,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum CodeSystem {
+    /// LOINC, the code's digits with its check digit (`11506-3` is 115063).
+    Loinc,
+    /// SNOMED CT concept id.
+    Snomed,
+    /// A consortium-wide local code list.
+    Local,
+}
+
+/// A coded record type: a code from a coding system, never a description.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Ord,
+    PartialOrd,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct RecordType {
+    pub system: CodeSystem,
+    pub code: u64,
+}
+
+/// What a member of an organisation may do.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Role {
+    /// Manages members and the organisation's key; may also do what the others do.
+    Admin,
+    /// Creates and amends records; may open a record of the organisation in an emergency.
+    Clinician,
+    /// Submits the organisation's batch anchors (the relayer's account).
+    Anchorer,
+}
+
+/// A registered organisation.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Organisation<BlockNumber> {
+    /// The organisation's X25519 key: record data keys are wrapped to it as custodian.
+    pub key: Option<EncryptionKey>,
+    /// Number of members.
+    pub members: u32,
+    /// Number of members with the admin role (never zero).
+    pub admins: u32,
+    /// Number of batch anchors submitted.
+    pub anchors: u32,
+    /// Last private-chain block covered by an anchor; the next batch starts after it.
+    pub anchored_to: Option<u64>,
+    /// Block of registration.
+    pub registered_at: BlockNumber,
+}
+
+/// One version of a record. Amendments create a new version linked to the previous one; the only
+/// field that ever changes is `superseded_by`, set once.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Record<AccountId, BlockNumber> {
+    /// The patient's pseudonymous account.
+    pub patient: AccountId,
+    /// The organisation that holds the record.
+    pub custodian: OrgId,
+    /// The clinician who created this version.
+    pub author: AccountId,
+    pub record_type: RecordType,
+    /// SHA-256 of the plaintext, checked by readers after decryption.
+    pub plaintext_hash: Sha256,
+    /// CID of the ciphertext in IPFS, registered in pallet-ipfs-registry.
+    pub cid: CidBytes,
+    /// 1 for a new record, previous version + 1 for an amendment.
+    pub version: u32,
+    pub previous: Option<RecordId>,
+    pub superseded_by: Option<RecordId>,
+    pub created_at: BlockNumber,
+    /// The data key sealed to the patient's key.
+    pub key_for_patient: WrappedKey,
+    /// The data key sealed to the custodian organisation's key.
+    pub key_for_custodian: WrappedKey,
+}
+
+/// Why a grantee may read a record.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum GrantBasis {
+    /// The patient granted this record.
+    Patient,
+    /// The patient granted all records of this type; the custodian shared this record's key.
+    RecordType,
+    /// A clinician of the custodian opened the record in an emergency.
+    Emergency,
+}
+
+/// Access of one grantee to one record, effective until `expires_at` (exclusive).
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Grant<BlockNumber> {
+    pub basis: GrantBasis,
+    pub granted_at: BlockNumber,
+    pub expires_at: BlockNumber,
+    /// The data key sealed to the grantee; none for an emergency opening (the clinician's
+    /// organisation holds the key as custodian).
+    pub wrapped_key: Option<WrappedKey>,
+}
+
+/// A patient's grant of all their records of one type, effective until `expires_at` (exclusive).
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct TypeGrant<BlockNumber> {
+    pub granted_at: BlockNumber,
+    pub expires_at: BlockNumber,
+}
+
+/// What happened to a record, as the audit trail keeps it.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum AuditAction {
+    Granted,
+    Revoked,
+    EmergencyOpened,
+    Accessed,
+}
+
+/// One audit entry: who did what, when.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct AuditEntry<AccountId, BlockNumber> {
+    pub who: AccountId,
+    pub action: AuditAction,
+    pub at: BlockNumber,
+}
+
+/// A record's audit trail: counters that never lose an event, and the most recent entries.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxEntries))]
+pub struct AuditTrail<AccountId, BlockNumber, MaxEntries: frame_support::traits::Get<u32>> {
+    pub grants: u32,
+    pub revocations: u32,
+    pub emergency_openings: u32,
+    pub accesses: u32,
+    /// The latest entries, oldest first; the oldest drops out when full.
+    pub recent: BoundedVec<AuditEntry<AccountId, BlockNumber>, MaxEntries>,
+}
+
+impl<A, B, M: frame_support::traits::Get<u32>> Default for AuditTrail<A, B, M> {
+    fn default() -> Self {
+        Self {
+            grants: 0,
+            revocations: 0,
+            emergency_openings: 0,
+            accesses: 0,
+            recent: BoundedVec::new(),
+        }
+    }
+}
+
+/// A batch anchor: the Merkle root of index entries from a range of an organisation's private
+/// chain.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Anchor<AccountId, BlockNumber> {
+    /// First and last private-chain block of the batch.
+    pub from: u64,
+    pub to: u64,
+    /// Number of entries (leaves) in the batch.
+    pub count: u32,
+    pub root: Sha256,
+    pub anchored_by: AccountId,
+    pub anchored_at: BlockNumber,
+}
+
+/// Where an anchored root is: its organisation and sequence number.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct AnchorRef {
+    pub org: OrgId,
+    pub seq: u32,
+}
+
+/// The index entry of one record version: what a batch anchor commits to.
+///
+/// A leaf of the batch tree is `medchain_merkle::leaf_hash(SCALE encoding of this struct)`; the
+/// relayer builds it from the private chain's records, and a verifier rebuilds it from a record.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct IndexEntry<AccountId> {
+    pub record: RecordId,
+    pub patient: AccountId,
+    pub custodian: OrgId,
+    pub record_type: RecordType,
+    pub plaintext_hash: Sha256,
+    pub cid: CidBytes,
+    pub version: u32,
+    pub previous: Option<RecordId>,
+}
+
+impl<A: Clone, B> Record<A, B> {
+    /// This version's index entry.
+    pub fn index_entry(&self, record: RecordId) -> IndexEntry<A> {
+        IndexEntry {
+            record,
+            patient: self.patient.clone(),
+            custodian: self.custodian,
+            record_type: self.record_type,
+            plaintext_hash: self.plaintext_hash,
+            cid: self.cid.clone(),
+            version: self.version,
+            previous: self.previous,
+        }
+    }
+}
+
+/// Why someone may read a record now (runtime API answer).
+#[derive(Clone, Copy, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub enum Access<BlockNumber> {
+    /// The reader is the patient.
+    Patient,
+    /// The reader is a member of the custodian organisation.
+    Custodian,
+    /// The reader holds a grant, effective until the block given.
+    Granted {
+        basis: GrantBasis,
+        until: BlockNumber,
+    },
+}
+
+/// Why someone may not read a record now (runtime API answer).
+#[derive(Clone, Copy, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub enum AccessDenied {
+    UnknownRecord,
+    /// No grant (never granted, or revoked).
+    NoGrant,
+    /// The grant expired.
+    Expired,
+    /// The record-type grant the key was shared under has expired or was revoked.
+    TypeGrantEnded,
+}
+
+/// Why an inclusion proof was refused (runtime API answer).
+#[derive(Clone, Copy, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub enum ProofError {
+    /// No anchor has this root.
+    UnknownRoot,
+    /// The proof's batch size is not the anchored count.
+    WrongBatchSize,
+    /// The proof's index is outside the batch.
+    IndexOutOfRange,
+    /// The proof has the wrong number of sibling hashes.
+    WrongProofLength,
+    /// The proof is well formed but does not lead to the root: the entry is not in the batch.
+    NotIncluded,
+}

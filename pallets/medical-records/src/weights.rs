@@ -1,0 +1,84 @@
+//! Weights of pallet-medical-records.
+//!
+//! The `()` implementation is a conservative estimate (database accesses at RocksDB cost plus
+//! CID parsing) for tests and for runtimes that have not run the benchmarks; the medchain runtime
+//! uses the weights frame-omni-bencher measured from `benchmarking.rs`
+//! (runtime/src/weights/pallet_medical_records.rs).
+
+use frame_support::weights::{constants::RocksDbWeight, Weight};
+
+pub trait WeightInfo {
+    fn register_organisation() -> Weight;
+    fn add_member() -> Weight;
+    fn remove_member() -> Weight;
+    fn set_encryption_key() -> Weight;
+    fn set_organisation_key() -> Weight;
+    fn create_record() -> Weight;
+    fn grant_access() -> Weight;
+    fn revoke_access() -> Weight;
+    fn grant_type_access() -> Weight;
+    fn revoke_type_access() -> Weight;
+    fn share_key() -> Weight;
+    fn emergency_access() -> Weight;
+    fn log_access() -> Weight;
+    fn anchor_batch() -> Weight;
+    fn sweep(grants: u32) -> Weight;
+}
+
+/// Parsing and re-encoding a CID: a generous bound.
+const CID_PARSE: Weight = Weight::from_parts(40_000_000, 0);
+/// Decoding and re-encoding an audit trail at its bound.
+const AUDIT: Weight = Weight::from_parts(20_000_000, 4_000);
+
+fn rw(r: u64, w: u64) -> Weight {
+    RocksDbWeight::get().reads_writes(r, w)
+}
+
+impl WeightInfo for () {
+    fn register_organisation() -> Weight {
+        rw(1, 3)
+    }
+    fn add_member() -> Weight {
+        rw(3, 2)
+    }
+    fn remove_member() -> Weight {
+        rw(3, 2)
+    }
+    fn set_encryption_key() -> Weight {
+        rw(0, 1)
+    }
+    fn set_organisation_key() -> Weight {
+        rw(2, 1)
+    }
+    fn create_record() -> Weight {
+        rw(10, 8).saturating_add(CID_PARSE)
+    }
+    fn grant_access() -> Weight {
+        rw(5, 3).saturating_add(AUDIT)
+    }
+    fn revoke_access() -> Weight {
+        rw(3, 3).saturating_add(AUDIT)
+    }
+    /// Worst case: the patient's type grants are full and all expired, so all are purged.
+    fn grant_type_access() -> Weight {
+        rw(4, 2).saturating_add(rw(16, 16))
+    }
+    fn revoke_type_access() -> Weight {
+        rw(2, 2)
+    }
+    fn share_key() -> Weight {
+        rw(5, 3).saturating_add(AUDIT)
+    }
+    fn emergency_access() -> Weight {
+        rw(4, 3).saturating_add(AUDIT)
+    }
+    fn log_access() -> Weight {
+        rw(4, 1).saturating_add(AUDIT)
+    }
+    fn anchor_batch() -> Weight {
+        rw(3, 3)
+    }
+    fn sweep(grants: u32) -> Weight {
+        rw(1, 1).saturating_add(rw(u64::from(grants), 2 * u64::from(grants)))
+    }
+}
