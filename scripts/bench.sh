@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # Benchmarks behind the figures in the README.
 #
-#   scripts/bench.sh          K-DPoS era cost (criterion): 1,000 candidates, 10,000 voters x 16 targets
-#   scripts/bench.sh --sim    also the full DPoS vs K-DPoS experiment (writes sim/results/)
+#   scripts/bench.sh            K-DPoS era cost (criterion), then records vs transfers finalized
+#                               per second on the four-validator local network
+#   scripts/bench.sh --kdpos    only the criterion benchmark
+#   scripts/bench.sh --records  only the network throughput run
+#   scripts/bench.sh --sim      also the full DPoS vs K-DPoS experiment (writes sim/results/)
+#
+# Pallet weights are measured separately by scripts/weights.sh (frame-omni-bencher).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$MEDCHAIN_ROOT"
 
-log "criterion: classification + tally + election at consortium scale"
-SKIP_WASM_BUILD=1 cargo bench --locked -p kdpos-primitives --bench election -- --noplot
+what="${1:-all}"
+case "$what" in all|--kdpos|--records|--sim) ;; *) die "unknown option '$what' (see the top of scripts/bench.sh)" ;; esac
 
-if [ "${1:-}" = --sim ]; then
+if [ "$what" != --records ]; then
+  log "criterion: classification + tally + election at consortium scale"
+  SKIP_WASM_BUILD=1 cargo bench --locked -p kdpos-primitives --bench election -- --noplot
+fi
+
+if [ "$what" = all ] || [ "$what" = --records ]; then
+  scripts/setup.sh
+  log "building the node (release)"
+  cargo build --locked --release -p medchain-node
+  log "records vs transfers finalized per second, 4 validators on 127.0.0.1"
+  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" node bench/records-throughput.js "${@:2}")
+fi
+
+if [ "$what" = --sim ]; then
   log "kdpos-sim: the full experiment"
   cargo run --locked --release -p kdpos-sim -- --out sim/results
 fi

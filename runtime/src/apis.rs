@@ -24,6 +24,16 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use crate::{BlockNumber, IpfsRegistry, MedicalRecords};
+use pallet_medical_records::{
+    runtime_api::{AuditView, GrantView, TypeGrantView},
+    Access, AccessDenied, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, ProofError,
+    RecordId, Sha256,
+};
+
+type RecordView = pallet_medical_records::runtime_api::RecordView<AccountId, BlockNumber>;
+type CidView = pallet_ipfs_registry::runtime_api::CidView<AccountId, Balance, BlockNumber>;
+
 impl_runtime_apis! {
     impl sp_api::Core<Block> for Runtime {
         fn version() -> RuntimeVersion {
@@ -199,6 +209,86 @@ impl_runtime_apis! {
         }
         fn query_length_to_fee(length: u32) -> Balance {
             TransactionPayment::length_to_fee(length)
+        }
+    }
+
+    impl pallet_ipfs_registry::runtime_api::IpfsRegistryApi<Block, AccountId, Balance, BlockNumber>
+        for Runtime
+    {
+        fn validate(cid: Vec<u8>) -> Result<alloc::string::String, sp_runtime::DispatchError> {
+            IpfsRegistry::api_validate(cid)
+        }
+
+        fn cid(cid: Vec<u8>) -> Option<CidView> {
+            IpfsRegistry::api_cid(cid)
+        }
+    }
+
+    impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber>
+        for Runtime
+    {
+        fn record(id: RecordId) -> Option<RecordView> {
+            MedicalRecords::api_record(id)
+        }
+
+        fn records_of(patient: AccountId) -> Vec<RecordView> {
+            MedicalRecords::api_records_of(patient)
+        }
+
+        fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>> {
+            MedicalRecords::api_grants_of(record)
+        }
+
+        fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>> {
+            MedicalRecords::api_type_grants_of(patient)
+        }
+
+        fn can_read(record: RecordId, who: AccountId) -> Result<Access<BlockNumber>, AccessDenied> {
+            MedicalRecords::access(record, &who)
+        }
+
+        fn audit(record: RecordId) -> AuditView<AccountId, BlockNumber> {
+            MedicalRecords::api_audit(record)
+        }
+
+        fn encryption_key(who: AccountId) -> Option<EncryptionKey> {
+            pallet_medical_records::EncryptionKeys::<Runtime>::get(who)
+        }
+
+        fn verify_inclusion(
+            root: Sha256,
+            entry: IndexEntry<AccountId>,
+            proof: InclusionProof,
+        ) -> Result<AnchorRef, ProofError> {
+            MedicalRecords::verify_inclusion(root, &entry, &proof)
+        }
+    }
+
+    #[cfg(feature = "runtime-benchmarks")]
+    impl frame_benchmarking::Benchmark<Block> for Runtime {
+        fn benchmark_metadata(extra: bool) -> (
+            Vec<frame_benchmarking::BenchmarkList>,
+            Vec<frame_support::traits::StorageInfo>,
+        ) {
+            use crate::benchmarks::*;
+            use frame_support::traits::StorageInfoTrait;
+
+            let mut list = Vec::<frame_benchmarking::BenchmarkList>::new();
+            list_benchmarks!(list, extra);
+            (list, crate::AllPalletsWithSystem::storage_info())
+        }
+
+        fn dispatch_benchmark(
+            config: frame_benchmarking::BenchmarkConfig,
+        ) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
+            use crate::benchmarks::*;
+            use frame_support::traits::WhitelistedStorageKeys;
+
+            let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
+            let mut batches = Vec::<frame_benchmarking::BenchmarkBatch>::new();
+            let params = (&config, &whitelist);
+            add_benchmarks!(params, batches);
+            Ok(batches)
         }
     }
 

@@ -14,6 +14,8 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 extern crate alloc;
 
 pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 
@@ -177,6 +179,12 @@ mod runtime {
     pub type Grandpa = pallet_grandpa;
     #[runtime::pallet_index(16)]
     pub type Offences = pallet_offences;
+
+    // Medical records.
+    #[runtime::pallet_index(20)]
+    pub type IpfsRegistry = pallet_ipfs_registry;
+    #[runtime::pallet_index(21)]
+    pub type MedicalRecords = pallet_medical_records;
 }
 
 #[cfg(test)]

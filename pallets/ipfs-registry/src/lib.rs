@@ -16,6 +16,7 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -28,7 +29,7 @@ pub type CidBytes = BoundedVec<u8, ConstU32<{ medchain_cid::MAX_CID_BYTES as u32
 /// A CID as submitted: its string as text, or its binary form.
 pub type CidInput = BoundedVec<u8, ConstU32<{ medchain_cid::MAX_CID_STR as u32 }>>;
 
-type BalanceOf<T> =
+pub type BalanceOf<T> =
     <<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// What the chain knows of a registered CID.

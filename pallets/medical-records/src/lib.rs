@@ -32,6 +32,8 @@ pub use pallet::*;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
+/// The inclusion proof of a batch anchor, as the runtime API takes it.
+pub use medchain_merkle::InclusionProof;
 pub use types::*;
 pub use weights::WeightInfo;
 

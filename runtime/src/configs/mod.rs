@@ -1,6 +1,7 @@
 //! Configuration of every pallet in the runtime.
 
 mod consensus;
+mod records;
 
 use crate::{
     AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,

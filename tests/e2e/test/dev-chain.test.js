@@ -52,7 +52,7 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.ok(api.runtimeMetadata.version >= 15, `metadata V${api.runtimeMetadata.version} carries runtime APIs`);
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
   for (const name of ['System', 'Timestamp', 'Balances', 'TransactionPayment', 'Sudo', 'Authorship',
-    'Session', 'Historical', 'Aura', 'Grandpa', 'Offences']) {
+    'Session', 'Historical', 'Aura', 'Grandpa', 'Offences', 'IpfsRegistry', 'MedicalRecords']) {
     assert.ok(pallets.includes(name), `pallet ${name} is in the metadata (have ${pallets.join(', ')})`);
   }
   let calls = 0;

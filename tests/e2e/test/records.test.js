@@ -1,0 +1,222 @@
+// Medical records on a live dev chain, through @polkadot/api with no custom types: a hospital
+// registers a record, the patient grants a specialist, the specialist unseals the key, decrypts,
+// checks the digest and logs the read; revocation and expiry deny in the very next block; a batch
+// anchor verifies a real inclusion proof and rejects a tampered one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { connect, startDev, stop, submit, waitFor } from '../lib/node.js';
+import { keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
+
+const RPC = 19988;
+const P2P = 19388;
+const LAB = { system: 'Loinc', code: 115063 };
+const PLAINTEXT = Buffer.from('Patient: test subject 42. HbA1c 8.1 %. Plan: adjust insulin.');
+
+let node;
+let api;
+let k; // accounts
+const keys = {}; // X25519 key pairs
+let dataKey;
+let ciphertext;
+let record;
+
+/** Stand-in for the CLI's streamed file encryption (issue 6): one ChaCha20-Poly1305 message. */
+function encrypt(key, bytes) {
+  const c = createCipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
+  return Buffer.concat([c.update(bytes), c.final(), c.getAuthTag()]);
+}
+function decrypt(key, bytes) {
+  const d = createDecipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
+  d.setAuthTag(bytes.subarray(bytes.length - 16));
+  return Buffer.concat([d.update(bytes.subarray(0, bytes.length - 16)), d.final()]);
+}
+
+async function ok(tx, signer) {
+  const r = await submit(api, tx, signer);
+  assert.equal(r.error, null, `${tx.method.section}.${tx.method.method} succeeds`);
+  return r;
+}
+
+const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+const canRead = async (who, at) => {
+  const call = at ? (await api.at(at)).call : api.call;
+  const r = await call.medicalRecordsApi.canRead(record, who.address);
+  return r.isOk ? r.asOk.toJSON() : r.asErr.type;
+};
+
+before(async () => {
+  await cryptoWaitReady();
+  node = startDev({ rpcPort: RPC, p2pPort: P2P });
+  try {
+    api = await connect(RPC, { child: node });
+  } catch (e) {
+    throw new Error(`${e.message}\nnode log:\n${node.logTail()}`);
+  }
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
+  // Alice: sudo. Bob: the hospital's admin. Charlie: its clinician. Dave: the patient.
+  // Eve: a specialist elsewhere. Ferdie: the hospital's relayer.
+  k = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
+    .map((n) => [n.toLowerCase(), keyring.addFromUri(`//${n}`)]));
+  for (const who of ['hospital', 'dave', 'eve']) keys[who] = keyPair();
+});
+
+after(async () => {
+  await api?.disconnect();
+  if (node) await stop(node);
+});
+
+test('a hospital joins and registers a record with its CID in one call', async () => {
+  const joined = await ok(api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(k.bob.address)), k.alice);
+  assert.ok(joined.events.some(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event)));
+  await ok(api.tx.medicalRecords.addMember(0, k.charlie.address, 'Clinician'), k.bob);
+  await ok(api.tx.medicalRecords.addMember(0, k.ferdie.address, 'Anchorer'), k.bob);
+  await ok(api.tx.medicalRecords.setOrganisationKey(0, keys.hospital.publicKey), k.bob);
+  await Promise.all([
+    ok(api.tx.medicalRecords.setEncryptionKey(keys.dave.publicKey), k.dave),
+    ok(api.tx.medicalRecords.setEncryptionKey(keys.eve.publicKey), k.eve),
+  ]);
+
+  dataKey = randomBytes(32);
+  ciphertext = encrypt(dataKey, PLAINTEXT);
+  const cid = rawCid(ciphertext);
+  const created = await ok(api.tx.medicalRecords.createRecord(
+    0, k.dave.address, LAB, sha256(PLAINTEXT), cid, ciphertext.length, null,
+    seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey),
+  ), k.charlie);
+  const ev = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event));
+  record = ev.event.data.record.toNumber();
+  assert.ok(created.events.some(({ event }) => api.events.ipfsRegistry.CidRegistered.is(event)),
+    'the CID is registered in the same call');
+
+  const view = (await api.call.medicalRecordsApi.record(record)).unwrap();
+  assert.equal(view.record.patient.toString(), k.dave.address);
+  assert.equal(view.record.version.toNumber(), 1);
+  assert.equal(u8aToHex(view.record.plaintextHash), u8aToHex(sha256(PLAINTEXT)));
+  assert.match(view.cid.toString(), /^bafkrei[a-z2-7]{52}$/, 'the CID as a CIDv1 base32 string');
+  const info = (await api.call.ipfsRegistryApi.cid(view.cid.toU8a(true))).unwrap();
+  assert.equal(info.info.owner.toString(), k.charlie.address);
+  assert.equal(info.info.size.toNumber(), ciphertext.length);
+  // The patient opens their own copy of the key.
+  assert.deepEqual(open(view.record.keyForPatient, keys.dave), dataKey);
+
+  // Nothing readable on chain: the stored record holds no byte run of the plaintext.
+  const raw = Buffer.from((await api.query.medicalRecords.records(record)).toU8a());
+  for (let i = 0; i + 8 <= PLAINTEXT.length; i++) {
+    assert.equal(raw.indexOf(PLAINTEXT.subarray(i, i + 8)), -1, 'no plaintext in storage');
+  }
+});
+
+test('bad input is refused with the error named and changes nothing', async () => {
+  const badCid = await submit(api, api.tx.medicalRecords.createRecord(
+    0, k.dave.address, LAB, sha256(PLAINTEXT), Buffer.from('bafy-not-a-cid'), 1, null,
+    seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
+  assert.equal(badCid.error, 'CidMalformed');
+  const notPatient = await submit(api,
+    api.tx.medicalRecords.grantAccess(record, k.eve.address, (await best()) + 50, seal(dataKey, keys.eve.publicKey)),
+    k.charlie);
+  assert.equal(notPatient.error, 'NotPatient');
+  const outsider = await submit(api, api.tx.medicalRecords.emergencyAccess(record), k.eve);
+  assert.equal(outsider.error, 'NotCustodianMember');
+  assert.equal((await api.query.medicalRecords.grantCount(record)).toNumber(), 0);
+  const v = await api.call.ipfsRegistryApi.validate(Buffer.from('QmNotACid'));
+  assert.ok(v.isErr && api.registry.findMetaError(v.asErr.asModule).name === 'CidMalformed');
+  const hello = 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e';
+  assert.equal((await api.call.ipfsRegistryApi.validate(Buffer.from(hello))).asOk.toString(), hello);
+});
+
+test('the patient grants a specialist, who decrypts, verifies and logs the read', async () => {
+  assert.equal(await canRead(k.eve), 'NoGrant');
+  const denied = await submit(api, api.tx.medicalRecords.logAccess(record), k.eve);
+  assert.equal(denied.error, 'NoGrant');
+
+  await ok(api.tx.medicalRecords.grantAccess(record, k.eve.address, (await best()) + 200,
+    seal(dataKey, keys.eve.publicKey)), k.dave);
+  assert.equal(Object.keys(await canRead(k.eve))[0], 'granted');
+
+  // The specialist's read, as the CLI does it: grant -> key -> ciphertext -> digest check.
+  const grants = await api.call.medicalRecordsApi.grantsOf(record);
+  const mine = grants.find((g) => g.grantee.toString() === k.eve.address);
+  assert.ok(mine.effective.isTrue);
+  const key = open(mine.grant.wrappedKey.unwrap(), keys.eve);
+  const plain = decrypt(key, ciphertext);
+  const onChain = (await api.call.medicalRecordsApi.record(record)).unwrap().record.plaintextHash;
+  assert.equal(u8aToHex(sha256(plain)), u8aToHex(onChain), 'digest matches the chain');
+  assert.throws(() => open(mine.grant.wrappedKey.unwrap(), keys.dave), 'sealed to Eve alone');
+
+  const logged = await ok(api.tx.medicalRecords.logAccess(record), k.eve);
+  assert.ok(logged.events.some(({ event }) => api.events.medicalRecords.AccessLogged.is(event)));
+  const audit = await api.call.medicalRecordsApi.audit(record);
+  assert.equal(audit.grants.toNumber(), 1);
+  assert.equal(audit.accesses.toNumber(), 1);
+  const last = audit.recent[audit.recent.length - 1];
+  assert.equal(last.who.toString(), k.eve.address);
+  assert.equal(last.action.type, 'Accessed');
+});
+
+test('revocation denies from the block it lands in', async () => {
+  const { blockHash } = await ok(api.tx.medicalRecords.revokeAccess(record, k.eve.address), k.dave);
+  const parent = (await api.rpc.chain.getHeader(blockHash)).parentHash;
+  assert.equal(Object.keys(await canRead(k.eve, parent))[0], 'granted', 'allowed the block before');
+  assert.equal(await canRead(k.eve, blockHash), 'NoGrant', 'denied in the revoking block');
+  const after = await submit(api, api.tx.medicalRecords.logAccess(record), k.eve);
+  assert.equal(after.error, 'NoGrant');
+  assert.equal((await api.call.medicalRecordsApi.audit(record)).revocations.toNumber(), 1);
+});
+
+test('an expired grant denies without anyone touching it', async () => {
+  const expiresAt = (await best()) + 4;
+  await ok(api.tx.medicalRecords.grantAccess(record, k.eve.address, expiresAt,
+    seal(dataKey, keys.eve.publicKey)), k.dave);
+  await waitFor(`block ${expiresAt}`, async () => (await best()) >= expiresAt, 60_000);
+  assert.equal(await canRead(k.eve), 'Expired');
+  const late = await submit(api, api.tx.medicalRecords.logAccess(record), k.eve);
+  assert.equal(late.error, 'GrantExpired');
+});
+
+test('a batch anchor verifies a real inclusion proof and rejects a tampered one', async () => {
+  // Two more versions of the record: an amendment chain of three.
+  let previous = record;
+  const ids = [record];
+  for (const i of [1, 2]) {
+    const body = encrypt(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])]));
+    const r = await ok(api.tx.medicalRecords.createRecord(0, k.dave.address, LAB,
+      sha256(Buffer.concat([PLAINTEXT, Buffer.from([i])])), rawCid(body), body.length, previous,
+      seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
+    previous = r.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event))
+      .event.data.record.toNumber();
+    ids.push(previous);
+  }
+  const versions = (await api.call.medicalRecordsApi.recordsOf(k.dave.address)).map((v) => v.record.version.toNumber());
+  assert.deepEqual(versions, [1, 2, 3]);
+
+  // The relayer's leaves: SCALE-encoded index entries, typed from the metadata alone.
+  const entryType = api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('IndexEntry'));
+  const typeName = api.registry.lookup.getTypeDef(entryType.id).lookupName;
+  const entries = [];
+  for (const id of ids) {
+    const r = (await api.call.medicalRecordsApi.record(id)).unwrap().record;
+    entries.push(api.createType(typeName, {
+      record: id, patient: r.patient, custodian: r.custodian, recordType: r.recordType,
+      plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
+    }));
+  }
+  const tree = merkle(entries.map((e) => e.toU8a()));
+  await ok(api.tx.medicalRecords.anchorBatch(0, 1, await best(), entries.length, tree.root), k.ferdie);
+
+  for (let i = 0; i < entries.length; i++) {
+    const res = await api.call.medicalRecordsApi.verifyInclusion(tree.root, entries[i], tree.prove(i));
+    assert.ok(res.isOk, `entry ${i} is in the anchored batch`);
+    assert.deepEqual(res.asOk.toJSON(), { org: 0, seq: 0 });
+  }
+  const tampered = api.createType(typeName, { ...entries[1].toJSON(), version: 9 });
+  const bad = await api.call.medicalRecordsApi.verifyInclusion(tree.root, tampered, tree.prove(1));
+  assert.equal(bad.asErr.type, 'NotIncluded');
+  const unknown = await api.call.medicalRecordsApi.verifyInclusion(sha256(Buffer.from('x')), entries[1], tree.prove(1));
+  assert.equal(unknown.asErr.type, 'UnknownRoot');
+  const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(0, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
+  assert.equal(overlap.error, 'RangeOverlaps');
+});
