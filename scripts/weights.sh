@@ -22,7 +22,10 @@ if ! "$OMNI" --version 2>/dev/null | grep -q "$OMNI_VERSION"; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libclang-dev pkg-config libssl-dev >/dev/null
   fi
   log "building frame-omni-bencher $OMNI_VERSION into $TOOLS"
-  CARGO_TARGET_DIR="$(dirname "$CARGO_TARGET_DIR")/omni-target" \
+  # Its test runtime's WASM is not needed to benchmark ours (SKIP_WASM_BUILD), and our workspace
+  # hint must not point its WASM builder at this repository.
+  env -u WASM_BUILD_WORKSPACE_HINT SKIP_WASM_BUILD=1 \
+    CARGO_TARGET_DIR="$(dirname "$CARGO_TARGET_DIR")/omni-target" \
     cargo install --locked frame-omni-bencher --version "$OMNI_VERSION" --root "$TOOLS"
 fi
 

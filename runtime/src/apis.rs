@@ -270,7 +270,6 @@ impl_runtime_apis! {
             Vec<frame_benchmarking::BenchmarkList>,
             Vec<frame_support::traits::StorageInfo>,
         ) {
-            use crate::benchmarks::*;
             use frame_support::traits::StorageInfoTrait;
 
             let mut list = Vec::<frame_benchmarking::BenchmarkList>::new();
@@ -281,7 +280,6 @@ impl_runtime_apis! {
         fn dispatch_benchmark(
             config: frame_benchmarking::BenchmarkConfig,
         ) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-            use crate::benchmarks::*;
             use frame_support::traits::WhitelistedStorageKeys;
 
             let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();

@@ -4,5 +4,3 @@ frame_benchmarking::define_benchmarks!(
     [pallet_ipfs_registry, IpfsRegistry]
     [pallet_medical_records, MedicalRecords]
 );
-
-pub use crate::{IpfsRegistry, MedicalRecords};

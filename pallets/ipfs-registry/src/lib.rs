@@ -22,7 +22,10 @@ mod tests;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use frame_support::{pallet_prelude::*, traits::fungible};
+use frame_support::{
+    pallet_prelude::*,
+    traits::{fungible, Contains},
+};
 
 /// A CID in canonical binary form.
 pub type CidBytes = BoundedVec<u8, ConstU32<{ medchain_cid::MAX_CID_BYTES as u32 }>>;
@@ -76,6 +79,9 @@ pub mod pallet {
         type MaxPins: Get<u32>;
         /// Who admits and removes storage providers.
         type ProviderOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// CIDs that may not be unregistered because something on chain points at them (a
+        /// medical record's ciphertext).
+        type CidInUse: Contains<CidBytes>;
         /// Weights of the calls.
         type WeightInfo: WeightInfo;
     }
@@ -173,6 +179,8 @@ pub mod pallet {
         TooManyPins,
         /// The owner cannot cover the deposit.
         InsufficientDeposit,
+        /// A record on chain points at this CID, so it stays registered.
+        CidInUse,
     }
 
     impl<T> From<medchain_cid::CidError> for Error<T> {
@@ -217,6 +225,7 @@ pub mod pallet {
             let cid = Self::canonical(&cid)?;
             let info = Cids::<T>::get(&cid).ok_or(Error::<T>::NotRegistered)?;
             ensure!(info.owner == who, Error::<T>::NotOwner);
+            ensure!(!T::CidInUse::contains(&cid), Error::<T>::CidInUse);
             let _ = Pins::<T>::clear_prefix(&cid, T::MaxPins::get(), None);
             T::Currency::release(
                 &HoldReason::CidDeposit.into(),

@@ -125,6 +125,10 @@ pub mod pallet {
     #[pallet::storage]
     pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>>;
 
+    /// The record version each registered ciphertext CID belongs to.
+    #[pallet::storage]
+    pub type CidRecords<T: Config> = StorageMap<_, Blake2_128Concat, CidBytes, RecordId>;
+
     /// Each patient's record versions.
     #[pallet::storage]
     pub type PatientRecords<T: Config> =
@@ -329,6 +333,9 @@ pub mod pallet {
         TypeGrantEnded,
         /// Only a member of the custodian organisation may open a record in an emergency.
         NotCustodianMember,
+        /// The account may read the record already (an emergency opening or a shared key would
+        /// replace a grant it holds).
+        AlreadyHasAccess,
         /// Only an anchorer (or admin) of the organisation may anchor batches.
         NotAnchorer,
         /// A batch needs at least one entry.
@@ -547,6 +554,7 @@ pub mod pallet {
                     key_for_custodian,
                 },
             );
+            CidRecords::<T>::insert(&cid, id);
             PatientRecords::<T>::insert(&patient, id, ());
             PatientRecordCount::<T>::insert(&patient, count.saturating_add(1));
             NextRecordId::<T>::put(next);
@@ -715,6 +723,14 @@ pub mod pallet {
             let tg = TypeGrants::<T>::get(&rec.patient, (rec.record_type, grantee.clone()))
                 .ok_or(Error::<T>::NoGrant)?;
             ensure!(tg.expires_at > now, Error::<T>::GrantExpired);
+            // A key shared earlier under a type grant may be renewed; a grant of the patient's own
+            // or an emergency opening is not replaced.
+            if let Some(g) = Grants::<T>::get(record, &grantee) {
+                ensure!(
+                    g.basis == GrantBasis::RecordType || g.expires_at <= now,
+                    Error::<T>::AlreadyHasAccess
+                );
+            }
             Self::put_grant(
                 record,
                 &grantee,
@@ -743,6 +759,10 @@ pub mod pallet {
             ensure!(
                 Self::is_clinician(rec.custodian, &clinician),
                 Error::<T>::NotCustodianMember
+            );
+            ensure!(
+                Self::access_to(&rec, record, &clinician).is_err(),
+                Error::<T>::AlreadyHasAccess
             );
             let until = frame_system::Pallet::<T>::block_number()
                 .saturating_add(T::EmergencyDuration::get());
@@ -994,7 +1014,8 @@ pub mod pallet {
             if &rec.patient == who {
                 return Ok(Access::Patient);
             }
-            if &rec.author == who {
+            // The author reads their own version while they still work for the custodian.
+            if &rec.author == who && Self::is_clinician(rec.custodian, who) {
                 return Ok(Access::Custodian);
             }
             let grant = Grants::<T>::get(record, who).ok_or(AccessDenied::NoGrant)?;
@@ -1043,6 +1064,10 @@ pub mod pallet {
                     "record CID is not registered"
                 );
                 ensure!(
+                    CidRecords::<T>::get(&rec.cid) == Some(id),
+                    "record's CID does not point back at it"
+                );
+                ensure!(
                     PatientRecords::<T>::contains_key(&rec.patient, id),
                     "record missing from its patient's index"
                 );
@@ -1057,6 +1082,10 @@ pub mod pallet {
                 let grants = Grants::<T>::iter_prefix(id).count() as u32;
                 ensure!(grants == GrantCount::<T>::get(id), "grant count mismatch");
                 ensure!(grants <= T::MaxGrantsPerRecord::get(), "too many grants");
+            }
+            for (cid, id) in CidRecords::<T>::iter() {
+                let rec = Records::<T>::get(id).ok_or("CID of no record")?;
+                ensure!(rec.cid == cid, "CID points at another record");
             }
             for (record, _, _) in Grants::<T>::iter() {
                 ensure!(Records::<T>::contains_key(record), "grant without a record");
@@ -1100,5 +1129,12 @@ pub mod pallet {
             }
             Ok(())
         }
+    }
+}
+
+/// A record's ciphertext CID may not be unregistered from pallet-ipfs-registry.
+impl<T: Config> frame_support::traits::Contains<pallet_ipfs_registry::CidBytes> for Pallet<T> {
+    fn contains(cid: &pallet_ipfs_registry::CidBytes) -> bool {
+        CidRecords::<T>::contains_key(cid)
     }
 }

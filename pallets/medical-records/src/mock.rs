@@ -53,6 +53,7 @@ impl pallet_ipfs_registry::Config for Test {
     type CidDeposit = CidDeposit;
     type MaxPins = ConstU32<3>;
     type ProviderOrigin = EnsureRoot<u64>;
+    type CidInUse = MedicalRecords;
     type WeightInfo = ();
 }
 

@@ -395,6 +395,12 @@ fn create_record_indexes_it_and_registers_its_cid_with_a_deposit() {
             10
         );
         assert!(PatientRecords::<Test>::contains_key(PATIENT, id));
+        assert_eq!(CidRecords::<Test>::get(&rec.cid), Some(id));
+        // The record's ciphertext stays registered: its owner cannot unregister it.
+        assert_noop!(
+            Registry::unregister(RuntimeOrigin::signed(DOCTOR), cid(1)),
+            pallet_ipfs_registry::Error::<Test>::CidInUse
+        );
         assert_eq!(
             last_event(),
             Event::RecordCreated {
@@ -711,6 +717,16 @@ fn who_may_read_without_a_grant() {
             RuntimeOrigin::signed(PATIENT),
             r
         ));
+        // The author loses access on leaving the custodian.
+        assert_ok!(MedicalRecords::remove_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            DOCTOR
+        ));
+        assert_eq!(
+            Pallet::<Test>::access(r, &DOCTOR),
+            Err(AccessDenied::NoGrant)
+        );
         check();
     });
 }
@@ -747,6 +763,17 @@ fn type_grants_cover_records_of_the_type_through_shared_keys() {
             }
             .into()
         );
+        // A grant of the patient's own is not replaced by a shared key.
+        grant(r, SPECIALIST, 80);
+        assert_noop!(
+            MedicalRecords::share_key(RuntimeOrigin::signed(DOCTOR), r, SPECIALIST, sealed(21)),
+            E::AlreadyHasAccess
+        );
+        assert_ok!(MedicalRecords::revoke_access(
+            RuntimeOrigin::signed(PATIENT),
+            r,
+            SPECIALIST
+        ));
         assert_noop!(
             MedicalRecords::share_key(RuntimeOrigin::signed(RELAYER), r, SPECIALIST, sealed(21)),
             E::NotClinician
@@ -896,6 +923,20 @@ fn emergency_access_is_bounded_audited_and_visible_to_the_patient() {
             MedicalRecords::log_access(RuntimeOrigin::signed(COLLEAGUE), r),
             E::GrantExpired
         );
+        // An open record is not opened again.
+        assert_ok!(MedicalRecords::emergency_access(
+            RuntimeOrigin::signed(COLLEAGUE),
+            r
+        ));
+        assert_noop!(
+            MedicalRecords::emergency_access(RuntimeOrigin::signed(COLLEAGUE), r),
+            E::AlreadyHasAccess
+        );
+        assert_ok!(MedicalRecords::revoke_access(
+            RuntimeOrigin::signed(PATIENT),
+            r,
+            COLLEAGUE
+        ));
         // The patient can also end an emergency opening early.
         assert_ok!(MedicalRecords::emergency_access(
             RuntimeOrigin::signed(COLLEAGUE),
@@ -1197,6 +1238,7 @@ fn storage_types_hold_no_free_text() {
     assert_eq!(
         found,
         vec![
+            "CidRecords".to_string(),
             "Cids".to_string(),
             "Pins".to_string(),
             "Records.cid".to_string(),
@@ -1221,22 +1263,6 @@ fn storage_never_holds_the_plaintext() {
         }
         .submit());
         grant(0, SPECIALIST, 50);
-        assert_ok!(MedicalRecords::grant_type_access(
-            RuntimeOrigin::signed(PATIENT),
-            LAB,
-            SPECIALIST,
-            60
-        ));
-        assert_ok!(MedicalRecords::share_key(
-            RuntimeOrigin::signed(DOCTOR),
-            0,
-            SPECIALIST,
-            sealed(21)
-        ));
-        assert_ok!(MedicalRecords::emergency_access(
-            RuntimeOrigin::signed(COLLEAGUE),
-            0
-        ));
         assert_ok!(MedicalRecords::log_access(
             RuntimeOrigin::signed(SPECIALIST),
             0
@@ -1245,6 +1271,22 @@ fn storage_never_holds_the_plaintext() {
             RuntimeOrigin::signed(PATIENT),
             0,
             SPECIALIST
+        ));
+        assert_ok!(MedicalRecords::grant_type_access(
+            RuntimeOrigin::signed(PATIENT),
+            LAB,
+            OTHER_PATIENT,
+            60
+        ));
+        assert_ok!(MedicalRecords::share_key(
+            RuntimeOrigin::signed(DOCTOR),
+            0,
+            OTHER_PATIENT,
+            sealed(21)
+        ));
+        assert_ok!(MedicalRecords::emergency_access(
+            RuntimeOrigin::signed(COLLEAGUE),
+            0
         ));
         let _ = create(2, Some(0));
         assert_ok!(MedicalRecords::anchor_batch(

@@ -21,7 +21,10 @@ impl pallet_ipfs_registry::Config for Runtime {
     type MaxPins = ConstU32<16>;
     /// Storage providers are admitted by governance (sudo until there is a council).
     type ProviderOrigin = EnsureRoot<crate::AccountId>;
-    type WeightInfo = ();
+    /// A record's ciphertext CID stays registered while the record exists (always: records are
+    /// never deleted).
+    type CidInUse = crate::MedicalRecords;
+    type WeightInfo = crate::weights::pallet_ipfs_registry::WeightInfo<Runtime>;
 }
 
 impl pallet_medical_records::Config for Runtime {
@@ -35,5 +38,5 @@ impl pallet_medical_records::Config for Runtime {
     type EmergencyDuration = EmergencyDuration;
     type MaxAuditEntries = ConstU32<32>;
     type MaxSweep = ConstU32<64>;
-    type WeightInfo = ();
+    type WeightInfo = crate::weights::pallet_medical_records::WeightInfo<Runtime>;
 }
