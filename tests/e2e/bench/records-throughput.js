@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { connect, testnet, tempDir, removeDir, waitFor } from '../lib/node.js';
 import { keyPair, rawCid, seal, sha256 } from '../lib/sealed.js';
 
@@ -109,7 +110,7 @@ async function main() {
         transfers.push([api.tx.balances.transferKeepAlive(patient.address, MED + BigInt(i)), s]);
         const dataKey = randomBytes(32);
         const ciphertext = randomBytes(1024);
-        records.push([m.createRecord(0, patient.address, LAB, sha256(ciphertext), rawCid(ciphertext),
+        records.push([m.createRecord(0, patient.address, LAB, sha256(ciphertext), u8aToHex(rawCid(ciphertext)),
           ciphertext.length, null, seal(dataKey, patientKey.publicKey), seal(dataKey, hospital.publicKey)), s]);
       }
     }

@@ -50,7 +50,10 @@ export function open(sealed, recipient) {
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
 
-/** The binary CIDv1 (raw codec, sha2-256) of some bytes: what `ipfs add --raw-leaves` gives a small file. */
+/**
+ * The binary CIDv1 (raw codec, sha2-256) of some bytes: what `ipfs add --raw-leaves` gives a small file.
+ * Pass it to @polkadot/api as hex: a Uint8Array for `Bytes` is read as already length-prefixed.
+ */
 export const rawCid = (bytes) => Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), sha256(bytes)]);
 
 /** The batch-anchor Merkle tree of medchain-merkle: leaf 0x00, inner 0x01, odd node moves up. */
