@@ -22,10 +22,7 @@ mod tests;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use frame_support::{
-    pallet_prelude::*,
-    traits::{fungible, Contains},
-};
+use frame_support::{pallet_prelude::*, traits::fungible};
 
 /// A CID in canonical binary form.
 pub type CidBytes = BoundedVec<u8, ConstU32<{ medchain_cid::MAX_CID_BYTES as u32 }>>;
@@ -50,6 +47,9 @@ pub struct CidInfo<AccountId, Balance, BlockNumber> {
     pub registered_at: BlockNumber,
     /// Providers that attest they pin it.
     pub pins: u32,
+    /// A medical record points at it: it holds no deposit (records are never deleted, so the
+    /// deposit could never be returned) and it can never be unregistered.
+    pub permanent: bool,
 }
 
 #[frame_support::pallet]
@@ -79,9 +79,6 @@ pub mod pallet {
         type MaxPins: Get<u32>;
         /// Who admits and removes storage providers.
         type ProviderOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-        /// CIDs that may not be unregistered because something on chain points at them (a
-        /// medical record's ciphertext).
-        type CidInUse: Contains<CidBytes>;
         /// Weights of the calls.
         type WeightInfo: WeightInfo;
     }
@@ -179,7 +176,7 @@ pub mod pallet {
         TooManyPins,
         /// The owner cannot cover the deposit.
         InsufficientDeposit,
-        /// A record on chain points at this CID, so it stays registered.
+        /// A medical record points at this CID, so it stays registered.
         CidInUse,
     }
 
@@ -225,7 +222,7 @@ pub mod pallet {
             let cid = Self::canonical(&cid)?;
             let info = Cids::<T>::get(&cid).ok_or(Error::<T>::NotRegistered)?;
             ensure!(info.owner == who, Error::<T>::NotOwner);
-            ensure!(!T::CidInUse::contains(&cid), Error::<T>::CidInUse);
+            ensure!(!info.permanent, Error::<T>::CidInUse);
             let _ = Pins::<T>::clear_prefix(&cid, T::MaxPins::get(), None);
             T::Currency::release(
                 &HoldReason::CidDeposit.into(),
@@ -317,21 +314,44 @@ pub mod pallet {
             CidBytes::try_from(valid.into_bytes()).map_err(|_| Error::<T>::CidTooLong)
         }
 
-        /// Registers a CID for `owner`; other pallets (medical records) call this in their own
-        /// extrinsics so a record and its CID are created together.
+        /// Registers a CID for `owner`, holding `CidDeposit`.
         pub fn do_register(
             owner: &T::AccountId,
             input: &[u8],
             size: u64,
+        ) -> Result<CidBytes, DispatchError> {
+            Self::insert(owner, input, size, false)
+        }
+
+        /// Registers a CID that a medical record points at, in the record's own extrinsic: no
+        /// deposit, and it can never be unregistered.
+        pub fn do_register_permanent(
+            owner: &T::AccountId,
+            input: &[u8],
+            size: u64,
+        ) -> Result<CidBytes, DispatchError> {
+            Self::insert(owner, input, size, true)
+        }
+
+        fn insert(
+            owner: &T::AccountId,
+            input: &[u8],
+            size: u64,
+            permanent: bool,
         ) -> Result<CidBytes, DispatchError> {
             let cid = Self::canonical(input)?;
             ensure!(
                 !Cids::<T>::contains_key(&cid),
                 Error::<T>::AlreadyRegistered
             );
-            let deposit = T::CidDeposit::get();
-            T::Currency::hold(&HoldReason::CidDeposit.into(), owner, deposit)
-                .map_err(|_| Error::<T>::InsufficientDeposit)?;
+            let deposit = if permanent {
+                Default::default()
+            } else {
+                let deposit = T::CidDeposit::get();
+                T::Currency::hold(&HoldReason::CidDeposit.into(), owner, deposit)
+                    .map_err(|_| Error::<T>::InsufficientDeposit)?;
+                deposit
+            };
             Cids::<T>::insert(
                 &cid,
                 CidInfo {
@@ -340,6 +360,7 @@ pub mod pallet {
                     deposit,
                     registered_at: frame_system::Pallet::<T>::block_number(),
                     pins: 0,
+                    permanent,
                 },
             );
             Self::deposit_event(Event::CidRegistered {

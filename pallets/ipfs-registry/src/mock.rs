@@ -51,7 +51,6 @@ impl pallet_ipfs_registry::Config for Test {
     type CidDeposit = CidDeposit;
     type MaxPins = ConstU32<3>;
     type ProviderOrigin = EnsureRoot<u64>;
-    type CidInUse = frame_support::traits::Nothing;
     type WeightInfo = ();
 }
 

@@ -125,10 +125,6 @@ pub mod pallet {
     #[pallet::storage]
     pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>>;
 
-    /// The record version each registered ciphertext CID belongs to.
-    #[pallet::storage]
-    pub type CidRecords<T: Config> = StorageMap<_, Blake2_128Concat, CidBytes, RecordId>;
-
     /// Each patient's record versions.
     #[pallet::storage]
     pub type PatientRecords<T: Config> =
@@ -475,8 +471,8 @@ pub mod pallet {
             Ok(())
         }
 
-        /// A clinician of `org` creates a record version: registers the ciphertext's CID (the
-        /// caller pays its deposit) and indexes it. With `previous`, it amends that version,
+        /// A clinician of `org` creates a record version: registers the ciphertext's CID (for
+        /// good: it holds no deposit and cannot be unregistered) and indexes it. With `previous`, it amends that version,
         /// which must be the latest of its chain.
         #[pallet::call_index(5)]
         #[pallet::weight(<T as Config>::WeightInfo::create_record())]
@@ -527,8 +523,10 @@ pub mod pallet {
             let id = NextRecordId::<T>::get();
             let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
             // Last fallible step: a failure here leaves nothing behind, as the registry writes
-            // only when it succeeds.
-            let cid = pallet_ipfs_registry::Pallet::<T>::do_register(&author, &cid, size)?;
+            // only when it succeeds. No deposit: records are permanent and only admitted
+            // clinicians create them.
+            let cid =
+                pallet_ipfs_registry::Pallet::<T>::do_register_permanent(&author, &cid, size)?;
 
             if let Some(prev) = previous {
                 Records::<T>::mutate(prev, |r| {
@@ -554,7 +552,6 @@ pub mod pallet {
                     key_for_custodian,
                 },
             );
-            CidRecords::<T>::insert(&cid, id);
             PatientRecords::<T>::insert(&patient, id, ());
             PatientRecordCount::<T>::insert(&patient, count.saturating_add(1));
             NextRecordId::<T>::put(next);
@@ -1059,14 +1056,9 @@ pub mod pallet {
             let next_record = NextRecordId::<T>::get();
             for (id, rec) in Records::<T>::iter() {
                 ensure!(id < next_record, "record id at or past NextRecordId");
-                ensure!(
-                    pallet_ipfs_registry::Cids::<T>::contains_key(&rec.cid),
-                    "record CID is not registered"
-                );
-                ensure!(
-                    CidRecords::<T>::get(&rec.cid) == Some(id),
-                    "record's CID does not point back at it"
-                );
+                let info = pallet_ipfs_registry::Cids::<T>::get(&rec.cid)
+                    .ok_or("record CID is not registered")?;
+                ensure!(info.permanent, "record CID could be unregistered");
                 ensure!(
                     PatientRecords::<T>::contains_key(&rec.patient, id),
                     "record missing from its patient's index"
@@ -1082,10 +1074,6 @@ pub mod pallet {
                 let grants = Grants::<T>::iter_prefix(id).count() as u32;
                 ensure!(grants == GrantCount::<T>::get(id), "grant count mismatch");
                 ensure!(grants <= T::MaxGrantsPerRecord::get(), "too many grants");
-            }
-            for (cid, id) in CidRecords::<T>::iter() {
-                let rec = Records::<T>::get(id).ok_or("CID of no record")?;
-                ensure!(rec.cid == cid, "CID points at another record");
             }
             for (record, _, _) in Grants::<T>::iter() {
                 ensure!(Records::<T>::contains_key(record), "grant without a record");
@@ -1129,12 +1117,5 @@ pub mod pallet {
             }
             Ok(())
         }
-    }
-}
-
-/// A record's ciphertext CID may not be unregistered from pallet-ipfs-registry.
-impl<T: Config> frame_support::traits::Contains<pallet_ipfs_registry::CidBytes> for Pallet<T> {
-    fn contains(cid: &pallet_ipfs_registry::CidBytes) -> bool {
-        CidRecords::<T>::contains_key(cid)
     }
 }

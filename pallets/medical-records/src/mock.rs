@@ -53,7 +53,6 @@ impl pallet_ipfs_registry::Config for Test {
     type CidDeposit = CidDeposit;
     type MaxPins = ConstU32<3>;
     type ProviderOrigin = EnsureRoot<u64>;
-    type CidInUse = MedicalRecords;
     type WeightInfo = ();
 }
 
@@ -85,8 +84,6 @@ pub const OTHER_PATIENT: u64 = 11;
 /// A clinician of another hospital.
 pub const SPECIALIST: u64 = 20;
 pub const STRANGER: u64 = 30;
-/// An account too poor for the CID deposit.
-pub const POOR: u64 = 40;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
     let mut t = frame_system::GenesisConfig::<Test>::default()
@@ -105,7 +102,6 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
         ]
         .iter()
         .map(|a| (*a, 1_000))
-        .chain([(POOR, 5)])
         .collect(),
         ..Default::default()
     }

@@ -386,16 +386,19 @@ fn create_record_indexes_it_and_registers_its_cid_with_a_deposit() {
         assert_eq!(rec.cid.to_vec(), cid(1).to_vec());
         let info = pallet_ipfs_registry::Cids::<Test>::get(&rec.cid)
             .unwrap_or_else(|| panic!("CID registered in the same call"));
-        assert_eq!((info.owner, info.size), (DOCTOR, 1_000));
+        assert_eq!(
+            (info.owner, info.size, info.deposit, info.permanent),
+            (DOCTOR, 1_000, 0, true)
+        );
+        // Permanent: no deposit is held, since it could never be returned.
         assert_eq!(
             Balances::balance_on_hold(
                 &RuntimeHoldReason::Registry(pallet_ipfs_registry::HoldReason::CidDeposit),
                 &DOCTOR
             ),
-            10
+            0
         );
         assert!(PatientRecords::<Test>::contains_key(PATIENT, id));
-        assert_eq!(CidRecords::<Test>::get(&rec.cid), Some(id));
         // The record's ciphertext stays registered: its owner cannot unregister it.
         assert_noop!(
             Registry::unregister(RuntimeOrigin::signed(DOCTOR), cid(1)),
@@ -439,12 +442,6 @@ fn create_record_refuses_bad_input_and_changes_nothing() {
             RELAYER,
             Role::Anchorer
         ));
-        assert_ok!(MedicalRecords::add_member(
-            RuntimeOrigin::signed(ADMIN),
-            ORG,
-            POOR,
-            Role::Clinician
-        ));
         assert_noop!(create_as(DOCTOR, PATIENT, 1), E::OrganisationHasNoKey);
         assert_ok!(MedicalRecords::set_organisation_key(
             RuntimeOrigin::signed(ADMIN),
@@ -473,10 +470,6 @@ fn create_record_refuses_bad_input_and_changes_nothing() {
             }
             .submit(),
             pallet_ipfs_registry::Error::<Test>::CidMalformed
-        );
-        assert_noop!(
-            create_as(POOR, PATIENT, 1),
-            pallet_ipfs_registry::Error::<Test>::InsufficientDeposit
         );
         assert_ok!(create_as(DOCTOR, PATIENT, 1));
         assert_noop!(
@@ -1238,7 +1231,6 @@ fn storage_types_hold_no_free_text() {
     assert_eq!(
         found,
         vec![
-            "CidRecords".to_string(),
             "Cids".to_string(),
             "Pins".to_string(),
             "Records.cid".to_string(),

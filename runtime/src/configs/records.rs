@@ -5,8 +5,8 @@ use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 
 parameter_types! {
-    /// Held per registered CID: enough to make spamming the index cost, small next to a record's
-    /// clinical value.
+    /// Held per CID registered on its own (`ipfsRegistry.register`). A record's CID holds none:
+    /// only admitted clinicians create records, and records are never deleted.
     pub const CidDeposit: Balance = UNIT / 100;
     /// A grant runs at most a year.
     pub const MaxGrantDuration: BlockNumber = 365 * DAYS;
@@ -21,9 +21,6 @@ impl pallet_ipfs_registry::Config for Runtime {
     type MaxPins = ConstU32<16>;
     /// Storage providers are admitted by governance (sudo until there is a council).
     type ProviderOrigin = EnsureRoot<crate::AccountId>;
-    /// A record's ciphertext CID stays registered while the record exists (always: records are
-    /// never deleted).
-    type CidInUse = crate::MedicalRecords;
     type WeightInfo = crate::weights::pallet_ipfs_registry::WeightInfo<Runtime>;
 }
 

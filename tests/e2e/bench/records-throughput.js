@@ -54,11 +54,14 @@ async function run(api, signed, timeoutMs = 900_000) {
       for (let n = last + 1; n <= head.number.toNumber(); n++) {
         const hash = await api.rpc.chain.getBlockHash(n);
         const [block, events] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.events.at(hash)]);
+        let ours = 0;
         block.block.extrinsics.forEach((ext, i) => {
           if (!pending.delete(ext.hash.toHex())) return;
+          ours++;
           if (events.some(({ phase, event }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.eqn(i)
             && api.events.system.ExtrinsicFailed.is(event))) failed++;
         });
+        if (ours && process.env.VERBOSE) console.error(`block ${n}: ${ours} of ours, ${block.block.extrinsics.length} in all`);
       }
       last = Math.max(last, head.number.toNumber());
       if (pending.size === 0) {
@@ -86,10 +89,11 @@ async function main() {
     await waitFor('four peers', async () => (await api.rpc.system.health()).peers.toNumber() >= 3, 120_000);
     const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
     const alice = keyring.addFromUri('//Alice');
-    const patient = keyring.addFromUri('//Dave');
+    // A patient holds at most MaxRecordsPerPatient (4,096) records: spread them over four.
+    const patients = ['Bob', 'Charlie', 'Dave', 'Eve'].map((n) => keyring.addFromUri(`//${n}`));
     const senders = Array.from({ length: SENDERS }, (_, i) => keyring.addFromUri(`//bench/${i}`));
     const hospital = keyPair();
-    const patientKey = keyPair();
+    const patientKey = keyPair(); // one key for all four: sealing cost is what matters here
 
     // Set up (untimed): fund the senders; one hospital, Alice its admin, the senders its clinicians.
     const m = api.tx.medicalRecords;
@@ -98,14 +102,15 @@ async function main() {
       [api.tx.sudo.sudo(m.registerOrganisation(alice.address)), alice],
       [m.setOrganisationKey(0, hospital.publicKey), alice],
       ...senders.map((s) => [m.addMember(0, s.address, 'Clinician'), alice]),
-      [m.setEncryptionKey(patientKey.publicKey), patient],
+      ...patients.map((p) => [m.setEncryptionKey(patientKey.publicKey), p]),
     ]));
     if (setup.failed) throw new Error(`${setup.failed} set-up transactions failed`);
 
     const per = Math.ceil(TXS / SENDERS);
     const transfers = [];
     const records = [];
-    for (const s of senders) {
+    for (const [n, s] of senders.entries()) {
+      const patient = patients[n % patients.length];
       for (let i = 0; i < per; i++) {
         transfers.push([api.tx.balances.transferKeepAlive(patient.address, MED + BigInt(i)), s]);
         const dataKey = randomBytes(32);
