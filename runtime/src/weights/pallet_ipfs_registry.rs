@@ -43,7 +43,7 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T> {
 	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
-	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -51,17 +51,15 @@ impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T>
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `106`
-		//  Estimated: `3611`
-		// Minimum execution time: 54_311_000 picoseconds.
-		Weight::from_parts(56_494_000, 0)
-			.saturating_add(Weight::from_parts(0, 3611))
+		//  Estimated: `3612`
+		// Minimum execution time: 54_050_000 picoseconds.
+		Weight::from_parts(56_174_000, 0)
+			.saturating_add(Weight::from_parts(0, 3612))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
-	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `MedicalRecords::CidRecords` (r:1 w:0)
-	/// Proof: `MedicalRecords::CidRecords` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	/// Storage: `IpfsRegistry::Pins` (r:16 w:16)
 	/// Proof: `IpfsRegistry::Pins` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -71,14 +69,14 @@ impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T>
 	/// The range of component `p` is `[0, 16]`.
 	fn unregister(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `414 + p * (58 ±0)`
-		//  Estimated: `3611 + p * (2609 ±0)`
-		// Minimum execution time: 56_053_000 picoseconds.
-		Weight::from_parts(58_721_006, 0)
-			.saturating_add(Weight::from_parts(0, 3611))
-			// Standard Error: 3_107
-			.saturating_add(Weight::from_parts(1_426_039, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		//  Measured:  `411 + p * (58 ±0)`
+		//  Estimated: `3612 + p * (2609 ±0)`
+		// Minimum execution time: 52_919_000 picoseconds.
+		Weight::from_parts(56_888_679, 0)
+			.saturating_add(Weight::from_parts(0, 3612))
+			// Standard Error: 4_995
+			.saturating_add(Weight::from_parts(1_424_308, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -90,8 +88,8 @@ impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `3517`
-		// Minimum execution time: 8_954_000 picoseconds.
-		Weight::from_parts(9_734_000, 0)
+		// Minimum execution time: 9_144_000 picoseconds.
+		Weight::from_parts(10_005_000, 0)
 			.saturating_add(Weight::from_parts(0, 3517))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -102,8 +100,8 @@ impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `81`
 		//  Estimated: `3517`
-		// Minimum execution time: 9_314_000 picoseconds.
-		Weight::from_parts(10_025_000, 0)
+		// Minimum execution time: 9_424_000 picoseconds.
+		Weight::from_parts(10_235_000, 0)
 			.saturating_add(Weight::from_parts(0, 3517))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -111,30 +109,30 @@ impl<T: frame_system::Config> pallet_ipfs_registry::WeightInfo for WeightInfo<T>
 	/// Storage: `IpfsRegistry::Providers` (r:1 w:0)
 	/// Proof: `IpfsRegistry::Providers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
-	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	/// Storage: `IpfsRegistry::Pins` (r:1 w:1)
 	/// Proof: `IpfsRegistry::Pins` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	fn attest_pin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `926`
-		//  Estimated: `3611`
-		// Minimum execution time: 26_459_000 picoseconds.
-		Weight::from_parts(28_502_000, 0)
-			.saturating_add(Weight::from_parts(0, 3611))
+		//  Measured:  `927`
+		//  Estimated: `3612`
+		// Minimum execution time: 26_719_000 picoseconds.
+		Weight::from_parts(29_164_000, 0)
+			.saturating_add(Weight::from_parts(0, 3612))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `IpfsRegistry::Pins` (r:1 w:1)
 	/// Proof: `IpfsRegistry::Pins` (`max_values`: None, `max_size`: Some(134), added: 2609, mode: `MaxEncodedLen`)
 	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
-	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	fn withdraw_pin() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `310`
-		//  Estimated: `3611`
-		// Minimum execution time: 16_464_000 picoseconds.
-		Weight::from_parts(17_606_000, 0)
-			.saturating_add(Weight::from_parts(0, 3611))
+		//  Measured:  `311`
+		//  Estimated: `3612`
+		// Minimum execution time: 16_654_000 picoseconds.
+		Weight::from_parts(17_827_000, 0)
+			.saturating_add(Weight::from_parts(0, 3612))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}

@@ -52,8 +52,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `1489`
-		// Minimum execution time: 10_415_000 picoseconds.
-		Weight::from_parts(11_277_000, 0)
+		// Minimum execution time: 10_475_000 picoseconds.
+		Weight::from_parts(11_457_000, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `6062`
-		// Minimum execution time: 20_420_000 picoseconds.
-		Weight::from_parts(21_943_000, 0)
+		// Minimum execution time: 20_711_000 picoseconds.
+		Weight::from_parts(22_143_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `6062`
-		// Minimum execution time: 20_631_000 picoseconds.
-		Weight::from_parts(22_063_000, 0)
+		// Minimum execution time: 20_921_000 picoseconds.
+		Weight::from_parts(22_293_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_620_000 picoseconds.
-		Weight::from_parts(7_351_000, 0)
+		// Minimum execution time: 6_540_000 picoseconds.
+		Weight::from_parts(7_220_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `258`
 		//  Estimated: `3535`
-		// Minimum execution time: 15_042_000 picoseconds.
-		Weight::from_parts(16_083_000, 0)
+		// Minimum execution time: 15_083_000 picoseconds.
+		Weight::from_parts(16_325_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -124,24 +124,18 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Storage: `MedicalRecords::NextRecordId` (r:1 w:1)
 	/// Proof: `MedicalRecords::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
-	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `MedicalRecords::CidRecords` (r:0 w:1)
-	/// Proof: `MedicalRecords::CidRecords` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::PatientRecords` (r:0 w:1)
 	/// Proof: `MedicalRecords::PatientRecords` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn create_record() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1238`
+		//  Measured:  `975`
 		//  Estimated: `3842`
-		// Minimum execution time: 97_275_000 picoseconds.
-		Weight::from_parts(100_729_000, 0)
+		// Minimum execution time: 48_172_000 picoseconds.
+		Weight::from_parts(51_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 3842))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `MedicalRecords::Records` (r:1 w:0)
 	/// Proof: `MedicalRecords::Records` (`max_values`: None, `max_size`: Some(377), added: 2852, mode: `MaxEncodedLen`)
@@ -157,8 +151,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1898`
 		//  Estimated: `4682`
-		// Minimum execution time: 31_416_000 picoseconds.
-		Weight::from_parts(33_320_000, 0)
+		// Minimum execution time: 31_006_000 picoseconds.
+		Weight::from_parts(33_379_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -175,8 +169,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2009`
 		//  Estimated: `4682`
-		// Minimum execution time: 25_949_000 picoseconds.
-		Weight::from_parts(27_782_000, 0)
+		// Minimum execution time: 25_898_000 picoseconds.
+		Weight::from_parts(28_382_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -191,8 +185,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1901`
 		//  Estimated: `47574`
-		// Minimum execution time: 133_408_000 picoseconds.
-		Weight::from_parts(138_676_000, 0)
+		// Minimum execution time: 132_657_000 picoseconds.
+		Weight::from_parts(138_536_000, 0)
 			.saturating_add(Weight::from_parts(0, 47574))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(18))
@@ -205,8 +199,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `328`
 		//  Estimated: `3578`
-		// Minimum execution time: 15_212_000 picoseconds.
-		Weight::from_parts(16_254_000, 0)
+		// Minimum execution time: 15_183_000 picoseconds.
+		Weight::from_parts(16_524_000, 0)
 			.saturating_add(Weight::from_parts(0, 3578))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -227,8 +221,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2090`
 		//  Estimated: `4682`
-		// Minimum execution time: 42_152_000 picoseconds.
-		Weight::from_parts(44_617_000, 0)
+		// Minimum execution time: 42_093_000 picoseconds.
+		Weight::from_parts(47_200_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -247,8 +241,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1878`
 		//  Estimated: `4682`
-		// Minimum execution time: 33_980_000 picoseconds.
-		Weight::from_parts(36_273_000, 0)
+		// Minimum execution time: 33_580_000 picoseconds.
+		Weight::from_parts(35_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -265,8 +259,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2131`
 		//  Estimated: `4682`
-		// Minimum execution time: 27_030_000 picoseconds.
-		Weight::from_parts(29_104_000, 0)
+		// Minimum execution time: 26_860_000 picoseconds.
+		Weight::from_parts(31_367_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -283,8 +277,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `378`
 		//  Estimated: `3535`
-		// Minimum execution time: 23_935_000 picoseconds.
-		Weight::from_parts(25_538_000, 0)
+		// Minimum execution time: 24_206_000 picoseconds.
+		Weight::from_parts(26_800_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -299,12 +293,12 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	fn sweep(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `314 + n * (86 ±0)`
-		//  Estimated: `3619 + n * (2629 ±2)`
+		//  Estimated: `3619 + n * (2629 ±0)`
 		// Minimum execution time: 2_614_000 picoseconds.
-		Weight::from_parts(9_449_761, 0)
+		Weight::from_parts(8_305_199, 0)
 			.saturating_add(Weight::from_parts(0, 3619))
-			// Standard Error: 7_965
-			.saturating_add(Weight::from_parts(9_178_570, 0).saturating_mul(n.into()))
+			// Standard Error: 37_623
+			.saturating_add(Weight::from_parts(10_013_237, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
