@@ -382,7 +382,8 @@ pub mod pallet {
         }
 
         /// Invariants: every stored CID is valid and canonical; every pin belongs to a registered
-        /// CID; each CID's pin count matches its attestations and stays within `MaxPins`.
+        /// CID; each CID's pin count matches its attestations and stays within `MaxPins`; a
+        /// permanent CID holds no deposit.
         /// Always compiled so that other pallets' tests can check it too.
         pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
             for (cid, info) in Cids::<T>::iter() {
@@ -395,6 +396,10 @@ pub mod pallet {
                 let pins = Pins::<T>::iter_key_prefix(&cid).count() as u32;
                 ensure!(pins == info.pins, "pin count does not match attestations");
                 ensure!(pins <= T::MaxPins::get(), "more pins than MaxPins");
+                ensure!(
+                    !info.permanent || info.deposit == Default::default(),
+                    "a permanent CID holds a deposit"
+                );
             }
             for (cid, _, _) in Pins::<T>::iter() {
                 ensure!(Cids::<T>::contains_key(&cid), "pin of an unregistered CID");

@@ -241,3 +241,25 @@ fn pins_need_a_registered_cid() {
         );
     });
 }
+
+#[test]
+fn a_permanent_cid_holds_no_deposit_and_is_never_unregistered() {
+    new_test_ext().execute_with(|| {
+        // POOR cannot cover a deposit, and a permanent registration asks for none.
+        let cid = crate::Pallet::<Test>::do_register_permanent(&POOR, HELLO.as_bytes(), 11)
+            .unwrap_or_else(|e| panic!("registers: {e:?}"));
+        let info = Cids::<Test>::get(&cid).unwrap_or_else(|| panic!("registered"));
+        assert_eq!((info.owner, info.deposit, info.permanent), (POOR, 0, true));
+        assert_eq!(held(POOR), 0);
+        assert_noop!(
+            Registry::unregister(RuntimeOrigin::signed(POOR), input(HELLO)),
+            Error::<Test>::CidInUse
+        );
+        // Still one CID, one registration: the public call cannot take it over.
+        assert_noop!(
+            Registry::register(RuntimeOrigin::signed(ALICE), input(HELLO), 11),
+            Error::<Test>::AlreadyRegistered
+        );
+        check();
+    });
+}
