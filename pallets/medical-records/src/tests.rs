@@ -1312,3 +1312,19 @@ fn storage_never_holds_the_plaintext() {
         check();
     });
 }
+
+#[test]
+fn exhausted_id_counters_are_refused_by_name() {
+    new_test_ext().execute_with(|| {
+        NextOrgId::<Test>::put(OrgId::MAX);
+        assert_noop!(
+            MedicalRecords::register_organisation(RuntimeOrigin::root(), ADMIN),
+            E::Overflow
+        );
+        NextOrgId::<Test>::put(0);
+        hospital();
+        NextRecordId::<Test>::put(RecordId::MAX);
+        assert_noop!(NewRecord::of(1).submit(), E::Overflow);
+        check();
+    });
+}
