@@ -1,0 +1,503 @@
+//! # pallet-kdpos
+//!
+//! K-DPoS on chain (`shared/KDPOS.md`), a thin FRAME shell over `kdpos-primitives`. This first part
+//! holds the stake: hospitals bond as block-producer candidates (one candidacy per organisation,
+//! stood by one of its admins), accounts bond stake and vote for up to 16 candidates, and whatever
+//! leaves a bond waits `UnbondingDelay` blocks, still held, before it can be withdrawn.
+//!
+//! Bonds are holds on the runtime's balances, so a bonded amount is never spendable and can be
+//! slashed where it is. The era election, performance counters, session management and
+//! eviction build on these bonds.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+    pallet_prelude::*,
+    traits::{
+        fungible::{self, Inspect, MutateHold},
+        tokens::Precision,
+    },
+};
+use frame_system::pallet_prelude::*;
+use scale_info::TypeInfo;
+use sp_runtime::traits::{Saturating, Zero};
+
+/// Identifier of an organisation (a hospital), as pallet-medical-records assigns it.
+pub type OrgId = u32;
+
+type BalanceOf<T> =
+    <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// Most candidates one vote may name (KDPOS.md: 16).
+pub const MAX_TARGETS: u32 = kdpos_primitives::MAX_VOTE_TARGETS as u32;
+
+/// Who speaks for which organisation. The registry of hospitals lives in pallet-medical-records;
+/// the runtime answers through it.
+pub trait Organisations<AccountId> {
+    /// Whether `who` is an admin of organisation `org`, and so may stand as its candidate.
+    fn is_admin(org: OrgId, who: &AccountId) -> bool;
+}
+
+/// A block-producer candidate.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Candidate<Balance, BlockNumber> {
+    /// The organisation it stands for.
+    pub org: OrgId,
+    /// Its own bond, held.
+    pub bond: Balance,
+    /// Block of registration.
+    pub since: BlockNumber,
+}
+
+/// A voter's stake and the candidates it names.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Voter<AccountId, Balance> {
+    pub stake: Balance,
+    pub targets: BoundedVec<AccountId, ConstU32<MAX_TARGETS>>,
+}
+
+/// An amount on its way out of a bond: still held until `at`.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Unlock<Balance, BlockNumber> {
+    pub amount: Balance,
+    pub at: BlockNumber,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The currency bonds are held in.
+        type Currency: fungible::Mutate<Self::AccountId>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        /// The overarching hold reason.
+        type RuntimeHoldReason: From<HoldReason>;
+        /// Who may stand for which organisation.
+        type Organisations: Organisations<Self::AccountId>;
+        /// Least a candidate bonds.
+        #[pallet::constant]
+        type MinCandidateBond: Get<BalanceOf<Self>>;
+        /// Least a voter stakes.
+        #[pallet::constant]
+        type MinVoterStake: Get<BalanceOf<Self>>;
+        /// Blocks an unbonded amount stays held before it can be withdrawn.
+        #[pallet::constant]
+        type UnbondingDelay: Get<BlockNumberFor<Self>>;
+        /// Most candidates at once.
+        #[pallet::constant]
+        type MaxCandidates: Get<u32>;
+        /// Most amounts one account can have unlocking at once.
+        #[pallet::constant]
+        type MaxUnlocking: Get<u32>;
+    }
+
+    /// Why funds are held.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// A candidate's own bond.
+        CandidateBond,
+        /// A voter's stake.
+        VoterStake,
+        /// Unbonded, waiting out `UnbondingDelay`.
+        Unbonding,
+    }
+
+    /// Candidates by account.
+    #[pallet::storage]
+    pub type Candidates<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, Candidate<BalanceOf<T>, BlockNumberFor<T>>>;
+
+    /// The candidate of each organisation (one seat per organisation).
+    #[pallet::storage]
+    pub type CandidateOf<T: Config> = StorageMap<_, Twox64Concat, OrgId, T::AccountId>;
+
+    /// Number of candidates.
+    #[pallet::storage]
+    pub type CandidateCount<T> = StorageValue<_, u32, ValueQuery>;
+
+    /// Voters by account.
+    #[pallet::storage]
+    pub type Voters<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, Voter<T::AccountId, BalanceOf<T>>>;
+
+    /// Amounts unbonding per account, oldest first.
+    #[pallet::storage]
+    pub type Unlocking<T: Config> = StorageMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        BoundedVec<Unlock<BalanceOf<T>, BlockNumberFor<T>>, T::MaxUnlocking>,
+        ValueQuery,
+    >;
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        CandidateRegistered {
+            candidate: T::AccountId,
+            org: OrgId,
+            bond: BalanceOf<T>,
+        },
+        Bonded {
+            candidate: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        /// `amount` left a bond or stake; it can be withdrawn at block `at`.
+        Unbonded {
+            who: T::AccountId,
+            amount: BalanceOf<T>,
+            at: BlockNumberFor<T>,
+        },
+        /// The candidate unbonded everything and stands no more.
+        CandidateLeft {
+            candidate: T::AccountId,
+            org: OrgId,
+        },
+        Withdrawn {
+            who: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        Voted {
+            voter: T::AccountId,
+            stake: BalanceOf<T>,
+            targets: u32,
+        },
+        VoteRemoved {
+            voter: T::AccountId,
+        },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// Only an admin of the organisation may stand as its candidate.
+        NotOrganisationAdmin,
+        /// The account is a candidate already.
+        AlreadyCandidate,
+        /// The organisation has a candidate already: one seat per organisation.
+        OrganisationHasCandidate,
+        /// The bond is below `MinCandidateBond`, or would be left below it.
+        BondBelowMinimum,
+        /// There are `MaxCandidates` candidates.
+        TooManyCandidates,
+        /// The account cannot cover the amount.
+        InsufficientBalance,
+        /// The account is not a candidate.
+        NotCandidate,
+        /// More than is bonded.
+        UnbondTooMuch,
+        /// The account has `MaxUnlocking` amounts unbonding; withdraw first.
+        TooManyUnlocking,
+        /// Nothing has finished unbonding.
+        NothingToWithdraw,
+        /// A vote names at least one candidate.
+        NoTargets,
+        /// A vote names a candidate twice.
+        DuplicateTarget,
+        /// A vote names an account that is not a candidate.
+        UnknownCandidate,
+        /// The stake is below `MinVoterStake`.
+        StakeBelowMinimum,
+        /// The account has no vote.
+        NoVote,
+        /// An amount of zero.
+        ZeroAmount,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
+    }
+
+    // Weights: placeholders sized by their storage accesses until frame-omni-bencher measures
+    // this pallet (it is not in the runtime yet).
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// An admin of `org` stands as its candidate, bonding `bond`.
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(6, 5))]
+        pub fn register_candidate(
+            origin: OriginFor<T>,
+            org: OrgId,
+            bond: BalanceOf<T>,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            ensure!(
+                T::Organisations::is_admin(org, &who),
+                Error::<T>::NotOrganisationAdmin
+            );
+            ensure!(
+                !Candidates::<T>::contains_key(&who),
+                Error::<T>::AlreadyCandidate
+            );
+            ensure!(
+                !CandidateOf::<T>::contains_key(org),
+                Error::<T>::OrganisationHasCandidate
+            );
+            ensure!(
+                bond >= T::MinCandidateBond::get(),
+                Error::<T>::BondBelowMinimum
+            );
+            let count = CandidateCount::<T>::get();
+            ensure!(
+                count < T::MaxCandidates::get(),
+                Error::<T>::TooManyCandidates
+            );
+            T::Currency::hold(&HoldReason::CandidateBond.into(), &who, bond)
+                .map_err(|_| Error::<T>::InsufficientBalance)?;
+            Candidates::<T>::insert(
+                &who,
+                Candidate {
+                    org,
+                    bond,
+                    since: frame_system::Pallet::<T>::block_number(),
+                },
+            );
+            CandidateOf::<T>::insert(org, &who);
+            CandidateCount::<T>::put(count.saturating_add(1));
+            Self::deposit_event(Event::CandidateRegistered {
+                candidate: who,
+                org,
+                bond,
+            });
+            Ok(())
+        }
+
+        /// A candidate bonds `amount` more.
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(3, 3))]
+        pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+            Candidates::<T>::try_mutate(&who, |c| -> DispatchResult {
+                let c = c.as_mut().ok_or(Error::<T>::NotCandidate)?;
+                T::Currency::hold(&HoldReason::CandidateBond.into(), &who, amount)
+                    .map_err(|_| Error::<T>::InsufficientBalance)?;
+                c.bond = c.bond.saturating_add(amount);
+                Ok(())
+            })?;
+            Self::deposit_event(Event::Bonded {
+                candidate: who,
+                amount,
+            });
+            Ok(())
+        }
+
+        /// A candidate unbonds `amount`; unbonding all of it ends the candidacy. What is
+        /// unbonded stays held for `UnbondingDelay` blocks.
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(5, 6))]
+        pub fn unbond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+            let mut c = Candidates::<T>::get(&who).ok_or(Error::<T>::NotCandidate)?;
+            ensure!(amount <= c.bond, Error::<T>::UnbondTooMuch);
+            let left = c.bond.saturating_sub(amount);
+            ensure!(
+                left.is_zero() || left >= T::MinCandidateBond::get(),
+                Error::<T>::BondBelowMinimum
+            );
+            let at = Self::start_unlock(&who, HoldReason::CandidateBond, amount)?;
+            if left.is_zero() {
+                Candidates::<T>::remove(&who);
+                CandidateOf::<T>::remove(c.org);
+                CandidateCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+                Self::deposit_event(Event::CandidateLeft {
+                    candidate: who.clone(),
+                    org: c.org,
+                });
+            } else {
+                c.bond = left;
+                Candidates::<T>::insert(&who, c);
+            }
+            Self::deposit_event(Event::Unbonded { who, amount, at });
+            Ok(())
+        }
+
+        /// Releases every amount whose unbonding delay has passed.
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(3, 3))]
+        pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            let now = frame_system::Pallet::<T>::block_number();
+            let mut chunks = Unlocking::<T>::get(&who);
+            let mut ready = BalanceOf::<T>::zero();
+            chunks.retain(|u| {
+                let due = u.at <= now;
+                if due {
+                    ready = ready.saturating_add(u.amount);
+                }
+                !due
+            });
+            ensure!(!ready.is_zero(), Error::<T>::NothingToWithdraw);
+            T::Currency::release(
+                &HoldReason::Unbonding.into(),
+                &who,
+                ready,
+                Precision::BestEffort,
+            )?;
+            if chunks.is_empty() {
+                Unlocking::<T>::remove(&who);
+            } else {
+                Unlocking::<T>::insert(&who, chunks);
+            }
+            Self::deposit_event(Event::Withdrawn { who, amount: ready });
+            Ok(())
+        }
+
+        /// Bonds `stake` and votes for `targets` (1 to 16 distinct candidates), replacing any
+        /// earlier vote; lowering the stake unbonds the difference.
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(5 + u64::from(MAX_TARGETS), 4))]
+        pub fn vote(
+            origin: OriginFor<T>,
+            targets: BoundedVec<T::AccountId, ConstU32<MAX_TARGETS>>,
+            stake: BalanceOf<T>,
+        ) -> DispatchResult {
+            let voter = ensure_signed(origin)?;
+            ensure!(!targets.is_empty(), Error::<T>::NoTargets);
+            for (i, t) in targets.iter().enumerate() {
+                ensure!(
+                    !targets.iter().skip(i.saturating_add(1)).any(|o| o == t),
+                    Error::<T>::DuplicateTarget
+                );
+                ensure!(
+                    Candidates::<T>::contains_key(t),
+                    Error::<T>::UnknownCandidate
+                );
+            }
+            ensure!(
+                stake >= T::MinVoterStake::get(),
+                Error::<T>::StakeBelowMinimum
+            );
+            let old = Voters::<T>::get(&voter)
+                .map(|v| v.stake)
+                .unwrap_or_else(Zero::zero);
+            if stake > old {
+                T::Currency::hold(
+                    &HoldReason::VoterStake.into(),
+                    &voter,
+                    stake.saturating_sub(old),
+                )
+                .map_err(|_| Error::<T>::InsufficientBalance)?;
+            } else if stake < old {
+                let at =
+                    Self::start_unlock(&voter, HoldReason::VoterStake, old.saturating_sub(stake))?;
+                Self::deposit_event(Event::Unbonded {
+                    who: voter.clone(),
+                    amount: old.saturating_sub(stake),
+                    at,
+                });
+            }
+            let count = targets.len() as u32;
+            Voters::<T>::insert(&voter, Voter { stake, targets });
+            Self::deposit_event(Event::Voted {
+                voter,
+                stake,
+                targets: count,
+            });
+            Ok(())
+        }
+
+        /// Removes the caller's vote; its stake unbonds.
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(3, 4))]
+        pub fn remove_vote(origin: OriginFor<T>) -> DispatchResult {
+            let voter = ensure_signed(origin)?;
+            let v = Voters::<T>::get(&voter).ok_or(Error::<T>::NoVote)?;
+            let at = Self::start_unlock(&voter, HoldReason::VoterStake, v.stake)?;
+            Voters::<T>::remove(&voter);
+            Self::deposit_event(Event::Unbonded {
+                who: voter.clone(),
+                amount: v.stake,
+                at,
+            });
+            Self::deposit_event(Event::VoteRemoved { voter });
+            Ok(())
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        /// Moves `amount` from the `from` hold to the unbonding hold, due after the delay.
+        fn start_unlock(
+            who: &T::AccountId,
+            from: HoldReason,
+            amount: BalanceOf<T>,
+        ) -> Result<BlockNumberFor<T>, DispatchError> {
+            let at =
+                frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
+            let mut chunks = Unlocking::<T>::get(who);
+            chunks
+                .try_push(Unlock { amount, at })
+                .map_err(|_| Error::<T>::TooManyUnlocking)?;
+            T::Currency::release(&from.into(), who, amount, Precision::Exact)?;
+            // Cannot fail: the amount was held a moment ago and nothing else moved it.
+            T::Currency::hold(&HoldReason::Unbonding.into(), who, amount)?;
+            Unlocking::<T>::insert(who, chunks);
+            Ok(at)
+        }
+
+        /// Invariants: each organisation has at most one candidate and the maps agree; the count
+        /// matches; every bond and stake is exactly what is held for it; unbonding amounts sum to
+        /// the unbonding hold.
+        pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+            use frame_support::traits::fungible::InspectHold;
+            let mut n = 0u32;
+            for (who, c) in Candidates::<T>::iter() {
+                n = n.saturating_add(1);
+                ensure!(
+                    CandidateOf::<T>::get(c.org).as_ref() == Some(&who),
+                    "candidate not its organisation's"
+                );
+                ensure!(
+                    T::Currency::balance_on_hold(&HoldReason::CandidateBond.into(), &who) == c.bond,
+                    "candidate bond differs from its hold"
+                );
+                ensure!(c.bond >= T::MinCandidateBond::get(), "bond below minimum");
+            }
+            ensure!(n == CandidateCount::<T>::get(), "candidate count mismatch");
+            ensure!(
+                CandidateOf::<T>::iter().count() as u32 == n,
+                "organisation seats and candidates differ"
+            );
+            for (who, v) in Voters::<T>::iter() {
+                ensure!(
+                    T::Currency::balance_on_hold(&HoldReason::VoterStake.into(), &who) == v.stake,
+                    "voter stake differs from its hold"
+                );
+                ensure!(!v.targets.is_empty(), "vote without targets");
+            }
+            for (who, chunks) in Unlocking::<T>::iter() {
+                let sum = chunks
+                    .iter()
+                    .fold(BalanceOf::<T>::zero(), |s, u| s.saturating_add(u.amount));
+                ensure!(
+                    T::Currency::balance_on_hold(&HoldReason::Unbonding.into(), &who) == sum,
+                    "unbonding amounts differ from their hold"
+                );
+            }
+            Ok(())
+        }
+    }
+}
