@@ -6,10 +6,13 @@
 //! leaves a bond waits `UnbondingDelay` blocks, still held, before it can be withdrawn.
 //!
 //! Bonds are holds on the runtime's balances, so a bonded amount is never spendable and can be
-//! slashed where it is. The era election, performance counters, session management and
-//! eviction build on these bonds.
+//! slashed where it is. [`Pallet::prepare_election`] runs the era's classification, tally and
+//! election of `kdpos-primitives` over what is stored; performance counters, session management
+//! and eviction are still to come.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 pub use pallet::*;
 
@@ -24,11 +27,15 @@ use frame_support::{
     traits::{
         fungible::{self, Inspect, MutateHold},
         tokens::Precision,
+        Contains,
     },
 };
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+/// Era counter.
+pub type EraIndex = u32;
 
 /// Identifier of an organisation (a hospital), as pallet-medical-records assigns it.
 pub type OrgId = u32;
@@ -108,6 +115,11 @@ pub mod pallet {
         /// Most amounts one account can have unlocking at once.
         #[pallet::constant]
         type MaxUnlocking: Get<u32>;
+        /// The algorithm's parameters: P, B, feature weights, thresholds, caps, ban length.
+        #[pallet::constant]
+        type Params: Get<kdpos_primitives::Params>;
+        /// Accounts with session keys registered (no keys, no blocks).
+        type HasSessionKeys: Contains<Self::AccountId>;
     }
 
     /// Why funds are held.
@@ -148,6 +160,24 @@ pub mod pallet {
         BoundedVec<Unlock<BalanceOf<T>, BlockNumberFor<T>>, T::MaxUnlocking>,
         ValueQuery,
     >;
+
+    /// Each candidate's performance record (moving averages); none before its first era.
+    #[pallet::storage]
+    pub type Performance<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::Record>;
+
+    /// Each candidate's class in the last era.
+    #[pallet::storage]
+    pub type Classes<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::Class>;
+
+    /// Candidates banned for a proven offence, until this era (exclusive).
+    #[pallet::storage]
+    pub type BannedUntil<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EraIndex>;
+
+    /// The current era.
+    #[pallet::storage]
+    pub type CurrentEra<T> = StorageValue<_, EraIndex, ValueQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -456,6 +486,66 @@ pub mod pallet {
             T::Currency::hold(&HoldReason::Unbonding.into(), who, amount)?;
             Unlocking::<T>::insert(who, chunks);
             Ok(at)
+        }
+
+        /// The era's election over what is stored now: every candidate classified (a newcomer
+        /// with the neutral features of an era without evidence), the votes tallied within the
+        /// vote range and caps, producers and standbys elected. Reads every candidate and voter;
+        /// the era boundary will call it, and the runtime API shows it as a preview.
+        #[allow(clippy::type_complexity)]
+        pub fn prepare_election() -> Result<
+            (
+                kdpos_primitives::classify::Classification<T::AccountId>,
+                kdpos_primitives::Tally<T::AccountId>,
+                kdpos_primitives::Election<T::AccountId>,
+            ),
+            kdpos_primitives::Error,
+        > {
+            use kdpos_primitives::{
+                classify, elect, features::era_features, tally, CandidateInput, EraCounters,
+                Standing, Vote,
+            };
+            let params = T::Params::get();
+            let era = CurrentEra::<T>::get();
+            let newcomer = era_features(&EraCounters::default(), 0);
+            let banned = |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > era);
+            let candidates: alloc::vec::Vec<_> = Candidates::<T>::iter().collect();
+            let inputs = candidates
+                .iter()
+                .map(|(who, _)| CandidateInput {
+                    id: who.clone(),
+                    features: Performance::<T>::get(who).map_or(newcomer, |r| r.features),
+                    previous: Classes::<T>::get(who),
+                    banned: banned(who),
+                })
+                .collect();
+            let classification = classify(inputs, &params)?;
+            let standings: alloc::vec::Vec<_> = classification
+                .candidates
+                .iter()
+                .filter_map(|c| {
+                    let info = candidates.iter().find(|(who, _)| *who == c.id)?;
+                    Some(Standing {
+                        id: c.id.clone(),
+                        org: info.1.org,
+                        class: c.class,
+                        score: c.score,
+                        self_bond: info.1.bond.unique_saturated_into(),
+                        has_keys: T::HasSessionKeys::contains(&c.id),
+                        banned: banned(&c.id),
+                    })
+                })
+                .collect();
+            let votes = Voters::<T>::iter()
+                .map(|(voter, v)| Vote {
+                    voter,
+                    stake: v.stake.unique_saturated_into(),
+                    targets: v.targets.into_inner(),
+                })
+                .collect();
+            let tally = tally(&standings, votes, &params)?;
+            let election = elect(&standings, &tally, &params)?;
+            Ok((classification, tally, election))
         }
 
         /// Invariants: each organisation has at most one candidate and the maps agree; the count

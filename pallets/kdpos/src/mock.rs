@@ -51,9 +51,23 @@ impl crate::Organisations<u64> for TensAreAdmins {
     }
 }
 
+/// Every account but H3 has session keys.
+pub struct AllButH3;
+impl frame_support::traits::Contains<u64> for AllButH3 {
+    fn contains(who: &u64) -> bool {
+        *who != H3
+    }
+}
+
 parameter_types! {
     pub const MinCandidateBond: u64 = 100;
     pub const MinVoterStake: u64 = 10;
+    /// Two producers and one standby.
+    pub KdposParams: kdpos_primitives::Params = kdpos_primitives::Params {
+        producers: 2,
+        standbys: 1,
+        ..Default::default()
+    };
 }
 
 impl pallet_kdpos::Config for Test {
@@ -65,6 +79,8 @@ impl pallet_kdpos::Config for Test {
     type UnbondingDelay = ConstU64<5>;
     type MaxCandidates = ConstU32<3>;
     type MaxUnlocking = ConstU32<2>;
+    type Params = KdposParams;
+    type HasSessionKeys = AllButH3;
 }
 
 /// Admins of organisations 1, 2, 3 and 4.

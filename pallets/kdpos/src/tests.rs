@@ -239,3 +239,101 @@ fn a_vote_is_removed_and_its_stake_unbonds() {
         check();
     });
 }
+
+// ---- the era's election over stored state ----
+
+fn three_candidates() {
+    for (who, org) in [(H1, 1), (H2, 2), (H3, 3)] {
+        assert_ok!(Kdpos::register_candidate(
+            RuntimeOrigin::signed(who),
+            org,
+            100
+        ));
+    }
+}
+
+fn verdict(e: &kdpos_primitives::Election<u64>, who: u64) -> kdpos_primitives::Verdict {
+    e.verdicts
+        .iter()
+        .find(|(c, _)| *c == who)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("{who} has a verdict"))
+}
+
+#[test]
+fn votes_decide_the_producers_among_newcomers() {
+    use kdpos_primitives::{Class, Verdict};
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H2]), 400));
+        assert_ok!(Kdpos::vote(
+            RuntimeOrigin::signed(V2),
+            targets(&[H1, H2]),
+            200
+        ));
+        let (classes, tally, election) =
+            Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        // Newcomers have the neutral record of an era without evidence: Qualified at best.
+        assert!(classes
+            .candidates
+            .iter()
+            .all(|c| c.class != Class::Excellent));
+        // Raw backing: each candidate's own bond plus the votes naming it (all three are in the
+        // vote range: 3 <= P + B).
+        assert_eq!(tally.total, 300 + 600);
+        assert_eq!(election.producers, vec![H2, H1], "most backed first");
+        // H3 has no session keys: it cannot produce, whatever its standing.
+        assert_eq!(verdict(&election, H3), Verdict::NoKeys);
+        assert!(election.standbys.is_empty());
+    });
+}
+
+#[test]
+fn a_poor_record_or_a_ban_keeps_a_candidate_out_and_its_votes_count_nothing() {
+    use kdpos_primitives::{Class, Features, Record, Verdict};
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        // H2 missed most of its slots last era.
+        Performance::<Test>::insert(
+            H2,
+            Record {
+                features: Features {
+                    production: 200_000,
+                    liveness: 900_000,
+                    voting: 0,
+                    integrity: 1_000_000,
+                    endorsement: 0,
+                },
+                penalty: 0,
+                eras: 1,
+            },
+        );
+        BannedUntil::<Test>::insert(H1, 3);
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H2]), 400));
+        let (classes, tally, election) =
+            Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        let class_of = |who| {
+            classes
+                .candidates
+                .iter()
+                .find(|c| c.id == who)
+                .map(|c| c.class)
+        };
+        assert_eq!(class_of(H2), Some(Class::Poor));
+        assert_eq!(class_of(H1), Some(Class::Poor), "banned means Poor");
+        assert_eq!(
+            tally.wasted, 400,
+            "a vote for a Poor candidate counts nothing"
+        );
+        assert_eq!(verdict(&election, H1), Verdict::Banned);
+        assert_eq!(verdict(&election, H2), Verdict::NotEligible);
+        assert!(
+            election.producers.is_empty(),
+            "H3, the only one left, has no keys"
+        );
+        // The ban ends with its era.
+        CurrentEra::<Test>::put(3);
+        let (_, _, election) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(election.producers, vec![H1]);
+    });
+}
