@@ -120,6 +120,11 @@ pub mod pallet {
         type Params: Get<kdpos_primitives::Params>;
         /// Accounts with session keys registered (no keys, no blocks).
         type HasSessionKeys: Contains<Self::AccountId>;
+        /// The current session index (pallet-session's).
+        type CurrentSession: Get<u32>;
+        /// Sessions in an era.
+        #[pallet::constant]
+        type SessionsPerEra: Get<u32>;
     }
 
     /// Why funds are held.
@@ -179,6 +184,15 @@ pub mod pallet {
     #[pallet::storage]
     pub type CurrentEra<T> = StorageValue<_, EraIndex, ValueQuery>;
 
+    /// What the chain counted for each candidate in the current era.
+    #[pallet::storage]
+    pub type Counters<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::EraCounters, ValueQuery>;
+
+    /// The last session in which each candidate was counted live (authored or sent a heartbeat).
+    #[pallet::storage]
+    pub type LiveIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
@@ -213,6 +227,17 @@ pub mod pallet {
         },
         VoteRemoved {
             voter: T::AccountId,
+        },
+        /// A candidate showed it is live this session.
+        Heartbeat {
+            candidate: T::AccountId,
+            session: u32,
+        },
+        /// An era ended: counters folded into records, classes and the election renewed.
+        EraEnded {
+            era: EraIndex,
+            producers: u32,
+            standbys: u32,
         },
     }
 
@@ -250,6 +275,8 @@ pub mod pallet {
         NoVote,
         /// An amount of zero.
         ZeroAmount,
+        /// The candidate is counted live this session already (it authored or sent a heartbeat).
+        AlreadyLive,
     }
 
     #[pallet::hooks]
@@ -441,6 +468,10 @@ pub mod pallet {
                 });
             }
             let count = targets.len() as u32;
+            if Candidates::<T>::contains_key(&voter) {
+                // Voting is part of a candidate's performance (x3).
+                Counters::<T>::mutate(&voter, |c| c.voted = true);
+            }
             Voters::<T>::insert(&voter, Voter { stake, targets });
             Self::deposit_event(Event::Voted {
                 voter,
@@ -448,6 +479,24 @@ pub mod pallet {
                 targets: count,
             });
             Ok(())
+        }
+
+        /// A candidate shows it is live this session: free when accepted, once per session;
+        /// refused (and paid for) from anyone else or a second time.
+        #[pallet::call_index(6)]
+        #[pallet::weight(T::DbWeight::get().reads_writes(3, 2))]
+        pub fn heartbeat(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
+            let who = ensure_signed(origin)?;
+            ensure!(
+                Candidates::<T>::contains_key(&who),
+                Error::<T>::NotCandidate
+            );
+            ensure!(Self::mark_live(&who), Error::<T>::AlreadyLive);
+            Self::deposit_event(Event::Heartbeat {
+                candidate: who,
+                session: T::CurrentSession::get(),
+            });
+            Ok(Pays::No.into())
         }
 
         /// Removes the caller's vote; its stake unbonds.
@@ -469,6 +518,63 @@ pub mod pallet {
     }
 
     impl<T: Config> Pallet<T> {
+        /// Counts a candidate live in the current session, once.
+        pub(crate) fn mark_live(who: &T::AccountId) -> bool {
+            let session = T::CurrentSession::get();
+            if LiveIn::<T>::get(who) == Some(session) {
+                return false;
+            }
+            LiveIn::<T>::insert(who, session);
+            Counters::<T>::mutate(who, |c| c.live_sessions = c.live_sessions.saturating_add(1));
+            true
+        }
+
+        /// The era boundary: folds each candidate's counters into its record (endorsement from
+        /// this era's tally), starts the next era, and classifies and elects for it, keeping the
+        /// classes for the next era's hysteresis.
+        pub fn end_era() -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error>
+        {
+            let params = T::Params::get();
+            let (_, tally, _) = Self::prepare_election()?;
+            let total_counted = tally
+                .backings
+                .iter()
+                .fold(0u128, |s, b| s.saturating_add(b.counted));
+            let sessions = T::SessionsPerEra::get();
+            let candidates: alloc::vec::Vec<T::AccountId> = Candidates::<T>::iter_keys().collect();
+            for who in &candidates {
+                let mut counters = Counters::<T>::take(who);
+                counters.sessions = sessions;
+                counters.live_sessions = counters.live_sessions.min(sessions);
+                let counted = tally.of(who).map_or(0, |b| b.counted);
+                let endorsement = kdpos_primitives::features::endorsement(
+                    counted,
+                    total_counted,
+                    params.producers,
+                );
+                let record = kdpos_primitives::features::fold(
+                    Performance::<T>::get(who).as_ref(),
+                    &counters,
+                    endorsement,
+                );
+                Performance::<T>::insert(who, record);
+            }
+            let era = CurrentEra::<T>::mutate(|e| {
+                *e = e.saturating_add(1);
+                *e
+            });
+            let (classes, _, election) = Self::prepare_election()?;
+            for c in classes.candidates {
+                Classes::<T>::insert(&c.id, c.class);
+            }
+            Self::deposit_event(Event::EraEnded {
+                era: era.saturating_sub(1),
+                producers: election.producers.len() as u32,
+                standbys: election.standbys.len() as u32,
+            });
+            Ok(election)
+        }
+
         /// Moves `amount` from the `from` hold to the unbonding hold, due after the delay.
         fn start_unlock(
             who: &T::AccountId,
@@ -588,6 +694,16 @@ pub mod pallet {
                 );
             }
             Ok(())
+        }
+    }
+}
+
+/// Authored blocks count for the author's production and liveness.
+impl<T: Config> pallet_authorship::EventHandler<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+    fn note_author(author: T::AccountId) {
+        if Candidates::<T>::contains_key(&author) {
+            Counters::<T>::mutate(&author, |c| c.authored = c.authored.saturating_add(1));
+            Self::mark_live(&author);
         }
     }
 }

@@ -63,6 +63,7 @@ parameter_types! {
     pub const MinCandidateBond: u64 = 100;
     pub const MinVoterStake: u64 = 10;
     /// Two producers and one standby.
+    pub static Session: u32 = 0;
     pub KdposParams: kdpos_primitives::Params = kdpos_primitives::Params {
         producers: 2,
         standbys: 1,
@@ -81,6 +82,8 @@ impl pallet_kdpos::Config for Test {
     type MaxUnlocking = ConstU32<2>;
     type Params = KdposParams;
     type HasSessionKeys = AllButH3;
+    type CurrentSession = Session;
+    type SessionsPerEra = ConstU32<4>;
 }
 
 /// Admins of organisations 1, 2, 3 and 4.

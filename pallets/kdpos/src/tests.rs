@@ -337,3 +337,75 @@ fn a_poor_record_or_a_ban_keeps_a_candidate_out_and_its_votes_count_nothing() {
         assert_eq!(election.producers, vec![H1]);
     });
 }
+
+// ---- performance counters and the era boundary ----
+
+#[test]
+fn authored_blocks_and_heartbeats_count_once_per_session() {
+    use pallet_authorship::EventHandler;
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        Kdpos::note_author(H1);
+        Kdpos::note_author(H1);
+        Kdpos::note_author(V1); // not a candidate: nothing to count
+        let c = Counters::<Test>::get(H1);
+        assert_eq!((c.authored, c.live_sessions), (2, 1));
+        assert_eq!(Counters::<Test>::get(V1), Default::default());
+
+        // A heartbeat is free once per session, refused a second time and from non-candidates.
+        let post = Kdpos::heartbeat(RuntimeOrigin::signed(H2)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(post.pays_fee, frame_support::dispatch::Pays::No);
+        assert_eq!(
+            last_event(),
+            Event::Heartbeat {
+                candidate: H2,
+                session: 0
+            }
+            .into()
+        );
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(H2)), E::AlreadyLive);
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(H1)), E::AlreadyLive);
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(V1)), E::NotCandidate);
+        Session::set(1);
+        assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H2)));
+        assert_eq!(Counters::<Test>::get(H2).live_sessions, 2);
+    });
+}
+
+#[test]
+fn the_era_boundary_folds_counters_into_records_and_elects() {
+    use kdpos_primitives::PPM;
+    use pallet_authorship::EventHandler;
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H1]), 400));
+        // H1 voted itself (as a voter) and was live in all four sessions.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H1]), 10));
+        for s in 0..4 {
+            Session::set(s);
+            Kdpos::note_author(H1);
+        }
+        let election = Pallet::<Test>::end_era().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(CurrentEra::<Test>::get(), 1);
+        let h1 = Performance::<Test>::get(H1).unwrap_or_else(|| panic!("folded"));
+        assert_eq!(
+            h1.features.production, PPM,
+            "authored every own slot counted"
+        );
+        assert_eq!(h1.features.liveness, PPM, "live in 4 of 4 sessions");
+        assert_eq!(h1.features.voting, PPM);
+        assert!(h1.features.endorsement > 0);
+        let h2 = Performance::<Test>::get(H2).unwrap_or_else(|| panic!("folded"));
+        assert_eq!(h2.features.liveness, 0, "never live");
+        assert!(
+            Counters::<Test>::iter().next().is_none(),
+            "counters start afresh"
+        );
+        assert!(Classes::<Test>::get(H1).is_some());
+        assert_eq!(election.producers.first(), Some(&H1));
+        assert!(System::events()
+            .iter()
+            .any(|e| matches!(e.event, RuntimeEvent::Kdpos(Event::EraEnded { era: 0, .. }))));
+        check();
+    });
+}
