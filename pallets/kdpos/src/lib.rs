@@ -189,6 +189,11 @@ pub mod pallet {
     pub type Counters<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::EraCounters, ValueQuery>;
 
+    /// Own slots each authority missed in a row (reset when it authors).
+    #[pallet::storage]
+    pub type ConsecutiveMissed<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
     /// The last session in which each candidate was counted live (authored or sent a heartbeat).
     #[pallet::storage]
     pub type LiveIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
@@ -227,6 +232,11 @@ pub mod pallet {
         },
         VoteRemoved {
             voter: T::AccountId,
+        },
+        /// A producer missed `MissedSlotsThreshold` own slots in a row: a liveness fault.
+        LivenessFault {
+            producer: T::AccountId,
+            consecutive: u32,
         },
         /// A candidate showed it is live this session.
         Heartbeat {
@@ -527,6 +537,59 @@ pub mod pallet {
             LiveIn::<T>::insert(who, session);
             Counters::<T>::mutate(who, |c| c.live_sessions = c.live_sessions.saturating_add(1));
             true
+        }
+
+        /// Counts the own slots skipped between a block at slot `prev` and the next at slot
+        /// `now`: Aura gives slot `s` to `authorities[s % n]`, so each skipped slot is a miss of
+        /// the authority at that index. The author of `now` starts a new run (and, being live, is no
+        /// fault whatever it missed before). Returns who reached
+        /// `missed_slots_threshold` consecutive misses with this gap (a liveness fault), in
+        /// authority order. O(n) however long the gap.
+        pub fn note_slots(
+            prev: u64,
+            now: u64,
+            authorities: &[T::AccountId],
+        ) -> alloc::vec::Vec<T::AccountId> {
+            let n = authorities.len() as u64;
+            let threshold = T::Params::get().missed_slots_threshold;
+            let mut faulty = alloc::vec::Vec::new();
+            if n == 0 || now <= prev {
+                return faulty;
+            }
+            let first = prev.saturating_add(1);
+            let skipped = now.saturating_sub(first);
+            // The author of `now` is live: its misses count, but it is no liveness fault.
+            let author = authorities.get((now % n) as usize);
+            for (i, who) in authorities.iter().enumerate() {
+                // Slots s in [first, now) with s % n == i.
+                let offset = (i as u64 + n - first % n) % n;
+                let missed = if offset < skipped {
+                    (skipped - offset - 1) / n + 1
+                } else {
+                    0
+                };
+                let missed = u32::try_from(missed).unwrap_or(u32::MAX);
+                if missed == 0 {
+                    continue;
+                }
+                if Candidates::<T>::contains_key(who) {
+                    Counters::<T>::mutate(who, |c| c.missed = c.missed.saturating_add(missed));
+                }
+                let before = ConsecutiveMissed::<T>::get(who);
+                let after = before.saturating_add(missed);
+                ConsecutiveMissed::<T>::insert(who, after);
+                if before < threshold && after >= threshold && Some(who) != author {
+                    Self::deposit_event(Event::LivenessFault {
+                        producer: who.clone(),
+                        consecutive: after,
+                    });
+                    faulty.push(who.clone());
+                }
+            }
+            if let Some(author) = author {
+                ConsecutiveMissed::<T>::remove(author);
+            }
+            faulty
         }
 
         /// The era boundary: folds each candidate's counters into its record (endorsement from

@@ -409,3 +409,41 @@ fn the_era_boundary_folds_counters_into_records_and_elects() {
         check();
     });
 }
+
+#[test]
+fn skipped_slots_are_misses_of_their_authorities_and_a_run_is_a_liveness_fault() {
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        let set = [H1, H2, H3];
+        // Slots 10, 11, 12 skipped: 10 % 3 = 1 (H2), 11 -> H3, 12 -> H1; slot 13 is H2's block.
+        assert!(Pallet::<Test>::note_slots(9, 13, &set).is_empty());
+        let missed = |who| Counters::<Test>::get(who).missed;
+        assert_eq!((missed(H1), missed(H2), missed(H3)), (1, 1, 1));
+        assert_eq!(ConsecutiveMissed::<Test>::get(H2), 0, "H2 authored slot 13");
+        // Slots 14..=19 skipped (two each), slot 20 is H3's: H1 and H3 reach 1 + 2 = 3 in a row,
+        // but H3 authored slot 20, so only H1 is a fault.
+        let faulty = Pallet::<Test>::note_slots(13, 20, &set);
+        assert_eq!(faulty, vec![H1]);
+        assert_eq!(
+            last_event(),
+            Event::LivenessFault {
+                producer: H1,
+                consecutive: 3
+            }
+            .into()
+        );
+        assert_eq!((missed(H1), missed(H2), missed(H3)), (3, 3, 3));
+        assert_eq!(ConsecutiveMissed::<Test>::get(H2), 2);
+        assert_eq!(ConsecutiveMissed::<Test>::get(H3), 0);
+        // A fault is reported once per run, not again while the run goes on.
+        assert!(Pallet::<Test>::note_slots(20, 22, &set).is_empty());
+        assert_eq!(ConsecutiveMissed::<Test>::get(H1), 4);
+        // Consecutive blocks skip nothing; a huge gap costs no more work than a small one.
+        assert!(Pallet::<Test>::note_slots(22, 23, &set).is_empty());
+        // Slots 24 .. 3_000_000_022 skipped; 3_000_000_023 is H3's (index 2).
+        let faulty = Pallet::<Test>::note_slots(23, 3_000_000_023, &set);
+        assert_eq!(faulty, vec![H2], "H1 is in its run already, H3 authored");
+        // H3's own slots among them: 26, 29, ..., 3_000_000_020.
+        assert_eq!(missed(H3), 3 + 999_999_999);
+    });
+}
