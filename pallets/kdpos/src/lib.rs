@@ -53,6 +53,14 @@ pub trait Organisations<AccountId> {
     fn is_admin(org: OrgId, who: &AccountId) -> bool;
 }
 
+/// What an era's election reads from storage.
+struct EraInputs<T: Config> {
+    /// Candidates, sorted by account.
+    candidates: alloc::vec::Vec<(T::AccountId, Candidate<BalanceOf<T>, BlockNumberFor<T>>)>,
+    votes: alloc::vec::Vec<kdpos_primitives::Vote<T::AccountId, T::AccountId>>,
+    era: EraIndex,
+}
+
 /// A block-producer candidate.
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
@@ -277,8 +285,12 @@ pub mod pallet {
         NoTargets,
         /// A vote names a candidate twice.
         DuplicateTarget,
+        /// A vote names more than 16 candidates.
+        TooManyTargets,
         /// A vote names an account that is not a candidate.
         UnknownCandidate,
+        /// A vote the algorithm refuses for a reason not listed here.
+        InvalidVote,
         /// The stake is below `MinVoterStake`.
         StakeBelowMinimum,
         /// The account has no vote.
@@ -287,6 +299,21 @@ pub mod pallet {
         ZeroAmount,
         /// The candidate is counted live this session already (it authored or sent a heartbeat).
         AlreadyLive,
+    }
+
+    impl<T> From<kdpos_primitives::Error> for Error<T> {
+        /// The vote faults `check_vote` names; it returns no others.
+        fn from(e: kdpos_primitives::Error) -> Self {
+            use kdpos_primitives::Error as K;
+            match e {
+                K::NoTargets => Error::NoTargets,
+                K::TooManyTargets => Error::TooManyTargets,
+                K::DuplicateTarget | K::DuplicateVoter => Error::DuplicateTarget,
+                K::UnknownTarget => Error::UnknownCandidate,
+                K::ZeroStake => Error::StakeBelowMinimum,
+                _ => Error::InvalidVote,
+            }
+        }
     }
 
     #[pallet::hooks]
@@ -443,17 +470,16 @@ pub mod pallet {
             stake: BalanceOf<T>,
         ) -> DispatchResult {
             let voter = ensure_signed(origin)?;
-            ensure!(!targets.is_empty(), Error::<T>::NoTargets);
-            for (i, t) in targets.iter().enumerate() {
-                ensure!(
-                    !targets.iter().skip(i.saturating_add(1)).any(|o| o == t),
-                    Error::<T>::DuplicateTarget
-                );
-                ensure!(
-                    Candidates::<T>::contains_key(t),
-                    Error::<T>::UnknownCandidate
-                );
-            }
+            // The algorithm's own check: 1 to 16 distinct, registered targets.
+            kdpos_primitives::check_vote(
+                &kdpos_primitives::Vote {
+                    voter: (),
+                    stake: stake.unique_saturated_into(),
+                    targets: targets.to_vec(),
+                },
+                |t| Candidates::<T>::contains_key(t),
+            )
+            .map_err(Error::<T>::from)?;
             ensure!(
                 stake >= T::MinVoterStake::get(),
                 Error::<T>::StakeBelowMinimum
@@ -598,14 +624,16 @@ pub mod pallet {
         pub fn end_era() -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error>
         {
             let params = T::Params::get();
-            let (_, tally, _) = Self::prepare_election()?;
+            // Candidates and votes are read once: the tally of the ending era gives the
+            // endorsement, and after the fold the same inputs elect the next era.
+            let mut inputs = Self::era_inputs();
+            let (_, _, tally) = Self::classify_and_tally(&inputs)?;
             let total_counted = tally
                 .backings
                 .iter()
                 .fold(0u128, |s, b| s.saturating_add(b.counted));
             let sessions = T::SessionsPerEra::get();
-            let candidates: alloc::vec::Vec<T::AccountId> = Candidates::<T>::iter_keys().collect();
-            for who in &candidates {
+            for (who, _) in &inputs.candidates {
                 let mut counters = Counters::<T>::take(who);
                 counters.sessions = sessions;
                 counters.live_sessions = counters.live_sessions.min(sessions);
@@ -626,7 +654,9 @@ pub mod pallet {
                 *e = e.saturating_add(1);
                 *e
             });
-            let (classes, _, election) = Self::prepare_election()?;
+            inputs.era = era;
+            let (classes, standings, tally) = Self::classify_and_tally(&inputs)?;
+            let election = kdpos_primitives::elect(&standings, &tally, &params)?;
             for c in classes.candidates {
                 Classes::<T>::insert(&c.id, c.class);
             }
@@ -657,10 +687,79 @@ pub mod pallet {
             Ok(at)
         }
 
-        /// The era's election over what is stored now: every candidate classified (a newcomer
-        /// with the neutral features of an era without evidence), the votes tallied within the
-        /// vote range and caps, producers and standbys elected. Reads every candidate and voter;
-        /// the era boundary will call it, and the runtime API shows it as a preview.
+        /// Reads what an era's election needs: the candidates (sorted by account, as the
+        /// classification returns them) and every vote. Read once per era boundary.
+        fn era_inputs() -> EraInputs<T> {
+            let mut candidates: alloc::vec::Vec<_> = Candidates::<T>::iter().collect();
+            candidates.sort_by(|a, b| a.0.cmp(&b.0));
+            let votes = Voters::<T>::iter()
+                .map(|(voter, v)| kdpos_primitives::Vote {
+                    voter,
+                    stake: v.stake.unique_saturated_into(),
+                    targets: v.targets.into_inner(),
+                })
+                .collect();
+            EraInputs {
+                candidates,
+                votes,
+                era: CurrentEra::<T>::get(),
+            }
+        }
+
+        /// Classifies the candidates (a newcomer has the neutral features of an era without
+        /// evidence) and tallies the votes within the vote range and caps.
+        #[allow(clippy::type_complexity)]
+        fn classify_and_tally(
+            inputs: &EraInputs<T>,
+        ) -> Result<
+            (
+                kdpos_primitives::classify::Classification<T::AccountId>,
+                alloc::vec::Vec<kdpos_primitives::Standing<T::AccountId, OrgId>>,
+                kdpos_primitives::Tally<T::AccountId>,
+            ),
+            kdpos_primitives::Error,
+        > {
+            use kdpos_primitives::{
+                classify, features::era_features, tally, CandidateInput, EraCounters, Standing,
+            };
+            let params = T::Params::get();
+            let newcomer = era_features(&EraCounters::default(), 0);
+            let banned =
+                |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > inputs.era);
+            let candidates = inputs
+                .candidates
+                .iter()
+                .map(|(who, _)| CandidateInput {
+                    id: who.clone(),
+                    features: Performance::<T>::get(who).map_or(newcomer, |r| r.features),
+                    previous: Classes::<T>::get(who),
+                    banned: banned(who),
+                })
+                .collect();
+            let classification = classify(candidates, &params)?;
+            // Both lists are sorted by account and hold the same accounts.
+            let standings: alloc::vec::Vec<_> = classification
+                .candidates
+                .iter()
+                .zip(inputs.candidates.iter())
+                .filter(|(c, (who, _))| c.id == *who)
+                .map(|(c, (_, info))| Standing {
+                    id: c.id.clone(),
+                    org: info.org,
+                    class: c.class,
+                    score: c.score,
+                    self_bond: info.bond.unique_saturated_into(),
+                    has_keys: T::HasSessionKeys::contains(&c.id),
+                    banned: banned(&c.id),
+                })
+                .collect();
+            let tally = tally(&standings, inputs.votes.clone(), &params)?;
+            Ok((classification, standings, tally))
+        }
+
+        /// The era's election over what is stored now: every candidate classified, the votes
+        /// tallied, producers and standbys elected. The era boundary runs it; the runtime API
+        /// will show it as a preview.
         #[allow(clippy::type_complexity)]
         pub fn prepare_election() -> Result<
             (
@@ -670,50 +769,8 @@ pub mod pallet {
             ),
             kdpos_primitives::Error,
         > {
-            use kdpos_primitives::{
-                classify, elect, features::era_features, tally, CandidateInput, EraCounters,
-                Standing, Vote,
-            };
-            let params = T::Params::get();
-            let era = CurrentEra::<T>::get();
-            let newcomer = era_features(&EraCounters::default(), 0);
-            let banned = |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > era);
-            let candidates: alloc::vec::Vec<_> = Candidates::<T>::iter().collect();
-            let inputs = candidates
-                .iter()
-                .map(|(who, _)| CandidateInput {
-                    id: who.clone(),
-                    features: Performance::<T>::get(who).map_or(newcomer, |r| r.features),
-                    previous: Classes::<T>::get(who),
-                    banned: banned(who),
-                })
-                .collect();
-            let classification = classify(inputs, &params)?;
-            let standings: alloc::vec::Vec<_> = classification
-                .candidates
-                .iter()
-                .filter_map(|c| {
-                    let info = candidates.iter().find(|(who, _)| *who == c.id)?;
-                    Some(Standing {
-                        id: c.id.clone(),
-                        org: info.1.org,
-                        class: c.class,
-                        score: c.score,
-                        self_bond: info.1.bond.unique_saturated_into(),
-                        has_keys: T::HasSessionKeys::contains(&c.id),
-                        banned: banned(&c.id),
-                    })
-                })
-                .collect();
-            let votes = Voters::<T>::iter()
-                .map(|(voter, v)| Vote {
-                    voter,
-                    stake: v.stake.unique_saturated_into(),
-                    targets: v.targets.into_inner(),
-                })
-                .collect();
-            let tally = tally(&standings, votes, &params)?;
-            let election = elect(&standings, &tally, &params)?;
+            let (classification, standings, tally) = Self::classify_and_tally(&Self::era_inputs())?;
+            let election = kdpos_primitives::elect(&standings, &tally, &T::Params::get())?;
             Ok((classification, tally, election))
         }
 
