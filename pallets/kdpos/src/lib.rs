@@ -1,20 +1,35 @@
 //! # pallet-kdpos
 //!
-//! K-DPoS on chain (`shared/KDPOS.md`), a thin FRAME shell over `kdpos-primitives`. This first part
-//! holds the stake: hospitals bond as block-producer candidates (one candidacy per organisation,
-//! stood by one of its admins), accounts bond stake and vote for up to 16 candidates, and whatever
-//! leaves a bond waits `UnbondingDelay` blocks, still held, before it can be withdrawn.
+//! K-DPoS on chain (`shared/KDPOS.md`), a thin FRAME shell over `kdpos-primitives`. It decides the
+//! validator set of the live chain:
 //!
-//! Bonds are holds on the runtime's balances, so a bonded amount is never spendable and can be
-//! slashed where it is. [`Pallet::prepare_election`] runs the era's classification, tally and
-//! election of `kdpos-primitives` over what is stored; performance counters, session management
-//! and eviction are still to come.
-
+//! - **Stake.** Hospitals bond as block-producer candidates (one candidacy per organisation, stood
+//!   by one of its admins); accounts bond stake and vote for up to 16 candidates. Bonds are holds,
+//!   so they are never spendable and are slashed where they are; whatever leaves a bond waits
+//!   `UnbondingDelay` blocks, still held.
+//! - **Performance.** Authored blocks (pallet-authorship), missed own slots (the Aura slot gap), a
+//!   free once-per-session heartbeat, voting and offences are counted per era and folded into each
+//!   candidate's record at the era boundary.
+//! - **Election.** pallet-session asks [`Pallet`] (its `SessionManager`) for the next set; at an
+//!   era boundary the pallet classifies, restricts and caps the votes, elects P producers and B
+//!   standbys, and hands the producers over. A set returned for session `i` produces from session
+//!   `i`, one rotation after it is queued.
+//! - **Eviction.** A producer that misses `missed_slots_threshold` own slots in a row, or is proven
+//!   to equivocate (GRANDPA through pallet-offences, Aura through [`Pallet::report_equivocation`]),
+//!   is disabled in that block and replaced by the best standby through two forced rotations. An
+//!   equivocator is also slashed, banned and set to integrity zero; a liveness fault that would
+//!   leave too few producers online for finality is recorded instead.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 pub use pallet::*;
+pub use weights::WeightInfo;
+
+mod offences;
+pub mod runtime_api;
+mod session;
+pub mod weights;
 
 #[cfg(test)]
 mod mock;
@@ -27,12 +42,15 @@ use frame_support::{
     traits::{
         fungible::{self, Inspect, MutateHold},
         tokens::Precision,
-        Contains,
     },
 };
 use frame_system::pallet_prelude::*;
+use kdpos_primitives::{Class, ClassReason, Fault};
 use scale_info::TypeInfo;
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::{
+    traits::{Saturating, UniqueSaturatedInto, Zero},
+    Perbill,
+};
 
 /// Era counter.
 pub type EraIndex = u32;
@@ -53,10 +71,20 @@ pub trait Organisations<AccountId> {
     fn is_admin(org: OrgId, who: &AccountId) -> bool;
 }
 
+/// A candidate as stored for a runtime.
+type StoredCandidate<T> = Candidate<BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A genesis vote: voter, stake, targets.
+type GenesisVote<T> = (
+    <T as frame_system::Config>::AccountId,
+    BalanceOf<T>,
+    alloc::vec::Vec<<T as frame_system::Config>::AccountId>,
+);
+
 /// What an era's election reads from storage.
 struct EraInputs<T: Config> {
     /// Candidates, sorted by account.
-    candidates: alloc::vec::Vec<(T::AccountId, Candidate<BalanceOf<T>, BlockNumberFor<T>>)>,
+    candidates: alloc::vec::Vec<(T::AccountId, StoredCandidate<T>)>,
     votes: alloc::vec::Vec<kdpos_primitives::Vote<T::AccountId, T::AccountId>>,
     era: EraIndex,
 }
@@ -92,6 +120,64 @@ pub struct Unlock<Balance, BlockNumber> {
     pub at: BlockNumber,
 }
 
+/// A candidate's class and why it has it.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct ClassInfo {
+    pub class: Class,
+    /// The rule that decided the class at the last era boundary.
+    pub reason: ClassReason,
+    /// Composite score (ppm) at the last era boundary.
+    pub score: u32,
+    /// Set when a fault made the candidate Poor since the last era boundary.
+    pub faulted: bool,
+}
+
+/// What the chain did about a candidate's last fault.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum FaultAction {
+    /// Disabled and rotated out.
+    Evicted,
+    /// Recorded only: evicting it would have left fewer producers online than finality needs.
+    Deferred { online: u32, needed: u32 },
+    /// Not a producer of the session: nothing to evict (an offence is still punished).
+    NotActive,
+}
+
+/// A candidate's last fault, kept for the runtime API.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct FaultRecord<Balance> {
+    pub era: EraIndex,
+    pub session: u32,
+    pub fault: Fault,
+    pub action: FaultAction,
+    /// What was slashed from its bond (zero for a liveness fault).
+    pub slashed: Balance,
+}
+
 #[frame_support::pallet]
 pub mod pallet {
     use super::*;
@@ -99,11 +185,18 @@ pub mod pallet {
     #[pallet::pallet]
     pub struct Pallet<T>(_);
 
+    /// The pallet drives pallet-session: validators are accounts, as Aura's and GRANDPA's session
+    /// handlers require.
     #[pallet::config]
-    pub trait Config: frame_system::Config {
-        /// The currency bonds are held in.
+    pub trait Config:
+        frame_system::Config
+        + pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+    {
+        /// The currency bonds are held in; slashes are taken from the holds.
         type Currency: fungible::Mutate<Self::AccountId>
-            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+            + fungible::Balanced<Self::AccountId>
+            + MutateHold<Self::AccountId, Reason = <Self as Config>::RuntimeHoldReason>
+            + fungible::BalancedHold<Self::AccountId>;
         /// The overarching hold reason.
         type RuntimeHoldReason: From<HoldReason>;
         /// Who may stand for which organisation.
@@ -120,19 +213,33 @@ pub mod pallet {
         /// Most candidates at once.
         #[pallet::constant]
         type MaxCandidates: Get<u32>;
+        /// Most voters at once: the era boundary reads every vote, so their number is bounded.
+        #[pallet::constant]
+        type MaxVoters: Get<u32>;
         /// Most amounts one account can have unlocking at once.
         #[pallet::constant]
         type MaxUnlocking: Get<u32>;
         /// The algorithm's parameters: P, B, feature weights, thresholds, caps, ban length.
         #[pallet::constant]
         type Params: Get<kdpos_primitives::Params>;
-        /// Accounts with session keys registered (no keys, no blocks).
-        type HasSessionKeys: Contains<Self::AccountId>;
-        /// The current session index (pallet-session's).
-        type CurrentSession: Get<u32>;
         /// Sessions in an era.
         #[pallet::constant]
         type SessionsPerEra: Get<u32>;
+        /// Blocks in a session (rotations come every `SessionPeriod` blocks, and when forced).
+        #[pallet::constant]
+        type SessionPeriod: Get<BlockNumberFor<Self>>;
+        /// Share of its bond a proven equivocator loses.
+        #[pallet::constant]
+        type SlashFraction: Get<Perbill>;
+        /// Share of a slash paid to whoever reported the offence; the rest is burned.
+        #[pallet::constant]
+        type ReporterReward: Get<Perbill>;
+        /// The key Aura seals blocks with: equivocation proofs are checked against it.
+        type AuthorityId: sp_runtime::RuntimeAppPublic + Parameter + Member + MaxEncodedLen;
+        /// This session's Aura authorities, in Aura's order (pallet-aura's `Authorities`).
+        type AuraAuthorities: Get<alloc::vec::Vec<Self::AuthorityId>>;
+        /// Weights of the calls and of the era boundary.
+        type WeightInfo: WeightInfo;
     }
 
     /// Why funds are held.
@@ -179,10 +286,9 @@ pub mod pallet {
     pub type Performance<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::Record>;
 
-    /// Each candidate's class in the last era.
+    /// Each candidate's class, and why, since the last era boundary.
     #[pallet::storage]
-    pub type Classes<T: Config> =
-        StorageMap<_, Blake2_128Concat, T::AccountId, kdpos_primitives::Class>;
+    pub type Classes<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ClassInfo>;
 
     /// Candidates banned for a proven offence, until this era (exclusive).
     #[pallet::storage]
@@ -205,6 +311,116 @@ pub mod pallet {
     /// The last session in which each candidate was counted live (authored or sent a heartbeat).
     #[pallet::storage]
     pub type LiveIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+    /// Number of voters.
+    #[pallet::storage]
+    pub type VoterCount<T> = StorageValue<_, u32, ValueQuery>;
+
+    /// The producers elected for the current era, as handed to pallet-session (an eviction
+    /// replaces one in place).
+    #[pallet::storage]
+    pub type Producers<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
+
+    /// The era's standbys, in promotion order.
+    #[pallet::storage]
+    pub type Standbys<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
+
+    /// Producers evicted this era: disabled again whenever a rotation brings them back before
+    /// their replacement is live.
+    #[pallet::storage]
+    pub type Evicted<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
+
+    /// Whether `Producers` changed since it was last handed to pallet-session.
+    #[pallet::storage]
+    pub type ProducersChanged<T> = StorageValue<_, bool, ValueQuery>;
+
+    /// Rotations still to force: an eviction forces two, one to queue the replacement set and one
+    /// to make it live.
+    #[pallet::storage]
+    pub type ForcedRotations<T> = StorageValue<_, u8, ValueQuery>;
+
+    /// The Aura slot of the latest block (0 before the first).
+    #[pallet::storage]
+    pub type LastSlot<T> = StorageValue<_, u64, ValueQuery>;
+
+    /// The first slot of the current session: older equivocation proofs are stale.
+    #[pallet::storage]
+    pub type SessionFirstSlot<T> = StorageValue<_, u64, ValueQuery>;
+
+    /// Each candidate's last fault and what was done about it.
+    #[pallet::storage]
+    pub type LastFault<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, FaultRecord<BalanceOf<T>>>;
+
+    /// The session in which an offender was last punished: one punishment per session.
+    #[pallet::storage]
+    pub type PunishedIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// Candidates standing from genesis: account, organisation, bond (held from its balance).
+        pub candidates: alloc::vec::Vec<(T::AccountId, OrgId, BalanceOf<T>)>,
+        /// Votes from genesis: voter, stake, targets.
+        pub votes: alloc::vec::Vec<GenesisVote<T>>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        // A genesis that cannot be built is refused outright: these run only when a chain spec is
+        // made, never in a block.
+        fn build(&self) {
+            for (who, org, bond) in &self.candidates {
+                assert!(
+                    !Candidates::<T>::contains_key(who) && !CandidateOf::<T>::contains_key(org),
+                    "genesis candidate or organisation seat listed twice"
+                );
+                assert!(
+                    *bond >= T::MinCandidateBond::get(),
+                    "genesis bond below minimum"
+                );
+                <T as Config>::Currency::hold(&HoldReason::CandidateBond.into(), who, *bond)
+                    .expect("genesis candidate can cover its bond");
+                Candidates::<T>::insert(
+                    who,
+                    Candidate {
+                        org: *org,
+                        bond: *bond,
+                        since: Zero::zero(),
+                    },
+                );
+                CandidateOf::<T>::insert(org, who);
+                CandidateCount::<T>::mutate(|n| *n = n.saturating_add(1));
+            }
+            assert!(
+                CandidateCount::<T>::get() <= T::MaxCandidates::get(),
+                "more genesis candidates than MaxCandidates"
+            );
+            for (voter, stake, targets) in &self.votes {
+                let targets: BoundedVec<_, _> = targets
+                    .clone()
+                    .try_into()
+                    .expect("a genesis vote names at most 16 candidates");
+                assert!(
+                    targets.iter().all(Candidates::<T>::contains_key),
+                    "genesis vote for a non-candidate"
+                );
+                <T as Config>::Currency::hold(&HoldReason::VoterStake.into(), voter, *stake)
+                    .expect("genesis voter can cover its stake");
+                Voters::<T>::insert(
+                    voter,
+                    Voter {
+                        stake: *stake,
+                        targets,
+                    },
+                );
+                VoterCount::<T>::mutate(|n| *n = n.saturating_add(1));
+            }
+        }
+    }
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -257,6 +473,53 @@ pub mod pallet {
             producers: u32,
             standbys: u32,
         },
+        /// A candidate's class changed (`from` is `None` for its first class).
+        ClassChanged {
+            candidate: T::AccountId,
+            from: Option<Class>,
+            to: Class,
+            reason: ClassReason,
+        },
+        /// The producers and standbys of era `era`; the producers are live one rotation later.
+        Elected {
+            era: EraIndex,
+            producers: alloc::vec::Vec<T::AccountId>,
+            standbys: alloc::vec::Vec<T::AccountId>,
+        },
+        /// The election gave no producer (or failed): the current set stays.
+        ElectionKeptSet {
+            era: EraIndex,
+        },
+        /// A producer was disabled and is being rotated out for `replacement`.
+        ProducerEvicted {
+            producer: T::AccountId,
+            fault: Fault,
+            replacement: Option<T::AccountId>,
+        },
+        /// A liveness fault was recorded but not acted on: evicting would leave `online - 1`
+        /// producers online where finality needs `needed`.
+        EvictionDeferred {
+            producer: T::AccountId,
+            online: u32,
+            needed: u32,
+        },
+        /// An Aura equivocation was proven by `reporter`.
+        EquivocationReported {
+            offender: T::AccountId,
+            slot: u64,
+            reporter: T::AccountId,
+        },
+        /// A proven offender lost `amount` of its bond, `reward` of it paid to the reporter.
+        Slashed {
+            offender: T::AccountId,
+            amount: BalanceOf<T>,
+            reward: BalanceOf<T>,
+        },
+        /// A proven offender cannot be elected before era `until`.
+        Banned {
+            offender: T::AccountId,
+            until: EraIndex,
+        },
     }
 
     #[pallet::error]
@@ -299,6 +562,25 @@ pub mod pallet {
         ZeroAmount,
         /// The candidate is counted live this session already (it authored or sent a heartbeat).
         AlreadyLive,
+        /// A producer of this era (or of the live set) cannot unbond all of its bond.
+        StillProducing,
+        /// There are `MaxVoters` voters.
+        TooManyVoters,
+        /// An equivocation proof whose two headers are the same header.
+        SameHeader,
+        /// A header of the proof has no Aura slot, or not the proof's slot.
+        SlotMismatch,
+        /// A header of the proof is not sealed by the offender's key.
+        BadSeal,
+        /// The offender's key belongs to no validator.
+        UnknownOffender,
+        /// The slot was not the offender's: Aura gave it to another validator.
+        NotSlotAuthor,
+        /// The slot is from an earlier session (or is still to come): only proofs of this
+        /// session's slots are judged.
+        StaleProof,
+        /// The offender was punished in this session already.
+        DuplicateReport,
     }
 
     impl<T> From<kdpos_primitives::Error> for Error<T> {
@@ -318,19 +600,31 @@ pub mod pallet {
 
     #[pallet::hooks]
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        /// Counts the own slots skipped since the previous block and acts on liveness faults.
+        /// Runs before pallet-session's hook, so the skipped slots are judged against the set
+        /// that owned them.
+        fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+            let authorities = pallet_session::Validators::<T>::get().len() as u32;
+            match Self::slot_of_this_block() {
+                Some(slot) => {
+                    let faults = Self::track_slot(slot);
+                    <T as Config>::WeightInfo::on_initialize(authorities, faults)
+                }
+                None => T::DbWeight::get().reads(1),
+            }
+        }
+
         #[cfg(feature = "try-runtime")]
         fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
             Self::do_try_state()
         }
     }
 
-    // Weights: placeholders sized by their storage accesses until frame-omni-bencher measures
-    // this pallet (it is not in the runtime yet).
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// An admin of `org` stands as its candidate, bonding `bond`.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(6, 5))]
+        #[pallet::weight(<T as Config>::WeightInfo::register_candidate())]
         pub fn register_candidate(
             origin: OriginFor<T>,
             org: OrgId,
@@ -358,7 +652,7 @@ pub mod pallet {
                 count < T::MaxCandidates::get(),
                 Error::<T>::TooManyCandidates
             );
-            T::Currency::hold(&HoldReason::CandidateBond.into(), &who, bond)
+            <T as Config>::Currency::hold(&HoldReason::CandidateBond.into(), &who, bond)
                 .map_err(|_| Error::<T>::InsufficientBalance)?;
             Candidates::<T>::insert(
                 &who,
@@ -380,13 +674,13 @@ pub mod pallet {
 
         /// A candidate bonds `amount` more.
         #[pallet::call_index(1)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(3, 3))]
+        #[pallet::weight(<T as Config>::WeightInfo::bond_extra())]
         pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
             let who = ensure_signed(origin)?;
             ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
             Candidates::<T>::try_mutate(&who, |c| -> DispatchResult {
                 let c = c.as_mut().ok_or(Error::<T>::NotCandidate)?;
-                T::Currency::hold(&HoldReason::CandidateBond.into(), &who, amount)
+                <T as Config>::Currency::hold(&HoldReason::CandidateBond.into(), &who, amount)
                     .map_err(|_| Error::<T>::InsufficientBalance)?;
                 c.bond = c.bond.saturating_add(amount);
                 Ok(())
@@ -401,7 +695,7 @@ pub mod pallet {
         /// A candidate unbonds `amount`; unbonding all of it ends the candidacy. What is
         /// unbonded stays held for `UnbondingDelay` blocks.
         #[pallet::call_index(2)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(5, 6))]
+        #[pallet::weight(<T as Config>::WeightInfo::unbond())]
         pub fn unbond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
             let who = ensure_signed(origin)?;
             ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
@@ -412,6 +706,14 @@ pub mod pallet {
                 left.is_zero() || left >= T::MinCandidateBond::get(),
                 Error::<T>::BondBelowMinimum
             );
+            if left.is_zero() {
+                // Its bond answers for the blocks it produces: no leaving mid-era.
+                ensure!(
+                    !Producers::<T>::get().contains(&who)
+                        && !pallet_session::Validators::<T>::get().contains(&who),
+                    Error::<T>::StillProducing
+                );
+            }
             let at = Self::start_unlock(&who, HoldReason::CandidateBond, amount)?;
             if left.is_zero() {
                 Candidates::<T>::remove(&who);
@@ -431,7 +733,7 @@ pub mod pallet {
 
         /// Releases every amount whose unbonding delay has passed.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(3, 3))]
+        #[pallet::weight(<T as Config>::WeightInfo::withdraw_unbonded())]
         pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
             let who = ensure_signed(origin)?;
             let now = frame_system::Pallet::<T>::block_number();
@@ -445,7 +747,7 @@ pub mod pallet {
                 !due
             });
             ensure!(!ready.is_zero(), Error::<T>::NothingToWithdraw);
-            T::Currency::release(
+            <T as Config>::Currency::release(
                 &HoldReason::Unbonding.into(),
                 &who,
                 ready,
@@ -463,7 +765,7 @@ pub mod pallet {
         /// Bonds `stake` and votes for `targets` (1 to 16 distinct candidates), replacing any
         /// earlier vote; lowering the stake unbonds the difference.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(5 + u64::from(MAX_TARGETS), 4))]
+        #[pallet::weight(<T as Config>::WeightInfo::vote())]
         pub fn vote(
             origin: OriginFor<T>,
             targets: BoundedVec<T::AccountId, ConstU32<MAX_TARGETS>>,
@@ -484,11 +786,17 @@ pub mod pallet {
                 stake >= T::MinVoterStake::get(),
                 Error::<T>::StakeBelowMinimum
             );
-            let old = Voters::<T>::get(&voter)
+            let previous = Voters::<T>::get(&voter);
+            ensure!(
+                previous.is_some() || VoterCount::<T>::get() < T::MaxVoters::get(),
+                Error::<T>::TooManyVoters
+            );
+            let old = previous
+                .as_ref()
                 .map(|v| v.stake)
                 .unwrap_or_else(Zero::zero);
             if stake > old {
-                T::Currency::hold(
+                <T as Config>::Currency::hold(
                     &HoldReason::VoterStake.into(),
                     &voter,
                     stake.saturating_sub(old),
@@ -508,6 +816,9 @@ pub mod pallet {
                 // Voting is part of a candidate's performance (x3).
                 Counters::<T>::mutate(&voter, |c| c.voted = true);
             }
+            if previous.is_none() {
+                VoterCount::<T>::mutate(|n| *n = n.saturating_add(1));
+            }
             Voters::<T>::insert(&voter, Voter { stake, targets });
             Self::deposit_event(Event::Voted {
                 voter,
@@ -520,7 +831,7 @@ pub mod pallet {
         /// A candidate shows it is live this session: free when accepted, once per session;
         /// refused (and paid for) from anyone else or a second time.
         #[pallet::call_index(6)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(3, 2))]
+        #[pallet::weight(<T as Config>::WeightInfo::heartbeat())]
         pub fn heartbeat(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
             let who = ensure_signed(origin)?;
             ensure!(
@@ -530,19 +841,20 @@ pub mod pallet {
             ensure!(Self::mark_live(&who), Error::<T>::AlreadyLive);
             Self::deposit_event(Event::Heartbeat {
                 candidate: who,
-                session: T::CurrentSession::get(),
+                session: pallet_session::CurrentIndex::<T>::get(),
             });
             Ok(Pays::No.into())
         }
 
         /// Removes the caller's vote; its stake unbonds.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::DbWeight::get().reads_writes(3, 4))]
+        #[pallet::weight(<T as Config>::WeightInfo::remove_vote())]
         pub fn remove_vote(origin: OriginFor<T>) -> DispatchResult {
             let voter = ensure_signed(origin)?;
             let v = Voters::<T>::get(&voter).ok_or(Error::<T>::NoVote)?;
             let at = Self::start_unlock(&voter, HoldReason::VoterStake, v.stake)?;
             Voters::<T>::remove(&voter);
+            VoterCount::<T>::mutate(|n| *n = n.saturating_sub(1));
             Self::deposit_event(Event::Unbonded {
                 who: voter.clone(),
                 amount: v.stake,
@@ -551,12 +863,38 @@ pub mod pallet {
             Self::deposit_event(Event::VoteRemoved { voter });
             Ok(())
         }
+
+        /// Proves that a producer sealed two different headers for one Aura slot of this session.
+        /// The offender is disabled in this block, slashed, banned and replaced; the reporter gets
+        /// `ReporterReward` of the slash and pays no fee. A proof that does not hold, is stale or
+        /// was judged already is refused with the reason, and paid for.
+        #[pallet::call_index(7)]
+        #[pallet::weight(<T as Config>::WeightInfo::report_equivocation(
+            pallet_session::Validators::<T>::decode_len().unwrap_or(0) as u32
+        ))]
+        pub fn report_equivocation(
+            origin: OriginFor<T>,
+            proof: alloc::boxed::Box<
+                sp_consensus_slots::EquivocationProof<HeaderFor<T>, T::AuthorityId>,
+            >,
+        ) -> DispatchResultWithPostInfo {
+            let reporter = ensure_signed(origin)?;
+            let slot: u64 = *proof.slot;
+            let offender = Self::check_equivocation(*proof)?;
+            Self::deposit_event(Event::EquivocationReported {
+                offender: offender.clone(),
+                slot,
+                reporter: reporter.clone(),
+            });
+            Self::on_fault(&offender, Fault::Equivocation, &[reporter]);
+            Ok(Pays::No.into())
+        }
     }
 
     impl<T: Config> Pallet<T> {
         /// Counts a candidate live in the current session, once.
         pub(crate) fn mark_live(who: &T::AccountId) -> bool {
-            let session = T::CurrentSession::get();
+            let session = pallet_session::CurrentIndex::<T>::get();
             if LiveIn::<T>::get(who) == Some(session) {
                 return false;
             }
@@ -657,9 +995,7 @@ pub mod pallet {
             inputs.era = era;
             let (classes, standings, tally) = Self::classify_and_tally(&inputs)?;
             let election = kdpos_primitives::elect(&standings, &tally, &params)?;
-            for c in classes.candidates {
-                Classes::<T>::insert(&c.id, c.class);
-            }
+            Self::store_classes(&classes);
             Self::deposit_event(Event::EraEnded {
                 era: era.saturating_sub(1),
                 producers: election.producers.len() as u32,
@@ -680,9 +1016,9 @@ pub mod pallet {
             chunks
                 .try_push(Unlock { amount, at })
                 .map_err(|_| Error::<T>::TooManyUnlocking)?;
-            T::Currency::release(&from.into(), who, amount, Precision::Exact)?;
+            <T as Config>::Currency::release(&from.into(), who, amount, Precision::Exact)?;
             // Cannot fail: the amount was held a moment ago and nothing else moved it.
-            T::Currency::hold(&HoldReason::Unbonding.into(), who, amount)?;
+            <T as Config>::Currency::hold(&HoldReason::Unbonding.into(), who, amount)?;
             Unlocking::<T>::insert(who, chunks);
             Ok(at)
         }
@@ -726,13 +1062,14 @@ pub mod pallet {
             let newcomer = era_features(&EraCounters::default(), 0);
             let banned =
                 |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > inputs.era);
+            let evicted = Evicted::<T>::get();
             let candidates = inputs
                 .candidates
                 .iter()
                 .map(|(who, _)| CandidateInput {
                     id: who.clone(),
                     features: Performance::<T>::get(who).map_or(newcomer, |r| r.features),
-                    previous: Classes::<T>::get(who),
+                    previous: Classes::<T>::get(who).map(|s| s.class),
                     banned: banned(who),
                 })
                 .collect();
@@ -749,8 +1086,9 @@ pub mod pallet {
                     class: c.class,
                     score: c.score,
                     self_bond: info.bond.unique_saturated_into(),
-                    has_keys: T::HasSessionKeys::contains(&c.id),
-                    banned: banned(&c.id),
+                    has_keys: pallet_session::NextKeys::<T>::contains_key(&c.id),
+                    // A producer evicted this era sits the next one out.
+                    banned: banned(&c.id) || evicted.contains(&c.id),
                 })
                 .collect();
             let tally = tally(&standings, inputs.votes.clone(), &params)?;
@@ -774,9 +1112,9 @@ pub mod pallet {
             Ok((classification, tally, election))
         }
 
-        /// Invariants: each organisation has at most one candidate and the maps agree; the count
-        /// matches; every bond and stake is exactly what is held for it; unbonding amounts sum to
-        /// the unbonding hold.
+        /// Invariants: each organisation has at most one candidate and the maps agree; the counts
+        /// match; every bond and stake is exactly what is held for it; unbonding amounts sum to
+        /// the unbonding hold; producers are candidates, one per organisation, and no standby.
         pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
             use frame_support::traits::fungible::InspectHold;
             let mut n = 0u32;
@@ -787,11 +1125,31 @@ pub mod pallet {
                     "candidate not its organisation's"
                 );
                 ensure!(
-                    T::Currency::balance_on_hold(&HoldReason::CandidateBond.into(), &who) == c.bond,
+                    <T as Config>::Currency::balance_on_hold(
+                        &HoldReason::CandidateBond.into(),
+                        &who
+                    ) == c.bond,
                     "candidate bond differs from its hold"
                 );
-                ensure!(c.bond >= T::MinCandidateBond::get(), "bond below minimum");
+                // Only a slash takes a bond below the minimum, and it comes with a ban.
+                ensure!(
+                    c.bond >= T::MinCandidateBond::get() || BannedUntil::<T>::contains_key(&who),
+                    "bond below minimum"
+                );
             }
+            let producers = Producers::<T>::get();
+            let standbys = Standbys::<T>::get();
+            let mut orgs = alloc::vec::Vec::new();
+            for p in producers.iter() {
+                let c = Candidates::<T>::get(p).ok_or("producer is no candidate")?;
+                ensure!(!orgs.contains(&c.org), "two producers of one organisation");
+                orgs.push(c.org);
+                ensure!(!standbys.contains(p), "producer is a standby too");
+            }
+            ensure!(
+                VoterCount::<T>::get() as usize == Voters::<T>::iter_keys().count(),
+                "voter count mismatch"
+            );
             ensure!(n == CandidateCount::<T>::get(), "candidate count mismatch");
             ensure!(
                 CandidateOf::<T>::iter().count() as u32 == n,
@@ -799,7 +1157,8 @@ pub mod pallet {
             );
             for (who, v) in Voters::<T>::iter() {
                 ensure!(
-                    T::Currency::balance_on_hold(&HoldReason::VoterStake.into(), &who) == v.stake,
+                    <T as Config>::Currency::balance_on_hold(&HoldReason::VoterStake.into(), &who)
+                        == v.stake,
                     "voter stake differs from its hold"
                 );
                 ensure!(!v.targets.is_empty(), "vote without targets");
@@ -809,7 +1168,8 @@ pub mod pallet {
                     .iter()
                     .fold(BalanceOf::<T>::zero(), |s, u| s.saturating_add(u.amount));
                 ensure!(
-                    T::Currency::balance_on_hold(&HoldReason::Unbonding.into(), &who) == sum,
+                    <T as Config>::Currency::balance_on_hold(&HoldReason::Unbonding.into(), &who)
+                        == sum,
                     "unbonding amounts differ from their hold"
                 );
             }

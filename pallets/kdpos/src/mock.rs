@@ -1,13 +1,20 @@
-//! A minimal runtime for the pallet's tests: system, balances and kdpos.
+//! The pallet's test runtime: system, timestamp, balances, authorship, kdpos, Aura and session,
+//! wired as in the medchain runtime (kdpos's hook runs before Aura's and session's), with real
+//! sr25519 Aura keys so that equivocation proofs are signed and checked for real.
 
 use crate as pallet_kdpos;
+use codec::Encode;
 use frame_support::{
     derive_impl, parameter_types,
-    traits::{ConstU32, ConstU64},
+    traits::{ConstBool, ConstU32, ConstU64, OnFinalize, OnInitialize},
 };
-use sp_runtime::BuildStorage;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_core::{sr25519, Pair};
+use sp_runtime::{
+    impl_opaque_keys, testing::Digest, traits::OpaqueKeys, BuildStorage, DigestItem, Perbill,
+};
 
-type Block = frame_system::mocking::MockBlock<Test>;
+pub type Block = frame_system::mocking::MockBlock<Test>;
 
 #[frame_support::runtime]
 mod runtime {
@@ -26,9 +33,17 @@ mod runtime {
     #[runtime::pallet_index(0)]
     pub type System = frame_system;
     #[runtime::pallet_index(1)]
-    pub type Balances = pallet_balances;
+    pub type Timestamp = pallet_timestamp;
     #[runtime::pallet_index(2)]
+    pub type Balances = pallet_balances;
+    #[runtime::pallet_index(3)]
+    pub type Authorship = pallet_authorship;
+    #[runtime::pallet_index(4)]
     pub type Kdpos = pallet_kdpos;
+    #[runtime::pallet_index(5)]
+    pub type Aura = pallet_aura;
+    #[runtime::pallet_index(6)]
+    pub type Session = pallet_session;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -43,6 +58,47 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
+impl pallet_timestamp::Config for Test {
+    type Moment = u64;
+    type OnTimestampSet = Aura;
+    type MinimumPeriod = ConstU64<1>;
+    type WeightInfo = ();
+}
+
+impl pallet_aura::Config for Test {
+    type AuthorityId = AuraId;
+    type DisabledValidators = Session;
+    type MaxAuthorities = ConstU32<32>;
+    type AllowMultipleBlocksPerSlot = ConstBool<false>;
+    type SlotDuration = ConstU64<2>;
+}
+
+impl pallet_authorship::Config for Test {
+    type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+    type EventHandler = Kdpos;
+}
+
+impl_opaque_keys! {
+    pub struct MockSessionKeys {
+        pub aura: Aura,
+    }
+}
+
+impl pallet_session::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type ValidatorId = u64;
+    type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+    type ShouldEndSession = Kdpos;
+    type NextSessionRotation = Kdpos;
+    type SessionManager = Kdpos;
+    type SessionHandler = <MockSessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+    type Keys = MockSessionKeys;
+    type DisablingStrategy = ();
+    type WeightInfo = ();
+    type Currency = Balances;
+    type KeyDeposit = ConstU64<0>;
+}
+
 /// Accounts 10..=19 are admins of organisation 1, 20..=29 of organisation 2, and so on.
 pub struct TensAreAdmins;
 impl crate::Organisations<u64> for TensAreAdmins {
@@ -51,24 +107,28 @@ impl crate::Organisations<u64> for TensAreAdmins {
     }
 }
 
-/// Every account but H3 has session keys.
-pub struct AllButH3;
-impl frame_support::traits::Contains<u64> for AllButH3 {
-    fn contains(who: &u64) -> bool {
-        *who != H3
+/// Aura's authorities, as the runtime reads them.
+pub struct AuraAuthorities;
+impl frame_support::traits::Get<Vec<AuraId>> for AuraAuthorities {
+    fn get() -> Vec<AuraId> {
+        pallet_aura::Authorities::<Test>::get().into_inner()
     }
 }
 
 parameter_types! {
     pub const MinCandidateBond: u64 = 100;
     pub const MinVoterStake: u64 = 10;
-    /// Two producers and one standby.
-    pub static Session: u32 = 0;
-    pub KdposParams: kdpos_primitives::Params = kdpos_primitives::Params {
+    /// Two producers and one standby (tests of eviction raise it to four and one).
+    pub static KdposParams: kdpos_primitives::Params = kdpos_primitives::Params {
         producers: 2,
         standbys: 1,
+        ban_eras: 2,
         ..Default::default()
     };
+    pub static MaxCandidates: u32 = 3;
+    pub static SessionsPerEra: u32 = 4;
+    pub const SlashFraction: Perbill = Perbill::from_percent(10);
+    pub const ReporterReward: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_kdpos::Config for Test {
@@ -78,12 +138,17 @@ impl pallet_kdpos::Config for Test {
     type MinCandidateBond = MinCandidateBond;
     type MinVoterStake = MinVoterStake;
     type UnbondingDelay = ConstU64<5>;
-    type MaxCandidates = ConstU32<3>;
+    type MaxCandidates = MaxCandidates;
+    type MaxVoters = ConstU32<3>;
     type MaxUnlocking = ConstU32<2>;
     type Params = KdposParams;
-    type HasSessionKeys = AllButH3;
-    type CurrentSession = Session;
-    type SessionsPerEra = ConstU32<4>;
+    type SessionsPerEra = SessionsPerEra;
+    type SessionPeriod = ConstU64<10>;
+    type SlashFraction = SlashFraction;
+    type ReporterReward = ReporterReward;
+    type AuthorityId = AuraId;
+    type AuraAuthorities = AuraAuthorities;
+    type WeightInfo = ();
 }
 
 /// Admins of organisations 1, 2, 3 and 4.
@@ -95,24 +160,158 @@ pub const H4: u64 = 40;
 /// Voters (no organisation).
 pub const V1: u64 = 100;
 pub const V2: u64 = 101;
+pub const V3: u64 = 102;
+pub const V4: u64 = 103;
 /// An account with little money.
 pub const POOR: u64 = 50;
+/// Admins of organisations 6 and 7.
+pub const H6: u64 = 60;
+pub const H7: u64 = 70;
+
+/// An account's Aura key pair (real sr25519, from its number).
+pub fn aura_pair(who: u64) -> sr25519::Pair {
+    sr25519::Pair::from_string(&format!("//{who}"), None).expect("a valid derivation path")
+}
+
+pub fn aura_id(who: u64) -> AuraId {
+    aura_pair(who).public().into()
+}
+
+/// Accounts with session keys: every organisation admin but H3 and POOR.
+pub const KEYED: [u64; 6] = [H1, H1_OTHER, H2, H4, H6, H7];
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
-    let mut t = frame_system::GenesisConfig::<Test>::default()
-        .build_storage()
-        .expect("system genesis builds");
-    pallet_balances::GenesisConfig::<Test> {
-        balances: [H1, H1_OTHER, H2, H3, H4, V1, V2]
-            .iter()
-            .map(|a| (*a, 1_000))
-            .chain([(POOR, 50)])
-            .collect(),
+    new_test_ext_with(vec![], vec![])
+}
+
+/// A chain whose genesis has these candidates (account, organisation, bond) and votes.
+pub fn new_test_ext_with(
+    candidates: Vec<(u64, u32, u64)>,
+    votes: Vec<(u64, u64, Vec<u64>)>,
+) -> sp_io::TestExternalities {
+    let config = RuntimeGenesisConfig {
+        balances: pallet_balances::GenesisConfig {
+            balances: [H1, H1_OTHER, H2, H3, H4, H6, H7, V1, V2, V3, V4]
+                .iter()
+                .map(|a| (*a, 1_000))
+                .chain([(POOR, 50)])
+                .collect(),
+            ..Default::default()
+        },
+        kdpos: pallet_kdpos::GenesisConfig { candidates, votes },
+        session: pallet_session::GenesisConfig {
+            keys: KEYED
+                .iter()
+                .map(|a| (*a, *a, MockSessionKeys { aura: aura_id(*a) }))
+                .collect(),
+            ..Default::default()
+        },
         ..Default::default()
-    }
-    .assimilate_storage(&mut t)
-    .expect("balances genesis builds");
+    };
+    let t = config.build_storage().expect("genesis builds");
     let mut ext = sp_io::TestExternalities::new(t);
-    ext.execute_with(|| System::set_block_number(1));
+    // Block 1, in slot 1.
+    ext.execute_with(|| block_at(1));
     ext
+}
+
+/// The pre-runtime digest Aura puts in a block of `slot`.
+pub fn slot_digest(slot: u64) -> DigestItem {
+    DigestItem::PreRuntime(
+        sp_consensus_aura::AURA_ENGINE_ID,
+        sp_consensus_slots::Slot::from(slot).encode(),
+    )
+}
+
+/// Executes the next block, built in `slot`, through every pallet's hooks (Aura's checks
+/// included: it panics if the slot's author is disabled).
+pub fn block_at(slot: u64) {
+    let now = System::block_number();
+    if now > 0 {
+        <AllPalletsWithSystem as OnFinalize<u64>>::on_finalize(now);
+    }
+    let next = now + 1;
+    let digest = Digest {
+        logs: vec![slot_digest(slot)],
+    };
+    System::initialize(&next, &System::parent_hash(), &digest);
+    <AllPalletsWithSystem as OnInitialize<u64>>::on_initialize(next);
+    // The timestamp inherent; Aura checks that it falls in the block's slot.
+    Timestamp::set(RuntimeOrigin::none(), slot * 2).expect("the slot's time");
+}
+
+/// Executes blocks at consecutive slots, each authored, until the session index reaches `index`.
+pub fn run_to_session(index: u32) {
+    while pallet_session::CurrentIndex::<Test>::get() < index {
+        let slot = crate::LastSlot::<Test>::get().max(1) + 1;
+        block_at(slot);
+    }
+}
+
+/// Four producers and one standby from genesis: H1, H2, H4 and H6 produce (bonds 500 to 200),
+/// H7 stands by.
+pub fn four_producers() -> sp_io::TestExternalities {
+    KdposParams::mutate(|p| {
+        p.producers = 4;
+        p.standbys = 1;
+    });
+    MaxCandidates::set(6);
+    // Long eras: evictions here are judged within one era.
+    SessionsPerEra::set(100);
+    new_test_ext_with(
+        vec![
+            (H1, 1, 500),
+            (H2, 2, 400),
+            (H4, 4, 300),
+            (H6, 6, 200),
+            (H7, 7, 100),
+        ],
+        vec![],
+    )
+}
+
+/// The live set's validator at `slot`'s index (Aura's author of the slot).
+pub fn author_of(slot: u64) -> u64 {
+    let v = pallet_session::Validators::<Test>::get();
+    v[(slot % v.len() as u64) as usize]
+}
+
+/// Executes blocks at the next slots, skipping those of `absent`, until `blocks` were made.
+pub fn blocks_without(absent: u64, blocks: u32) {
+    let mut made = 0;
+    let mut slot = crate::LastSlot::<Test>::get().max(1);
+    while made < blocks {
+        slot += 1;
+        if author_of(slot) == absent {
+            continue;
+        }
+        block_at(slot);
+        made += 1;
+    }
+}
+
+/// A header of block `number` in `slot`, sealed by `signer`'s Aura key; `salt` makes it differ.
+pub fn sealed_header(
+    number: u64,
+    slot: u64,
+    signer: u64,
+    salt: u8,
+) -> <Block as sp_runtime::traits::Block>::Header {
+    use sp_runtime::traits::Header as _;
+    let mut header = <Block as sp_runtime::traits::Block>::Header::new(
+        number,
+        Default::default(),
+        sp_core::H256::repeat_byte(salt),
+        System::parent_hash(),
+        Digest {
+            logs: vec![slot_digest(slot)],
+        },
+    );
+    let signature: sp_consensus_aura::sr25519::AuthoritySignature =
+        aura_pair(signer).sign(header.hash().as_ref()).into();
+    header.digest_mut().push(DigestItem::Seal(
+        sp_consensus_aura::AURA_ENGINE_ID,
+        signature.encode(),
+    ));
+    header
 }

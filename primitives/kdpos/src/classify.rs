@@ -5,7 +5,7 @@ use crate::{
     sorted_unique, Error, Features, Params, FEATURES, K, PPM,
 };
 use alloc::vec::Vec;
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// A candidate's class. Only Excellent (and, to fill the range, the best Qualified) may receive
@@ -22,6 +22,7 @@ use scale_info::TypeInfo;
     Hash,
     Encode,
     Decode,
+    DecodeWithMemTracking,
     MaxEncodedLen,
     TypeInfo,
 )]
@@ -65,7 +66,18 @@ pub struct CandidateInput<C> {
 }
 
 /// Why a candidate has its class: the last rule that decided it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
 pub enum ClassReason {
     /// The class of its cluster (or score threshold), unchanged by any rule.
     Cluster,

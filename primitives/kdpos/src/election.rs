@@ -6,7 +6,7 @@ use crate::{
     Class, Error, Params,
 };
 use alloc::{collections::BTreeSet, vec::Vec};
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
 /// What the election knows of a candidate this era.
@@ -28,7 +28,7 @@ pub struct Standing<C, O> {
 }
 
 /// Why a candidate was or was not elected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum Verdict {
     /// Elected producer, at this rank (0 = most backed).
     Producer(u32),

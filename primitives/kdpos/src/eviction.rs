@@ -2,11 +2,22 @@
 //! lands, to a producer that misbehaves.
 
 use crate::Params;
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// A fault of an active producer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
 pub enum Fault {
     /// A proven equivocation (GRANDPA through pallet-offences, or an Aura proof).
     Equivocation,
@@ -15,7 +26,7 @@ pub enum Fault {
 }
 
 /// What to do about a fault.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum Decision<C> {
     /// Disable it now and rotate so `replacement` (the best standby, if any is left) takes its
     /// place. A proven offence is also slashed and banned.

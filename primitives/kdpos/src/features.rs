@@ -2,11 +2,23 @@
 //! performance record with an exponential moving average, and the composite score.
 
 use crate::{Error, Weights, FEATURES, PPM};
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// What the chain counted for one candidate during one era.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
 pub struct EraCounters {
     /// Own slots in which the candidate authored a block.
     pub authored: u32,
@@ -35,6 +47,7 @@ pub struct EraCounters {
     Hash,
     Encode,
     Decode,
+    DecodeWithMemTracking,
     MaxEncodedLen,
     TypeInfo,
 )]
@@ -99,7 +112,19 @@ pub fn score_of(x: &[u32; FEATURES], weights: &Weights) -> u32 {
 }
 
 /// A candidate's performance over the eras it has stood.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
 pub struct Record {
     /// The moving averages.
     pub features: Features,

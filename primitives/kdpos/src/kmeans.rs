@@ -7,11 +7,11 @@ use crate::{
     features::score_of, Class, Error, Features, Weights, FEATURES, K, MAX_KMEANS_ITERATIONS,
 };
 use alloc::vec::Vec;
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
 /// How the classes were found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum Method {
     /// Lloyd iterations over the feature vectors.
     KMeans {

@@ -19,7 +19,7 @@
 
 extern crate alloc;
 
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 pub mod classify;
 pub mod election;
@@ -52,7 +52,7 @@ pub const MAX_VOTE_TARGETS: usize = 16;
 pub const MAX_KMEANS_ITERATIONS: u32 = 10;
 
 /// Why an input was refused. Each variant names the fault; none of them is ever a panic.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum Error {
     /// `producers` (P) is zero: nobody could produce blocks.
     NoProducers,

@@ -1,11 +1,22 @@
 //! Parameters of K-DPoS (KDPOS.md, all sections) with the defaults the specification gives.
 
 use crate::{Error, FEATURES, PPM};
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// Weights of the five features in the composite score, in ppm; they sum to 1_000_000.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
 pub struct Weights(pub [u32; FEATURES]);
 
 impl Default for Weights {
@@ -16,7 +27,19 @@ impl Default for Weights {
 }
 
 /// How producers are chosen from the vote range.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
 pub enum Strategy {
     /// The top P by (class, counted backing, score, id).
     #[default]
@@ -27,7 +50,18 @@ pub enum Strategy {
 }
 
 /// Every tunable number of the algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+)]
 pub struct Params {
     /// P: block producers elected each era.
     pub producers: u32,

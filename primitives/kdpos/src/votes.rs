@@ -3,7 +3,7 @@
 
 use crate::{election::Standing, sorted_unique, Class, Error, Params, MAX_VOTE_TARGETS};
 use alloc::vec::Vec;
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
 /// A voter's bonded stake and the candidates it names.
@@ -46,7 +46,7 @@ fn check_shape<V, C: Ord>(vote: &Vote<V, C>) -> Result<(), Error> {
 }
 
 /// Which cap limited a candidate's counted backing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum Cap {
     /// `ceil(fair_share_factor * T / P)`: no candidate counts more than twice the fair share.
     FairShare,

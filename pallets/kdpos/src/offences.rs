@@ -1,0 +1,295 @@
+//! Faults and what they cost (KDPOS.md, "Malicious packers"): liveness faults from the Aura slot
+//! gap, equivocations proven through pallet-offences (GRANDPA) or by an Aura proof checked here.
+//! Whatever the fault, the decision is `kdpos_primitives::eviction::decide`'s.
+
+use crate::*;
+use alloc::vec::Vec;
+use frame_support::traits::{
+    fungible::{Balanced, BalancedHold},
+    Imbalance,
+};
+use kdpos_primitives::eviction::Decision;
+use sp_runtime::{traits::Header as HeaderT, Perbill, RuntimeAppPublic};
+use sp_staking::{
+    offence::{OffenceDetails, OnOffenceHandler},
+    SessionIndex,
+};
+
+/// Penalty points of a proven offence: all of them, so integrity falls to zero.
+const OFFENCE_POINTS: u32 = 1_000_000;
+
+/// The Aura slot a header claims.
+fn slot_of<H: HeaderT>(header: &H) -> Option<u64> {
+    header
+        .digest()
+        .logs()
+        .iter()
+        .find_map(|log| {
+            log.pre_runtime_try_to::<sp_consensus_slots::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
+        })
+        .map(|slot| *slot)
+}
+
+/// Whether `header` ends with an Aura seal by `key` over the hash of the header without it (what
+/// an Aura author signs).
+fn sealed_by<H: HeaderT, A: RuntimeAppPublic>(mut header: H, key: &A) -> bool {
+    let Some(seal) = header.digest_mut().pop() else {
+        return false;
+    };
+    let Some(signature) = seal.seal_try_to::<A::Signature>(&sp_consensus_aura::AURA_ENGINE_ID)
+    else {
+        return false;
+    };
+    let pre_hash = header.hash();
+    key.verify(&pre_hash, &signature)
+}
+
+impl<T: Config> Pallet<T> {
+    /// Checks an Aura equivocation proof against this session: two different headers, both
+    /// claiming the proof's slot, both sealed by the offender's key, which Aura gave that slot.
+    /// Returns the offender's account.
+    pub(crate) fn check_equivocation(
+        proof: sp_consensus_slots::EquivocationProof<HeaderFor<T>, T::AuthorityId>,
+    ) -> Result<T::AccountId, DispatchError> {
+        let sp_consensus_slots::EquivocationProof {
+            offender,
+            slot,
+            first_header,
+            second_header,
+        } = proof;
+        let slot = *slot;
+        ensure!(
+            first_header.hash() != second_header.hash(),
+            Error::<T>::SameHeader
+        );
+        ensure!(
+            slot_of(&first_header) == Some(slot) && slot_of(&second_header) == Some(slot),
+            Error::<T>::SlotMismatch
+        );
+        ensure!(
+            sealed_by(first_header, &offender) && sealed_by(second_header, &offender),
+            Error::<T>::BadSeal
+        );
+        ensure!(
+            slot >= SessionFirstSlot::<T>::get() && slot <= LastSlot::<T>::get(),
+            Error::<T>::StaleProof
+        );
+        // Aura gives slot s to authority s % n; Aura's authorities and the session's validators
+        // are the same list in the same order.
+        let authorities = T::AuraAuthorities::get();
+        let validators = pallet_session::Validators::<T>::get();
+        let n = authorities.len() as u64;
+        ensure!(n > 0, Error::<T>::NotSlotAuthor);
+        let index = (slot % n) as usize;
+        ensure!(
+            authorities.get(index) == Some(&offender),
+            Error::<T>::NotSlotAuthor
+        );
+        let who = validators
+            .get(index)
+            .cloned()
+            .ok_or(Error::<T>::NotSlotAuthor)?;
+        ensure!(
+            PunishedIn::<T>::get(&who) != Some(pallet_session::CurrentIndex::<T>::get()),
+            Error::<T>::DuplicateReport
+        );
+        Ok(who)
+    }
+
+    /// Acts on a fault of `who`: a proven offence is punished whatever its role; an active
+    /// producer is evicted as `decide` rules, or the fault is recorded as deferred.
+    pub(crate) fn on_fault(who: &T::AccountId, fault: Fault, reporters: &[T::AccountId]) {
+        let params = T::Params::get();
+        let active = pallet_session::Validators::<T>::get();
+        let disabled: Vec<_> = pallet_session::Pallet::<T>::disabled_validators()
+            .into_iter()
+            .filter_map(|i| active.get(i as usize).cloned())
+            .collect();
+        let producers = Producers::<T>::get();
+        let standbys: Vec<_> = Standbys::<T>::get()
+            .into_iter()
+            .filter(|s| !producers.contains(s))
+            .collect();
+        let mut decision =
+            kdpos_primitives::eviction::decide(fault, who, &active, &disabled, &standbys, &params);
+        // Disabling the last enabled validator would stop block production altogether.
+        let online = active.iter().filter(|a| !disabled.contains(a)).count() as u32;
+        if matches!(decision, Decision::Evict { .. }) && online <= 1 {
+            decision = Decision::Deferred {
+                online,
+                needed: kdpos_primitives::eviction::needed_online(active.len() as u32),
+            };
+        }
+        let proven = fault == Fault::Equivocation;
+        let slashed = if proven {
+            Self::punish(who, reporters, &params)
+        } else {
+            Zero::zero()
+        };
+        let action = match decision {
+            Decision::Evict { replacement, .. } => {
+                Self::evict(who, fault, replacement);
+                FaultAction::Evicted
+            }
+            Decision::Deferred { online, needed } => {
+                Self::deposit_event(Event::EvictionDeferred {
+                    producer: who.clone(),
+                    online,
+                    needed,
+                });
+                FaultAction::Deferred { online, needed }
+            }
+            Decision::BelowThreshold => return,
+            // A disabled producer missing more slots is no new fault.
+            Decision::NotActive if !proven => return,
+            Decision::NotActive => FaultAction::NotActive,
+        };
+        if !Candidates::<T>::contains_key(who) {
+            return;
+        }
+        if action == FaultAction::Evicted || proven {
+            let reason = if proven {
+                ClassReason::Banned
+            } else {
+                ClassReason::BelowFloor
+            };
+            let before = Classes::<T>::get(who);
+            Classes::<T>::insert(
+                who,
+                ClassInfo {
+                    class: Class::Poor,
+                    reason,
+                    score: before.map_or(0, |c| c.score),
+                    faulted: true,
+                },
+            );
+            if before.map(|c| c.class) != Some(Class::Poor) {
+                Self::deposit_event(Event::ClassChanged {
+                    candidate: who.clone(),
+                    from: before.map(|c| c.class),
+                    to: Class::Poor,
+                    reason,
+                });
+            }
+        }
+        LastFault::<T>::insert(
+            who,
+            FaultRecord {
+                era: CurrentEra::<T>::get(),
+                session: pallet_session::CurrentIndex::<T>::get(),
+                fault,
+                action,
+                slashed,
+            },
+        );
+    }
+
+    /// A proven offence: integrity to zero, banned for `ban_eras`, `SlashFraction` of the bond
+    /// slashed with `ReporterReward` of it to the first reporter and the rest burned. Returns
+    /// the amount slashed.
+    fn punish(
+        who: &T::AccountId,
+        reporters: &[T::AccountId],
+        params: &kdpos_primitives::Params,
+    ) -> BalanceOf<T> {
+        PunishedIn::<T>::insert(who, pallet_session::CurrentIndex::<T>::get());
+        let until = CurrentEra::<T>::get()
+            .saturating_add(params.ban_eras)
+            .saturating_add(1);
+        BannedUntil::<T>::insert(who, until);
+        Self::deposit_event(Event::Banned {
+            offender: who.clone(),
+            until,
+        });
+        Counters::<T>::mutate(who, |c| c.offence_points = OFFENCE_POINTS);
+        Performance::<T>::mutate(who, |record| {
+            if let Some(r) = record {
+                r.penalty = OFFENCE_POINTS;
+                r.features.integrity = 0;
+            }
+        });
+        let Some(mut candidate) = Candidates::<T>::get(who) else {
+            return Zero::zero();
+        };
+        let amount = T::SlashFraction::get().mul_floor(candidate.bond);
+        let (credit, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
+            &HoldReason::CandidateBond.into(),
+            who,
+            amount,
+        );
+        let slashed = amount.saturating_sub(missing);
+        candidate.bond = candidate.bond.saturating_sub(slashed);
+        Candidates::<T>::insert(who, candidate);
+        let mut reward = Zero::zero();
+        if let Some(reporter) = reporters.first() {
+            let (pay, _burn) = credit.split(T::ReporterReward::get().mul_floor(slashed));
+            let paid = pay.peek();
+            // A reporter that cannot receive it (below the existential deposit) gets nothing;
+            // what is not paid is burned with the rest when dropped.
+            if <<T as Config>::Currency as Balanced<_>>::resolve(reporter, pay).is_ok() {
+                reward = paid;
+            }
+        }
+        Self::deposit_event(Event::Slashed {
+            offender: who.clone(),
+            amount: slashed,
+            reward,
+        });
+        slashed
+    }
+
+    /// Disables `who` in this session and hands pallet-session a repaired set through two
+    /// forced rotations: the first queues it, the second makes it live.
+    fn evict(who: &T::AccountId, fault: Fault, replacement: Option<T::AccountId>) {
+        if let Some(i) = pallet_session::Pallet::<T>::validator_id_to_index(who) {
+            pallet_session::Pallet::<T>::disable_index(i);
+        }
+        Producers::<T>::mutate(|p| {
+            p.retain(|x| x != who);
+            if let Some(r) = &replacement {
+                if !p.contains(r) {
+                    // Cannot overflow: one left, one joins.
+                    let _ = p.try_push(r.clone());
+                }
+            }
+        });
+        Standbys::<T>::mutate(|s| s.retain(|x| x != who && Some(x) != replacement.as_ref()));
+        Evicted::<T>::mutate(|e| {
+            if !e.contains(who) {
+                // Bounded like the producers it comes from.
+                let _ = e.try_push(who.clone());
+            }
+        });
+        ProducersChanged::<T>::put(true);
+        ForcedRotations::<T>::put(2);
+        Self::deposit_event(Event::ProducerEvicted {
+            producer: who.clone(),
+            fault,
+            replacement,
+        });
+    }
+}
+
+/// Equivocations proven through pallet-offences (GRANDPA's report system). pallet-offences passes
+/// every offender of the same offence so far, so one already punished for this session or later
+/// is skipped; the slash fraction is ours (`SlashFraction`), not the offence's.
+impl<T: Config, F> OnOffenceHandler<T::AccountId, (T::AccountId, F), Weight> for Pallet<T> {
+    fn on_offence(
+        offenders: &[OffenceDetails<T::AccountId, (T::AccountId, F)>],
+        _slash_fraction: &[Perbill],
+        session: SessionIndex,
+    ) -> Weight {
+        let validators = pallet_session::Validators::<T>::decode_len().unwrap_or(0) as u32;
+        let mut weight = Weight::zero();
+        for details in offenders {
+            let who = &details.offender.0;
+            weight =
+                weight.saturating_add(<T as Config>::WeightInfo::report_equivocation(validators));
+            if PunishedIn::<T>::get(who).is_some_and(|s| s >= session) {
+                continue;
+            }
+            Self::on_fault(who, Fault::Equivocation, &details.reporters);
+        }
+        weight
+    }
+}
