@@ -24,7 +24,8 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use crate::{BlockNumber, IpfsRegistry, MedicalRecords};
+use crate::{BlockNumber, IpfsRegistry, Kdpos, MedicalRecords};
+use pallet_kdpos::runtime_api::{CandidateView, ElectionPreview, ValidatorsView};
 use pallet_medical_records::{
     runtime_api::{AuditView, GrantView, TypeGrantView},
     Access, AccessDenied, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, ProofError,
@@ -261,6 +262,24 @@ impl_runtime_apis! {
             proof: InclusionProof,
         ) -> Result<AnchorRef, ProofError> {
             MedicalRecords::verify_inclusion(root, &entry, &proof)
+        }
+    }
+
+    impl pallet_kdpos::runtime_api::KdposApi<Block, AccountId, Balance> for Runtime {
+        fn candidates() -> Vec<CandidateView<AccountId, Balance>> {
+            Kdpos::api_candidates()
+        }
+
+        fn validators() -> ValidatorsView<AccountId> {
+            Kdpos::api_validators()
+        }
+
+        fn preview() -> Result<ElectionPreview<AccountId>, kdpos_primitives::Error> {
+            Kdpos::api_preview()
+        }
+
+        fn eligible() -> Vec<AccountId> {
+            Kdpos::api_eligible()
         }
     }
 

@@ -1,9 +1,13 @@
-//! Named genesis states. `development`: one validator (Alice). `local_testnet`: four hospital
-//! validators (Alice, Bob, Charlie, Dave), the network `scripts/testnet.sh` starts.
-//! Further presets (`consortium`, `hospital`) join this list as the dual chain lands.
+//! Named genesis states.
+//! - `development`: one validator (Alice) from its session keys; no organisation, no candidate.
+//! - `local_testnet`: six hospitals (organisations 0 to 5, admins Alice to Ferdie), each standing
+//!   as a K-DPoS candidate with session keys; P = 4, B = 2: Alice, Bob, Charlie and Dave produce
+//!   (the larger bonds), Eve and Ferdie stand by. `scripts/testnet.sh` starts it.
+//! - `consortium`: the same six hospitals under the consortium's seats, P = 21 and B = 6.
 
 use crate::{
-    AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
+    AccountId, Balance, BalancesConfig, KdposConfig, MedicalRecordsConfig, RuntimeGenesisConfig,
+    SessionConfig, SessionKeys, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use sp_genesis_builder::PresetId;
@@ -11,6 +15,9 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// Each endowed development account starts with a million MED.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+
+/// The consortium preset's name.
+pub const CONSORTIUM_PRESET: &str = "consortium";
 
 /// A validator in a preset: its account and the session keys it registers at genesis.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AccountId, SessionKeys) {
@@ -41,36 +48,61 @@ fn genesis(
     }
 }
 
+fn endowed() -> Vec<AccountId> {
+    Sr25519Keyring::well_known()
+        .map(|k| k.to_account_id())
+        .collect()
+}
+
 fn development() -> RuntimeGenesisConfig {
     genesis(
         vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-        Sr25519Keyring::well_known()
-            .map(|k| k.to_account_id())
-            .collect(),
+        endowed(),
         Sr25519Keyring::Alice.to_account_id(),
     )
 }
 
-fn local_testnet() -> RuntimeGenesisConfig {
-    genesis(
-        vec![
-            validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-            validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-            validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-            validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-        ],
-        Sr25519Keyring::well_known()
-            .map(|k| k.to_account_id())
-            .collect(),
+/// Six hospitals, each admin standing for its own; bonds fall from Alice's to Ferdie's so the
+/// first elections are predictable.
+fn hospitals(producers: u32, standbys: u32) -> RuntimeGenesisConfig {
+    let six = [
+        (Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+        (Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+        (Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+        (Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+        (Sr25519Keyring::Eve, Ed25519Keyring::Eve),
+        (Sr25519Keyring::Ferdie, Ed25519Keyring::Ferdie),
+    ];
+    let mut config = genesis(
+        six.iter().map(|(s, e)| validator(*s, *e)).collect(),
+        endowed(),
         Sr25519Keyring::Alice.to_account_id(),
-    )
+    );
+    config.medical_records = MedicalRecordsConfig {
+        organisations: six.iter().map(|(s, _)| s.to_account_id()).collect(),
+    };
+    config.kdpos = KdposConfig {
+        producers,
+        standbys,
+        candidates: six
+            .iter()
+            .enumerate()
+            .map(|(org, (s, _))| {
+                let bond: Balance = (20_000 - 1_000 * org as Balance) * UNIT;
+                (s.to_account_id(), org as u32, bond)
+            })
+            .collect(),
+        votes: vec![],
+    };
+    config
 }
 
 /// The JSON of a named preset, if there is one by that name.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
     let config = match id.as_ref() {
         sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
-        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
+        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => hospitals(4, 2),
+        CONSORTIUM_PRESET => hospitals(21, 6),
         _ => return None,
     };
     serde_json::to_vec(&config).ok()
@@ -81,5 +113,6 @@ pub fn preset_names() -> Vec<PresetId> {
     vec![
         PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
         PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+        PresetId::from(CONSORTIUM_PRESET),
     ]
 }

@@ -67,6 +67,8 @@ pub const HOURS: BlockNumber = MINUTES * 60;
 pub const DAYS: BlockNumber = HOURS * 24;
 /// Blocks per session: the only points where the Aura/GRANDPA authority set can change.
 pub const SESSION_LENGTH: BlockNumber = 2 * MINUTES;
+/// An era, the span K-DPoS measures and elects for, is six sessions (12 minutes).
+pub const SESSIONS_PER_ERA: u32 = 6;
 
 /// The chain's token, reported in the chain spec properties.
 pub const TOKEN_SYMBOL: &str = "MED";
@@ -167,17 +169,20 @@ mod runtime {
     #[runtime::pallet_index(4)]
     pub type Sudo = pallet_sudo;
 
-    // Consensus. Order matters: Authorship notes the author before the validator-set pallet
-    // (pallet-kdpos, index 11, declared here when it lands) counts it, and that pallet must run
-    // before Session so the set it elects is handed over in the same block.
+    // Consensus. Declaration order is hook order, and it matters: Authorship credits the author
+    // and Kdpos judges the slot gap against the set that owned those slots, both before Session
+    // may rotate in this block; Aura checks the author (and that it is not disabled) against that
+    // same set, so it runs before Session too.
     #[runtime::pallet_index(10)]
     pub type Authorship = pallet_authorship;
+    #[runtime::pallet_index(11)]
+    pub type Kdpos = pallet_kdpos;
+    #[runtime::pallet_index(14)]
+    pub type Aura = pallet_aura;
     #[runtime::pallet_index(12)]
     pub type Session = pallet_session;
     #[runtime::pallet_index(13)]
     pub type Historical = pallet_session_historical;
-    #[runtime::pallet_index(14)]
-    pub type Aura = pallet_aura;
     #[runtime::pallet_index(15)]
     pub type Grandpa = pallet_grandpa;
     #[runtime::pallet_index(16)]

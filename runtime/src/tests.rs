@@ -3,7 +3,7 @@
 
 use crate::{
     genesis_config_presets::{get_preset, preset_names, ENDOWMENT},
-    Balances, Runtime, RuntimeGenesisConfig, Session, SessionKeys, System,
+    Balances, Kdpos, Runtime, RuntimeGenesisConfig, Session, SessionKeys, System,
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
@@ -24,7 +24,7 @@ fn presets_are_listed() {
         .iter()
         .map(|p| String::from_utf8_lossy(p.as_ref()).into())
         .collect();
-    assert_eq!(names, ["development", "local_testnet"]);
+    assert_eq!(names, ["development", "local_testnet", "consortium"]);
     assert!(get_preset(&"no-such-preset".into()).is_none());
 }
 
@@ -45,28 +45,44 @@ fn development_has_alice_as_the_one_validator() {
 }
 
 #[test]
-fn local_testnet_has_four_hospital_validators_with_keys() {
+fn local_testnet_elects_four_hospital_producers_and_two_standbys() {
     state_of("local_testnet").execute_with(|| {
-        let expected: Vec<_> = [
-            Sr25519Keyring::Alice,
-            Sr25519Keyring::Bob,
-            Sr25519Keyring::Charlie,
-            Sr25519Keyring::Dave,
-        ]
-        .iter()
-        .map(|k| k.to_account_id())
-        .collect();
-        let mut validators = Session::validators();
-        validators.sort();
-        let mut want = expected.clone();
-        want.sort();
-        assert_eq!(validators, want);
-        for v in &expected {
-            let keys: Option<SessionKeys> = pallet_session::NextKeys::<Runtime>::get(v);
-            assert!(keys.is_some(), "{v} has session keys");
+        let account = |k: Sr25519Keyring| k.to_account_id();
+        use Sr25519Keyring::*;
+        let producers: Vec<_> = [Alice, Bob, Charlie, Dave].map(account).to_vec();
+        assert_eq!(Session::validators(), producers, "K-DPoS elected them, most bonded first");
+        assert_eq!(Kdpos::params().producers, 4);
+        let view = Kdpos::api_validators();
+        assert_eq!(view.producers, producers);
+        assert_eq!(view.standbys, [Eve, Ferdie].map(account).to_vec());
+        for (org, who) in [Alice, Bob, Charlie, Dave, Eve, Ferdie].into_iter().enumerate() {
+            let keys: Option<SessionKeys> = pallet_session::NextKeys::<Runtime>::get(account(who));
+            assert!(keys.is_some(), "{who:?} has session keys");
+            assert_eq!(
+                pallet_medical_records::Members::<Runtime>::get(org as u32, account(who)),
+                Some(pallet_medical_records::Role::Admin),
+                "{who:?} is the admin of hospital {org}"
+            );
+            assert_eq!(
+                pallet_kdpos::Candidates::<Runtime>::get(account(who)).map(|c| c.org),
+                Some(org as u32)
+            );
         }
         assert_eq!(pallet_grandpa::Authorities::<Runtime>::get().len(), 4);
         assert_eq!(System::block_number(), 0);
+        assert_eq!(Kdpos::do_try_state(), Ok(()));
+    });
+}
+
+#[test]
+fn consortium_has_the_consortiums_seats() {
+    state_of("consortium").execute_with(|| {
+        assert_eq!(
+            (Kdpos::params().producers, Kdpos::params().standbys),
+            (21, 6)
+        );
+        // Six hospitals fill six of the 21 producer seats.
+        assert_eq!(Session::validators().len(), 6);
     });
 }
 

@@ -359,9 +359,17 @@ pub mod pallet {
     #[pallet::storage]
     pub type PunishedIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
 
+    /// Producer and standby seats set by the chain's genesis, overriding `Params`' (one runtime
+    /// serves a 4-producer test network and a 21-producer consortium).
+    #[pallet::storage]
+    pub type Seats<T> = StorageValue<_, (u32, u32), OptionQuery>;
+
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
     pub struct GenesisConfig<T: Config> {
+        /// Producers P and standbys B of this chain; 0 keeps `Params`' number.
+        pub producers: u32,
+        pub standbys: u32,
         /// Candidates standing from genesis: account, organisation, bond (held from its balance).
         pub candidates: alloc::vec::Vec<(T::AccountId, OrgId, BalanceOf<T>)>,
         /// Votes from genesis: voter, stake, targets.
@@ -373,6 +381,20 @@ pub mod pallet {
         // A genesis that cannot be built is refused outright: these run only when a chain spec is
         // made, never in a block.
         fn build(&self) {
+            if self.producers > 0 || self.standbys > 0 {
+                let p = T::Params::get();
+                let seats = (
+                    if self.producers > 0 { self.producers } else { p.producers },
+                    if self.standbys > 0 { self.standbys } else { p.standbys },
+                );
+                let params = kdpos_primitives::Params {
+                    producers: seats.0,
+                    standbys: seats.1,
+                    ..p
+                };
+                assert!(params.validate().is_ok(), "genesis seats make invalid parameters");
+                Seats::<T>::put(seats);
+            }
             for (who, org, bond) in &self.candidates {
                 assert!(
                     !Candidates::<T>::contains_key(who) && !CandidateOf::<T>::contains_key(org),
@@ -892,6 +914,19 @@ pub mod pallet {
     }
 
     impl<T: Config> Pallet<T> {
+        /// The algorithm's parameters: `Params` with this chain's seats.
+        pub fn params() -> kdpos_primitives::Params {
+            let params = T::Params::get();
+            match Seats::<T>::get() {
+                Some((producers, standbys)) => kdpos_primitives::Params {
+                    producers,
+                    standbys,
+                    ..params
+                },
+                None => params,
+            }
+        }
+
         /// Counts a candidate live in the current session, once.
         pub(crate) fn mark_live(who: &T::AccountId) -> bool {
             let session = pallet_session::CurrentIndex::<T>::get();
@@ -915,7 +950,7 @@ pub mod pallet {
             authorities: &[T::AccountId],
         ) -> alloc::vec::Vec<T::AccountId> {
             let n = authorities.len() as u64;
-            let threshold = T::Params::get().missed_slots_threshold;
+            let threshold = Self::params().missed_slots_threshold;
             let mut faulty = alloc::vec::Vec::new();
             if n == 0 || now <= prev {
                 return faulty;
@@ -961,7 +996,7 @@ pub mod pallet {
         /// classes for the next era's hysteresis.
         pub fn end_era() -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error>
         {
-            let params = T::Params::get();
+            let params = Self::params();
             // Candidates and votes are read once: the tally of the ending era gives the
             // endorsement, and after the fold the same inputs elect the next era.
             let mut inputs = Self::era_inputs();
@@ -1058,7 +1093,7 @@ pub mod pallet {
             use kdpos_primitives::{
                 classify, features::era_features, tally, CandidateInput, EraCounters, Standing,
             };
-            let params = T::Params::get();
+            let params = Self::params();
             let newcomer = era_features(&EraCounters::default(), 0);
             let banned =
                 |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > inputs.era);
@@ -1108,7 +1143,7 @@ pub mod pallet {
             kdpos_primitives::Error,
         > {
             let (classification, standings, tally) = Self::classify_and_tally(&Self::era_inputs())?;
-            let election = kdpos_primitives::elect(&standings, &tally, &T::Params::get())?;
+            let election = kdpos_primitives::elect(&standings, &tally, &Self::params())?;
             Ok((classification, tally, election))
         }
 

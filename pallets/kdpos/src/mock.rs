@@ -198,7 +198,11 @@ pub fn new_test_ext_with(
                 .collect(),
             ..Default::default()
         },
-        kdpos: pallet_kdpos::GenesisConfig { candidates, votes },
+        kdpos: pallet_kdpos::GenesisConfig {
+            candidates,
+            votes,
+            ..Default::default()
+        },
         session: pallet_session::GenesisConfig {
             keys: KEYED
                 .iter()

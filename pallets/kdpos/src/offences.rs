@@ -99,7 +99,7 @@ impl<T: Config> Pallet<T> {
     /// Acts on a fault of `who`: a proven offence is punished whatever its role; an active
     /// producer is evicted as `decide` rules, or the fault is recorded as deferred.
     pub(crate) fn on_fault(who: &T::AccountId, fault: Fault, reporters: &[T::AccountId]) {
-        let params = T::Params::get();
+        let params = Self::params();
         let active = pallet_session::Validators::<T>::get();
         let disabled: Vec<_> = pallet_session::Pallet::<T>::disabled_validators()
             .into_iter()

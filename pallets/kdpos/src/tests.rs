@@ -842,3 +842,35 @@ fn the_runtime_api_explains_classes_roles_and_faults() {
         );
     });
 }
+
+#[test]
+fn the_genesis_sets_the_seats_of_its_chain() {
+    let config = RuntimeGenesisConfig {
+        balances: pallet_balances::GenesisConfig {
+            balances: vec![(H1, 1_000), (H2, 1_000), (H4, 1_000)],
+            ..Default::default()
+        },
+        kdpos: GenesisConfig {
+            producers: 1,
+            standbys: 2,
+            candidates: vec![(H1, 1, 300), (H2, 2, 200), (H4, 4, 100)],
+            votes: vec![],
+        },
+        session: pallet_session::GenesisConfig {
+            keys: [H1, H2, H4]
+                .iter()
+                .map(|a| (*a, *a, MockSessionKeys { aura: aura_id(*a) }))
+                .collect(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    use sp_runtime::BuildStorage;
+    sp_io::TestExternalities::new(config.build_storage().unwrap_or_else(|e| panic!("{e}")))
+        .execute_with(|| {
+            assert_eq!(Pallet::<Test>::params().producers, 1);
+            assert_eq!(Producers::<Test>::get().into_inner(), vec![H1]);
+            assert_eq!(Standbys::<Test>::get().into_inner(), vec![H2, H4]);
+            assert_eq!(pallet_session::Validators::<Test>::get(), vec![H1]);
+        });
+}

@@ -192,6 +192,35 @@ pub mod pallet {
     #[pallet::storage]
     pub type SweepCursor<T> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
 
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// Organisations registered at genesis, by their first admin; they get ids 0, 1, ...
+        pub organisations: alloc::vec::Vec<T::AccountId>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            for admin in &self.organisations {
+                let org = NextOrgId::<T>::get();
+                Organisations::<T>::insert(
+                    org,
+                    Organisation {
+                        key: None,
+                        members: 1,
+                        admins: 1,
+                        anchors: 0,
+                        anchored_to: None,
+                        registered_at: Default::default(),
+                    },
+                );
+                Members::<T>::insert(org, admin, Role::Admin);
+                NextOrgId::<T>::put(org.saturating_add(1));
+            }
+        }
+    }
+
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {

@@ -1328,3 +1328,23 @@ fn exhausted_id_counters_are_refused_by_name() {
         check();
     });
 }
+
+#[test]
+fn genesis_registers_organisations_with_their_admins() {
+    use sp_runtime::BuildStorage;
+    let mut t = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .expect("system genesis builds");
+    GenesisConfig::<Test> {
+        organisations: vec![ADMIN, DOCTOR],
+    }
+    .assimilate_storage(&mut t)
+    .expect("records genesis builds");
+    sp_io::TestExternalities::new(t).execute_with(|| {
+        assert_eq!(NextOrgId::<Test>::get(), 2);
+        assert_eq!(Members::<Test>::get(0, ADMIN), Some(Role::Admin));
+        assert_eq!(Members::<Test>::get(1, DOCTOR), Some(Role::Admin));
+        assert_eq!(Members::<Test>::get(1, ADMIN), None);
+        assert_ok!(MedicalRecords::do_try_state());
+    });
+}

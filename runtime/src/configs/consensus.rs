@@ -1,9 +1,9 @@
-//! Block production and finality: authorship, session (with historical proofs), Aura, GRANDPA
-//! and offences. The validator set comes from a `SessionManager`; until pallet-kdpos elects
-//! producers, `GenesisValidators` keeps the genesis set.
+//! Block production and finality: K-DPoS elects the validator set and decides session rotation;
+//! authorship, session (with historical proofs), Aura, GRANDPA and offences around it.
 
 use crate::{
-    AccountId, Historical, Offences, Runtime, RuntimeEvent, Session, SessionKeys, SESSION_LENGTH,
+    AccountId, Balance, Balances, BlockNumber, Historical, Kdpos, Offences, Runtime, RuntimeEvent,
+    RuntimeHoldReason, Session, SessionKeys, DAYS, SESSIONS_PER_ERA, SESSION_LENGTH, UNIT,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -11,41 +11,74 @@ use frame_support::{
     traits::{ConstBool, ConstU32},
 };
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::traits::{Convert, ConvertInto};
-use sp_staking::SessionIndex;
+use sp_runtime::{
+    traits::{Convert, ConvertInto},
+    Perbill,
+};
 
 /// Largest validator set the runtime accepts (Aura, GRANDPA and session bounds).
 pub const MAX_AUTHORITIES: u32 = 100;
 
 parameter_types! {
     pub const Period: u32 = SESSION_LENGTH;
-    pub const Offset: u32 = 0;
     /// Equivocation reports stay valid for a day of sessions.
     pub const ReportLongevity: u64 = (crate::DAYS / SESSION_LENGTH) as u64;
 }
 
 impl pallet_authorship::Config for Runtime {
     type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, crate::Aura>;
-    type EventHandler = ();
+    /// Authored blocks count for the author's K-DPoS production and liveness.
+    type EventHandler = Kdpos;
 }
 
-/// Keeps whatever set is live: the genesis validators, until a validator-set pallet elects one.
-pub struct GenesisValidators;
-
-impl pallet_session::SessionManager<AccountId> for GenesisValidators {
-    fn new_session(_: SessionIndex) -> Option<Vec<AccountId>> {
-        None
-    }
-    fn start_session(_: SessionIndex) {}
-    fn end_session(_: SessionIndex) {}
+parameter_types! {
+    /// A hospital bonds at least 10,000 MED to stand as a block producer.
+    pub const MinCandidateBond: Balance = 10_000 * UNIT;
+    pub const MinVoterStake: Balance = 100 * UNIT;
+    /// Unbonded amounts stay held (and slashable) for a week.
+    pub const UnbondingDelay: BlockNumber = 7 * DAYS;
+    /// A proven equivocator loses a tenth of its bond; the reporter gets a fifth of that.
+    pub const SlashFraction: Perbill = Perbill::from_percent(10);
+    pub const ReporterReward: Perbill = Perbill::from_percent(20);
+    /// The consortium defaults (P = 21, B = 6); a chain's genesis may set other seats.
+    pub KdposParams: kdpos_primitives::Params = kdpos_primitives::Params::default();
 }
 
-impl pallet_session::historical::SessionManager<AccountId, ()> for GenesisValidators {
-    fn new_session(_: SessionIndex) -> Option<Vec<(AccountId, ())>> {
-        None
+/// Hospitals stand through an admin, as pallet-medical-records registers them.
+pub struct OrganisationAdmins;
+impl pallet_kdpos::Organisations<AccountId> for OrganisationAdmins {
+    fn is_admin(org: pallet_kdpos::OrgId, who: &AccountId) -> bool {
+        pallet_medical_records::Members::<Runtime>::get(org, who)
+            == Some(pallet_medical_records::Role::Admin)
     }
-    fn start_session(_: SessionIndex) {}
-    fn end_session(_: SessionIndex) {}
+}
+
+/// This session's Aura authorities, for checking equivocation proofs.
+pub struct AuraAuthorities;
+impl frame_support::traits::Get<Vec<AuraId>> for AuraAuthorities {
+    fn get() -> Vec<AuraId> {
+        pallet_aura::Authorities::<Runtime>::get().into_inner()
+    }
+}
+
+impl pallet_kdpos::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Organisations = OrganisationAdmins;
+    type MinCandidateBond = MinCandidateBond;
+    type MinVoterStake = MinVoterStake;
+    type UnbondingDelay = UnbondingDelay;
+    type MaxCandidates = ConstU32<1_000>;
+    type MaxVoters = ConstU32<10_000>;
+    type MaxUnlocking = ConstU32<16>;
+    type Params = KdposParams;
+    type SessionsPerEra = ConstU32<SESSIONS_PER_ERA>;
+    type SessionPeriod = Period;
+    type SlashFraction = SlashFraction;
+    type ReporterReward = ReporterReward;
+    type AuthorityId = AuraId;
+    type AuraAuthorities = AuraAuthorities;
+    type WeightInfo = ();
 }
 
 /// Validators carry no exposure data: what an offence costs is decided by the offence handler.
@@ -60,9 +93,10 @@ impl pallet_session::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type ValidatorId = AccountId;
     type ValidatorIdOf = ConvertInto;
-    type ShouldEndSession = pallet_session::PeriodicSessions<Period, Offset>;
-    type NextSessionRotation = pallet_session::PeriodicSessions<Period, Offset>;
-    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, GenesisValidators>;
+    /// Periodic, and at once while K-DPoS forces a rotation after an eviction.
+    type ShouldEndSession = Kdpos;
+    type NextSessionRotation = Kdpos;
+    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, Kdpos>;
     type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
     type Keys = SessionKeys;
     /// A disabled validator's Aura slots are rejected; at most a third of the set is disabled.
@@ -101,6 +135,6 @@ impl pallet_grandpa::Config for Runtime {
 impl pallet_offences::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
-    /// Offences are recorded; pallet-kdpos will slash, ban and rotate when it lands.
-    type OnOffenceHandler = ();
+    /// K-DPoS disables, slashes, bans and replaces the offender.
+    type OnOffenceHandler = Kdpos;
 }

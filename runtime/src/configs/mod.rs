@@ -23,8 +23,6 @@ use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier
 use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
-pub use consensus::GenesisValidators;
-
 /// Three quarters of a block's weight and length are for ordinary transactions; the rest is
 /// kept for operational ones (equivocation reports, sudo).
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
