@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# A local network of four hospital validators (Alice, Bob, Charlie, Dave) on 127.0.0.1.
+# A local network of six hospitals on 127.0.0.1 (the `local` chain): K-DPoS elects four block
+# producers (Alice, Bob, Charlie, Dave at genesis) and keeps two standbys (Eve, Ferdie), who run
+# nodes with their session keys ready to take a producer's place.
 #
-#   scripts/testnet.sh start   [--dir DIR] [--port-base N]   start all four (or those not running)
-#   scripts/testnet.sh stop    [--dir DIR]                   stop all four, keeping their data
+#   scripts/testnet.sh start   [--dir DIR] [--port-base N]   start all six (or those not running)
+#   scripts/testnet.sh stop    [--dir DIR]                   stop all six, keeping their data
 #   scripts/testnet.sh kill    NAME [--dir DIR]              SIGKILL one validator (a crash)
 #   scripts/testnet.sh restart NAME [--dir DIR]              start one again on its old data
 #   scripts/testnet.sh status  [--dir DIR]                   which validators run, and their RPC ports
 #
-# Validator i (0..3) listens on p2p port 30333+i, RPC port 9944+i and Prometheus 9615+i; with
+# Validator i (0..5) listens on p2p port 30333+i, RPC port 9944+i and Prometheus 9615+i; with
 # --port-base N (tests) on N+i, N+100+i and N+200+i instead. It keeps its database under DIR/NAME
 # and logs to DIR/NAME.log.
-# docker/compose.yml runs the same four nodes with the same flags.
+# docker/compose.yml runs the same nodes with the same flags.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-NAMES=(alice bob charlie dave)
+NAMES=(alice bob charlie dave eve ferdie)
 cmd="${1:-}"; shift || true
 target=""
 if [ "$cmd" = kill ] || [ "$cmd" = restart ]; then target="${1:-}"; shift || true; fi

@@ -34,7 +34,7 @@ pub fn development() -> Result<ChainSpec, String> {
         .build())
 }
 
-/// Four hospital validators (Alice, Bob, Charlie, Dave) on loopback.
+/// Six hospitals (Alice to Ferdie) standing for K-DPoS; four produce, two stand by.
 pub fn local_testnet() -> Result<ChainSpec, String> {
     Ok(ChainSpec::builder(wasm()?, None)
         .with_name("medchain local testnet")
@@ -45,16 +45,28 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
         .build())
 }
 
+/// The consortium chain: the hospitals under the consortium's seats (P = 21, B = 6).
+pub fn consortium() -> Result<ChainSpec, String> {
+    Ok(ChainSpec::builder(wasm()?, None)
+        .with_name("medchain consortium")
+        .with_id("medchain_consortium")
+        .with_chain_type(ChainType::Live)
+        .with_genesis_config_preset_name(medchain_runtime::genesis_config_presets::CONSORTIUM_PRESET)
+        .with_properties(properties())
+        .build())
+}
+
 /// Resolves `--chain`: a built-in name or the path of a chain spec JSON file.
 pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
     Ok(match id {
         "" | "dev" | "development" => Box::new(development()?),
         "local" | "local_testnet" => Box::new(local_testnet()?),
+        "consortium" => Box::new(consortium()?),
         path => {
             let file = PathBuf::from(path);
             if !file.is_file() {
                 return Err(format!(
-                    "unknown chain '{path}': use --chain dev, --chain local, or the path of a chain spec \
+                    "unknown chain '{path}': use --chain dev, --chain local, --chain consortium, or the path of a chain spec \
                      JSON file (make one with `medchain-node build-spec --chain local --raw > spec.json`)"
                 ));
             }

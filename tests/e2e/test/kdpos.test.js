@@ -1,0 +1,168 @@
+// K-DPoS on a live six-hospital network (scripts/testnet.sh): four producers, two standbys.
+// (1) A killed producer misses its slots, is disabled and replaced by the first standby within two
+//     sessions while finality goes on, and the runtime API shows it Poor with the reason.
+// (2) An equivocation signed with a producer's real Aura key is proven through the public call:
+//     the producer is disabled, slashed, banned and replaced; a forged or replayed proof is refused.
+// (3) Votes for a Poor candidate count nothing; a whale's backing is capped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { randomAsHex } from '@polkadot/util-crypto';
+import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep } from '../lib/node.js';
+
+const BASE = 33333; // p2p 33333.., rpc 33433.., prometheus 33533..
+const rpcOf = (i) => BASE + 100 + i;
+const AURA = '0x61757261'; // b"aura"
+let dir;
+let api;
+let k;
+const finality = { last: 0, at: Date.now(), longestStallMs: 0, unsub: null };
+
+const finalizedNumber = async () =>
+  (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+const validators = async () => (await api.query.session.validators()).map((v) => v.toString());
+const candidate = async (who) =>
+  (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === who.address);
+
+before(async () => {
+  dir = tempDir('kdpos');
+  testnet('start', '--dir', dir, '--port-base', String(BASE));
+  api = await connect(rpcOf(0));
+  await waitFor('all six hospitals to peer', async () => (await api.rpc.system.health()).peers.toNumber() >= 5,
+    120_000);
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
+  k = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie', 'Alice//stash', 'Bob//stash']
+    .map((n) => [n.replace('//stash', 'Stash').toLowerCase(), keyring.addFromUri(`//${n}`)]));
+  await waitFor('finality to start', async () => (await finalizedNumber()) > 0, 60_000);
+  // Finality is watched for the whole file: it must never stall.
+  finality.unsub = await api.rpc.chain.subscribeFinalizedHeads((h) => {
+    const now = Date.now();
+    if (h.number.toNumber() > finality.last) {
+      if (finality.last) finality.longestStallMs = Math.max(finality.longestStallMs, now - finality.at);
+      finality.last = h.number.toNumber();
+      finality.at = now;
+    }
+  });
+});
+
+after(async () => {
+  finality.unsub?.();
+  await api?.disconnect();
+  if (dir) {
+    try { testnet('stop', '--dir', dir); } finally { removeDir(dir); }
+  }
+});
+
+test('genesis elected four hospital producers and two standbys', async () => {
+  const set = (await api.call.kdposApi.validators()).toJSON();
+  assert.deepEqual(set.active, [k.alice, k.bob, k.charlie, k.dave].map((a) => a.address));
+  assert.deepEqual(set.standbys, [k.eve, k.ferdie].map((a) => a.address));
+  assert.deepEqual(await validators(), set.active);
+});
+
+test('a killed producer is disabled and a standby produces in its place within two sessions', async () => {
+  const sessionAtKill = (await api.query.session.currentIndex()).toNumber();
+  testnet('kill', 'dave', '--dir', dir);
+  const dave = await waitFor('dave to be evicted', async () => {
+    const c = await candidate(k.dave);
+    return c.lastFault?.action === 'Evicted' ? c : null;
+  }, 120_000, 1_000);
+  assert.ok(dave.lastFault.fault.missedSlots >= 3, `missed ${JSON.stringify(dave.lastFault.fault)}`);
+  assert.ok(dave.counters.missed >= 3, 'its missed slots are counted');
+  assert.equal(dave.standing.class, 'Poor');
+  assert.equal(dave.standing.faulted, true);
+  assert.equal(dave.lastFault.slashed, 0, 'a liveness fault is not slashed');
+
+  // Eve, the first standby, is in the live set and authors a block.
+  await waitFor('eve to replace dave', async () => {
+    const v = await validators();
+    return v.includes(k.eve.address) && !v.includes(k.dave.address);
+  }, 60_000, 1_000);
+  const eveSession = await waitFor('eve to author a block', async () => {
+    const header = await api.derive.chain.getHeader(await api.rpc.chain.getBlockHash());
+    if (header?.author?.toString() !== k.eve.address) return null;
+    return (await api.query.session.currentIndex.at(header.hash)).toNumber();
+  }, 60_000, 1_000);
+  // Eviction forces two rotations: queue the repaired set, then make it live.
+  assert.ok(eveSession - sessionAtKill <= 3, `eve produced in session ${eveSession}, dave died in ${sessionAtKill}`);
+  const now = await finalizedNumber();
+  await waitFor('finality to go on', async () => (await finalizedNumber()) > now + 3, 60_000);
+  assert.ok(finality.longestStallMs < 30_000, `finality stalled ${finality.longestStallMs} ms`);
+});
+
+/** A header of `base`'s height and slot with `stateRoot`, sealed by `signer` as Aura would. */
+function sealed(base, stateRoot, signer) {
+  const json = base.toJSON();
+  const pre = json.digest.logs.filter((l) => l.preRuntime);
+  const header = api.createType('Header', { ...json, stateRoot, digest: { logs: pre } });
+  const signature = signer.sign(header.hash);
+  return api.createType('Header', { ...json, stateRoot, digest: { logs: [...pre, { seal: [AURA, signature] }] } });
+}
+
+test('an Aura equivocation proof with the real key evicts, slashes and bans; forged and replayed ones are refused', async () => {
+  // The latest block Charlie authored in this session gives a slot of Charlie's.
+  const session = (await api.query.session.currentIndex()).toNumber();
+  const base = await waitFor('a block by charlie in this session', async () => {
+    const header = await api.derive.chain.getHeader(await api.rpc.chain.getBlockHash());
+    if (header?.author?.toString() !== k.charlie.address) return null;
+    const s = (await api.query.session.currentIndex.at(header.hash)).toNumber();
+    return s === (await api.query.session.currentIndex()).toNumber() ? header : null;
+  }, 60_000, 500);
+  assert.ok((await api.query.session.currentIndex()).toNumber() >= session);
+  const slot = api.createType('u64', base.digest.logs.find((l) => l.isPreRuntime).asPreRuntime[1]).toNumber();
+  const proof = (signer) => ({
+    offender: k.charlie.publicKey,
+    slot,
+    firstHeader: sealed(base, randomAsHex(32), signer),
+    secondHeader: sealed(base, randomAsHex(32), signer),
+  });
+  const bondBefore = BigInt((await api.query.kdpos.candidates(k.charlie.address)).unwrap().bond.toString());
+
+  // Bob signs in Charlie's name: the seal is not Charlie's.
+  const forged = await submit(api, api.tx.kdpos.reportEquivocation(proof(k.bob)), k.ferdie);
+  assert.equal(forged.error, 'BadSeal');
+  assert.equal(BigInt((await api.query.kdpos.candidates(k.charlie.address)).unwrap().bond.toString()), bondBefore);
+
+  const real = await submit(api, api.tx.kdpos.reportEquivocation(proof(k.charlie)), k.ferdie);
+  assert.equal(real.error, null);
+  const names = real.events.map(({ event }) => `${event.section}.${event.method}`);
+  for (const e of ['kdpos.EquivocationReported', 'kdpos.Slashed', 'kdpos.Banned', 'kdpos.ProducerEvicted',
+    'session.ValidatorDisabled']) {
+    assert.ok(names.includes(e), `${e} in the block the proof landed (${names})`);
+  }
+  const bondAfter = BigInt((await api.query.kdpos.candidates(k.charlie.address)).unwrap().bond.toString());
+  assert.equal(bondAfter, bondBefore - bondBefore / 10n, 'a tenth of the bond slashed');
+  const charlie = await candidate(k.charlie);
+  assert.equal(charlie.standing.class, 'Poor');
+  assert.equal(charlie.standing.reason, 'Banned');
+  assert.ok(charlie.bannedUntil > 0);
+
+  const replay = await submit(api, api.tx.kdpos.reportEquivocation(proof(k.charlie)), k.ferdie);
+  assert.equal(replay.error, 'DuplicateReport');
+  assert.equal(BigInt((await api.query.kdpos.candidates(k.charlie.address)).unwrap().bond.toString()), bondAfter);
+
+  await waitFor('ferdie to replace charlie', async () => {
+    const v = await validators();
+    return v.includes(k.ferdie.address) && !v.includes(k.charlie.address);
+  }, 60_000, 1_000);
+});
+
+test('votes for a Poor candidate count nothing and a whale is capped', async () => {
+  const MED = 10n ** 12n;
+  await Promise.all([
+    submit(api, api.tx.kdpos.vote([k.charlie.address], 1_000n * MED), k.aliceStash),
+    submit(api, api.tx.kdpos.vote([k.alice.address], 900_000n * MED), k.bobStash),
+  ]).then((r) => r.forEach((x) => assert.equal(x.error, null)));
+  const preview = (await api.call.kdposApi.preview()).toJSON().ok;
+  const of = (who) => preview.candidates.find((c) => c.account === who.address);
+  const charlie = of(k.charlie);
+  assert.equal(charlie.class, 'Poor');
+  assert.equal(charlie.eligible, false);
+  assert.equal(BigInt(charlie.countedBacking), 0n, 'the vote for a Poor candidate counts nothing');
+  const alice = of(k.alice);
+  assert.ok(BigInt(alice.rawBacking) >= 900_000n * MED);
+  assert.ok(BigInt(alice.countedBacking) < BigInt(alice.rawBacking), 'the whale is capped');
+  assert.ok(alice.cappedBy, 'with the cap named');
+  const eligible = (await api.call.kdposApi.eligible()).map((a) => a.toString());
+  assert.ok(!eligible.includes(k.charlie.address) && eligible.includes(k.alice.address));
+});
