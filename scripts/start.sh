@@ -2,7 +2,7 @@
 # The main job: builds medchain-node if it is missing or stale, then runs a chain.
 #
 #   scripts/start.sh            a development chain: one validator (Alice), fresh state each start
-#   scripts/start.sh --local    four hospital validators on 127.0.0.1 (scripts/testnet.sh)
+#   scripts/start.sh --local    six hospitals on 127.0.0.1, four producing (scripts/testnet.sh)
 #   scripts/start.sh -- ARGS    a development chain with extra medchain-node arguments
 #
 # Ctrl-C stops everything it started.

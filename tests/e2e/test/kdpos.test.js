@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { randomAsHex } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep } from '../lib/node.js';
 
 const BASE = 33333; // p2p 33333.., rpc 33433.., prometheus 33533..
@@ -21,6 +22,9 @@ const finality = { last: 0, at: Date.now(), longestStallMs: 0, unsub: null };
 const finalizedNumber = async () =>
   (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
 const validators = async () => (await api.query.session.validators()).map((v) => v.toString());
+/** The name of an enum value as toJSON gives it: a string, or the one key of an object. */
+const variant = (v) => (v === null || v === undefined ? null
+  : (typeof v === 'string' ? v : Object.keys(v)[0]).toLowerCase());
 const candidate = async (who) =>
   (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === who.address);
 
@@ -31,8 +35,10 @@ before(async () => {
   await waitFor('all six hospitals to peer', async () => (await api.rpc.system.health()).peers.toNumber() >= 5,
     120_000);
   const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
-  k = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie', 'Alice//stash', 'Bob//stash']
-    .map((n) => [n.replace('//stash', 'Stash').toLowerCase(), keyring.addFromUri(`//${n}`)]));
+  k = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
+    .map((n) => [n.toLowerCase(), keyring.addFromUri(`//${n}`)]));
+  k.aliceStash = keyring.addFromUri('//Alice//stash');
+  k.bobStash = keyring.addFromUri('//Bob//stash');
   await waitFor('finality to start', async () => (await finalizedNumber()) > 0, 60_000);
   // Finality is watched for the whole file: it must never stall.
   finality.unsub = await api.rpc.chain.subscribeFinalizedHeads((h) => {
@@ -65,9 +71,9 @@ test('a killed producer is disabled and a standby produces in its place within t
   testnet('kill', 'dave', '--dir', dir);
   const dave = await waitFor('dave to be evicted', async () => {
     const c = await candidate(k.dave);
-    return c.lastFault?.action === 'Evicted' ? c : null;
+    return variant(c.lastFault?.action) === 'evicted' ? c : null;
   }, 120_000, 1_000);
-  assert.ok(dave.lastFault.fault.missedSlots >= 3, `missed ${JSON.stringify(dave.lastFault.fault)}`);
+  assert.ok(dave.lastFault.fault.missedSlots >= 3, `missed ${JSON.stringify(dave.lastFault)}`);
   assert.ok(dave.counters.missed >= 3, 'its missed slots are counted');
   assert.equal(dave.standing.class, 'Poor');
   assert.equal(dave.standing.faulted, true);
@@ -96,7 +102,7 @@ function sealed(base, stateRoot, signer) {
   const pre = json.digest.logs.filter((l) => l.preRuntime);
   const header = api.createType('Header', { ...json, stateRoot, digest: { logs: pre } });
   const signature = signer.sign(header.hash);
-  return api.createType('Header', { ...json, stateRoot, digest: { logs: [...pre, { seal: [AURA, signature] }] } });
+  return api.createType('Header', { ...json, stateRoot, digest: { logs: [...pre, { seal: [AURA, u8aToHex(signature)] }] } });
 }
 
 test('an Aura equivocation proof with the real key evicts, slashes and bans; forged and replayed ones are refused', async () => {
@@ -137,8 +143,10 @@ test('an Aura equivocation proof with the real key evicts, slashes and bans; for
   assert.equal(charlie.standing.reason, 'Banned');
   assert.ok(charlie.bannedUntil > 0);
 
+  // The replay: within the session it is a duplicate; the eviction's forced rotations start a new
+  // session within two blocks, so by the time it lands it is usually stale as well.
   const replay = await submit(api, api.tx.kdpos.reportEquivocation(proof(k.charlie)), k.ferdie);
-  assert.equal(replay.error, 'DuplicateReport');
+  assert.ok(['DuplicateReport', 'StaleProof'].includes(replay.error), `replay refused: ${replay.error}`);
   assert.equal(BigInt((await api.query.kdpos.candidates(k.charlie.address)).unwrap().bond.toString()), bondAfter);
 
   await waitFor('ferdie to replace charlie', async () => {
