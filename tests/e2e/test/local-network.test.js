@@ -1,6 +1,6 @@
-// The four-hospital network of scripts/testnet.sh: every validator authors, GRANDPA finalizes,
-// finality survives one crashed validator (3 of 4 > 2/3), and the crashed node comes back on
-// its own data and catches up.
+// The network of scripts/testnet.sh (six hospitals, four producing): every producer authors,
+// GRANDPA finalizes, finality survives one crashed producer (3 of 4 > 2/3; K-DPoS then replaces
+// it, see kdpos.test.js), and the crashed node comes back on its own data and catches up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, testnet, tempDir, removeDir, waitFor, headers, sleep } from '../lib/node.js';
@@ -18,7 +18,7 @@ before(async () => {
   dir = tempDir('testnet');
   testnet('start', '--dir', dir, '--port-base', String(BASE));
   alice = await connect(rpcOf(0));
-  await waitFor('all four validators to peer', async () => (await alice.rpc.system.health()).peers.toNumber() >= 3,
+  await waitFor('the other nodes to peer', async () => (await alice.rpc.system.health()).peers.toNumber() >= 3,
     120_000);
 });
 
