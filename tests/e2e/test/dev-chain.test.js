@@ -52,7 +52,7 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.ok(api.runtimeMetadata.version >= 15, `metadata V${api.runtimeMetadata.version} carries runtime APIs`);
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
   for (const name of ['System', 'Timestamp', 'Balances', 'TransactionPayment', 'Sudo', 'Authorship',
-    'Session', 'Historical', 'Aura', 'Grandpa', 'Offences', 'IpfsRegistry', 'MedicalRecords']) {
+    'Kdpos', 'Session', 'Historical', 'Aura', 'Grandpa', 'Offences', 'IpfsRegistry', 'MedicalRecords']) {
     assert.ok(pallets.includes(name), `pallet ${name} is in the metadata (have ${pallets.join(', ')})`);
   }
   let calls = 0;
@@ -72,7 +72,8 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.equal(typeof api.tx.session.setKeys, 'function');
   // Runtime APIs come from the metadata too (Apps: Developer > Runtime calls).
   const presets = (await api.call.genesisBuilder.presetNames()).map((p) => p.toString());
-  assert.deepEqual(presets.sort(), ['development', 'local_testnet']);
+  assert.deepEqual(presets.sort(), ['consortium', 'development', 'local_testnet']);
+  assert.equal(typeof api.call.kdposApi.preview, 'function', 'KdposApi is in the metadata');
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   assert.ok((await api.call.accountNonceApi.accountNonce(alice.address)).toNumber() >= 0);
 });
