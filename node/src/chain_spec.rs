@@ -51,7 +51,9 @@ pub fn consortium() -> Result<ChainSpec, String> {
         .with_name("medchain consortium")
         .with_id("medchain_consortium")
         .with_chain_type(ChainType::Live)
-        .with_genesis_config_preset_name(medchain_runtime::genesis_config_presets::CONSORTIUM_PRESET)
+        .with_genesis_config_preset_name(
+            medchain_runtime::genesis_config_presets::CONSORTIUM_PRESET,
+        )
         .with_properties(properties())
         .build())
 }

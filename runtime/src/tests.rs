@@ -50,12 +50,19 @@ fn local_testnet_elects_four_hospital_producers_and_two_standbys() {
         let account = |k: Sr25519Keyring| k.to_account_id();
         use Sr25519Keyring::*;
         let producers: Vec<_> = [Alice, Bob, Charlie, Dave].map(account).to_vec();
-        assert_eq!(Session::validators(), producers, "K-DPoS elected them, most bonded first");
+        assert_eq!(
+            Session::validators(),
+            producers,
+            "K-DPoS elected them, most bonded first"
+        );
         assert_eq!(Kdpos::params().producers, 4);
         let view = Kdpos::api_validators();
         assert_eq!(view.producers, producers);
         assert_eq!(view.standbys, [Eve, Ferdie].map(account).to_vec());
-        for (org, who) in [Alice, Bob, Charlie, Dave, Eve, Ferdie].into_iter().enumerate() {
+        for (org, who) in [Alice, Bob, Charlie, Dave, Eve, Ferdie]
+            .into_iter()
+            .enumerate()
+        {
             let keys: Option<SessionKeys> = pallet_session::NextKeys::<Runtime>::get(account(who));
             assert!(keys.is_some(), "{who:?} has session keys");
             assert_eq!(

@@ -384,15 +384,26 @@ pub mod pallet {
             if self.producers > 0 || self.standbys > 0 {
                 let p = T::Params::get();
                 let seats = (
-                    if self.producers > 0 { self.producers } else { p.producers },
-                    if self.standbys > 0 { self.standbys } else { p.standbys },
+                    if self.producers > 0 {
+                        self.producers
+                    } else {
+                        p.producers
+                    },
+                    if self.standbys > 0 {
+                        self.standbys
+                    } else {
+                        p.standbys
+                    },
                 );
                 let params = kdpos_primitives::Params {
                     producers: seats.0,
                     standbys: seats.1,
                     ..p
                 };
-                assert!(params.validate().is_ok(), "genesis seats make invalid parameters");
+                assert!(
+                    params.validate().is_ok(),
+                    "genesis seats make invalid parameters"
+                );
                 Seats::<T>::put(seats);
             }
             for (who, org, bond) in &self.candidates {
@@ -626,14 +637,8 @@ pub mod pallet {
         /// Runs before pallet-session's hook, so the skipped slots are judged against the set
         /// that owned them.
         fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-            let authorities = pallet_session::Validators::<T>::get().len() as u32;
-            match Self::slot_of_this_block() {
-                Some(slot) => {
-                    let faults = Self::track_slot(slot);
-                    <T as Config>::WeightInfo::on_initialize(authorities, faults)
-                }
-                None => T::DbWeight::get().reads(1),
-            }
+            let (authorities, faults) = Self::track_slot();
+            <T as Config>::WeightInfo::on_initialize(authorities, faults)
         }
 
         #[cfg(feature = "try-runtime")]

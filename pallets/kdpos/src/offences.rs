@@ -18,18 +18,6 @@ use sp_staking::{
 /// Penalty points of a proven offence: all of them, so integrity falls to zero.
 const OFFENCE_POINTS: u32 = 1_000_000;
 
-/// The Aura slot a header claims.
-fn slot_of<H: HeaderT>(header: &H) -> Option<u64> {
-    header
-        .digest()
-        .logs()
-        .iter()
-        .find_map(|log| {
-            log.pre_runtime_try_to::<sp_consensus_slots::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
-        })
-        .map(|slot| *slot)
-}
-
 /// Whether `header` ends with an Aura seal by `key` over the hash of the header without it (what
 /// an Aura author signs).
 fn sealed_by<H: HeaderT, A: RuntimeAppPublic>(mut header: H, key: &A) -> bool {
@@ -63,7 +51,8 @@ impl<T: Config> Pallet<T> {
             Error::<T>::SameHeader
         );
         ensure!(
-            slot_of(&first_header) == Some(slot) && slot_of(&second_header) == Some(slot),
+            crate::session::slot_in(first_header.digest()) == Some(slot)
+                && crate::session::slot_in(second_header.digest()) == Some(slot),
             Error::<T>::SlotMismatch
         );
         ensure!(
@@ -101,10 +90,7 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn on_fault(who: &T::AccountId, fault: Fault, reporters: &[T::AccountId]) {
         let params = Self::params();
         let active = pallet_session::Validators::<T>::get();
-        let disabled: Vec<_> = pallet_session::Pallet::<T>::disabled_validators()
-            .into_iter()
-            .filter_map(|i| active.get(i as usize).cloned())
-            .collect();
+        let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
         let standbys: Vec<_> = Standbys::<T>::get()
             .into_iter()

@@ -104,10 +104,7 @@ sp_api::decl_runtime_apis! {
 impl<T: Config> Pallet<T> {
     pub fn api_candidates() -> Vec<CandidateView<T::AccountId, BalanceOf<T>>> {
         let active = pallet_session::Validators::<T>::get();
-        let disabled: Vec<_> = pallet_session::Pallet::<T>::disabled_validators()
-            .into_iter()
-            .filter_map(|i| active.get(i as usize).cloned())
-            .collect();
+        let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
         let standbys = Standbys::<T>::get();
         let mut out: Vec<_> = Candidates::<T>::iter()
@@ -138,10 +135,7 @@ impl<T: Config> Pallet<T> {
 
     pub fn api_validators() -> ValidatorsView<T::AccountId> {
         let active = pallet_session::Validators::<T>::get();
-        let disabled = pallet_session::Pallet::<T>::disabled_validators()
-            .into_iter()
-            .filter_map(|i| active.get(i as usize).cloned())
-            .collect();
+        let disabled = Self::disabled_among(&active);
         ValidatorsView {
             era: CurrentEra::<T>::get(),
             session: pallet_session::CurrentIndex::<T>::get(),

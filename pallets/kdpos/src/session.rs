@@ -7,29 +7,39 @@ use alloc::vec::Vec;
 use frame_support::traits::EstimateNextSessionRotation;
 use sp_runtime::{traits::One, Permill};
 
+/// The Aura slot a digest claims (its pre-runtime item).
+pub(crate) fn slot_in(digest: &sp_runtime::Digest) -> Option<u64> {
+    digest
+        .logs()
+        .iter()
+        .find_map(|log| {
+            log.pre_runtime_try_to::<sp_consensus_slots::Slot>(&sp_consensus_aura::AURA_ENGINE_ID)
+        })
+        .map(|slot| *slot)
+}
+
 impl<T: Config> Pallet<T> {
-    /// The Aura slot of the block being executed, from its pre-runtime digest. Read from the
-    /// digest so that it does not matter whether pallet-aura's hook ran before this one.
-    pub(crate) fn slot_of_this_block() -> Option<u64> {
-        frame_system::Pallet::<T>::digest()
-            .logs()
-            .iter()
-            .find_map(|log| {
-                log.pre_runtime_try_to::<sp_consensus_slots::Slot>(
-                    &sp_consensus_aura::AURA_ENGINE_ID,
-                )
-            })
-            .map(|slot| *slot)
+    /// The accounts of `active` (this session's validators) that are disabled.
+    pub(crate) fn disabled_among(active: &[T::AccountId]) -> Vec<T::AccountId> {
+        pallet_session::Pallet::<T>::disabled_validators()
+            .into_iter()
+            .filter_map(|i| active.get(i as usize).cloned())
+            .collect()
     }
 
-    /// Notes this block's slot: counts the own slots skipped since the previous block against
-    /// the set that owned them and acts on liveness faults. Returns the number of faults.
-    pub(crate) fn track_slot(slot: u64) -> u32 {
+    /// Notes this block's slot (read from the digest, so it does not matter whether
+    /// pallet-aura's hook ran first): counts the own slots skipped since the previous block
+    /// against the set that owned them and acts on liveness faults. Returns the number of
+    /// validators judged and of faults, for the hook's weight.
+    pub(crate) fn track_slot() -> (u32, u32) {
+        let Some(slot) = slot_in(&frame_system::Pallet::<T>::digest()) else {
+            return (0, 0);
+        };
         let previous = LastSlot::<T>::get();
         LastSlot::<T>::put(slot);
         // The first block has no previous slot to measure a gap from.
         if previous == 0 || slot <= previous {
-            return 0;
+            return (0, 0);
         }
         let authorities = pallet_session::Validators::<T>::get();
         let faulty = Self::note_slots(previous, slot, &authorities);
@@ -37,7 +47,7 @@ impl<T: Config> Pallet<T> {
             let run = ConsecutiveMissed::<T>::get(who);
             Self::on_fault(who, Fault::MissedSlots(run), &[]);
         }
-        faulty.len() as u32
+        (authorities.len() as u32, faulty.len() as u32)
     }
 
     /// Stores an election's producers and standbys (bounded by `MaxCandidates`, which bounds
@@ -140,12 +150,10 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
         // Slots after the rotating block belong to the new set.
         SessionFirstSlot::<T>::put(LastSlot::<T>::get().saturating_add(1));
         // A rotation that clears the disabled list may bring back a producer evicted before
-        // its replacement is live: it stays disabled.
+        // its replacement is live: it stays disabled (disabling twice is a no-op).
         for who in Evicted::<T>::get().iter() {
             if let Some(i) = pallet_session::Pallet::<T>::validator_id_to_index(who) {
-                if !pallet_session::Pallet::<T>::disabled_validators().contains(&i) {
-                    pallet_session::Pallet::<T>::disable_index(i);
-                }
+                pallet_session::Pallet::<T>::disable_index(i);
             }
         }
     }
