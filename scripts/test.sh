@@ -20,7 +20,7 @@ if [ $rust = 1 ]; then
   log "cargo tests (runtime and pure crates; the node is tested live below)"
   SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude medchain-node
   log "pallet benchmarks, each run once as a test in its mock runtime"
-  for pallet in pallet-ipfs-registry pallet-medical-records; do
+  for pallet in pallet-ipfs-registry pallet-kdpos pallet-medical-records; do
     SKIP_WASM_BUILD=1 cargo test --locked -p "$pallet" --features runtime-benchmarks benchmarking
   done
 fi

@@ -2,5 +2,6 @@
 
 frame_benchmarking::define_benchmarks!(
     [pallet_ipfs_registry, IpfsRegistry]
+    [pallet_kdpos, Kdpos]
     [pallet_medical_records, MedicalRecords]
 );

@@ -103,3 +103,34 @@ fn chain_constants_match_what_clients_are_told() {
     assert_eq!(crate::TOKEN_DECIMALS, 12);
     assert_eq!(crate::UNIT, 10u128.pow(u32::from(crate::TOKEN_DECIMALS)));
 }
+
+/// Issue 5's bound: at the runtime's limits (every candidate, every voter naming 16) each half of
+/// the era boundary, closing the books and the election, costs at most a quarter of a block, as
+/// `scripts/weights.sh` measured them.
+#[test]
+fn each_half_of_the_era_boundary_at_the_bounds_fits_in_a_quarter_of_a_block() {
+    use frame_support::traits::Get;
+    use pallet_kdpos::WeightInfo as _;
+    type Weights = <Runtime as pallet_kdpos::Config>::WeightInfo;
+    let candidates = <Runtime as pallet_kdpos::Config>::MaxCandidates::get();
+    let voters = <Runtime as pallet_kdpos::Config>::MaxVoters::get();
+    let block = <Runtime as frame_system::Config>::BlockWeights::get()
+        .max_block
+        .ref_time();
+    for (half, weight) in [
+        ("closing the books", Weights::close_books(candidates)),
+        ("the election", Weights::era_election(candidates, voters)),
+    ] {
+        println!(
+            "{half}: {} µs of {} µs, {}‰ of a block",
+            weight.ref_time() / 1_000_000,
+            block / 1_000_000,
+            weight.ref_time().saturating_mul(1000) / block
+        );
+        assert!(
+            weight.ref_time().saturating_mul(4) <= block,
+            "{half} at {candidates} candidates and {voters} voters takes {}‰ of a block",
+            weight.ref_time().saturating_mul(1000) / block
+        );
+    }
+}

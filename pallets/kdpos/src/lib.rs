@@ -10,10 +10,12 @@
 //! - **Performance.** Authored blocks (pallet-authorship), missed own slots (the Aura slot gap), a
 //!   free once-per-session heartbeat, voting and offences are counted per era and folded into each
 //!   candidate's record at the era boundary.
-//! - **Election.** pallet-session asks [`Pallet`] (its `SessionManager`) for the next set; at an
-//!   era boundary the pallet classifies, restricts and caps the votes, elects P producers and B
-//!   standbys, and hands the producers over. A set returned for session `i` produces from session
-//!   `i`, one rotation after it is queued.
+//! - **Election.** pallet-session asks [`Pallet`] (its `SessionManager`) for the next set. One
+//!   rotation before an era boundary the era's books close (counters folded into records, every
+//!   candidate classified); at the boundary the pallet restricts and caps the votes, elects P
+//!   producers and B standbys, and hands the producers over. Each half has its own block, so at
+//!   1,000 candidates and 10,000 voters neither takes more than a quarter of one. A set returned
+//!   for session `i` produces from session `i`, one rotation after it is queued.
 //! - **Eviction.** A producer that misses `missed_slots_threshold` own slots in a row, or is proven
 //!   to equivocate (GRANDPA through pallet-offences, Aura through [`Pallet::report_equivocation`]),
 //!   is disabled in that block and replaced by the best standby through two forced rotations. An
@@ -26,6 +28,8 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod offences;
 pub mod runtime_api;
 mod session;
@@ -71,6 +75,15 @@ pub trait Organisations<AccountId> {
     fn is_admin(org: OrgId, who: &AccountId) -> bool;
 }
 
+/// What the benchmarks need from the runtime and cannot do through the pallet's own interface.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, AuthorityId> {
+    /// Registers a new organisation with `admin` as its admin and returns its id.
+    fn organisation(admin: &AccountId) -> OrgId;
+    /// Makes `keys` Aura's authorities, in this order (what `AuraAuthorities` then returns).
+    fn set_aura_authorities(keys: alloc::vec::Vec<AuthorityId>);
+}
+
 /// A candidate as stored for a runtime.
 type StoredCandidate<T> = Candidate<BalanceOf<T>, BlockNumberFor<T>>;
 
@@ -81,13 +94,9 @@ type GenesisVote<T> = (
     alloc::vec::Vec<<T as frame_system::Config>::AccountId>,
 );
 
-/// What an era's election reads from storage.
-struct EraInputs<T: Config> {
-    /// Candidates, sorted by account.
-    candidates: alloc::vec::Vec<(T::AccountId, StoredCandidate<T>)>,
-    votes: alloc::vec::Vec<kdpos_primitives::Vote<T::AccountId, T::AccountId>>,
-    era: EraIndex,
-}
+/// Candidates as the era boundary reads them, sorted by account.
+type SortedCandidates<T> =
+    alloc::vec::Vec<(<T as frame_system::Config>::AccountId, StoredCandidate<T>)>;
 
 /// A block-producer candidate.
 #[derive(
@@ -135,6 +144,8 @@ pub struct Unlock<Balance, BlockNumber> {
 )]
 pub struct ClassInfo {
     pub class: Class,
+    /// The class of its k-means cluster, before the rules.
+    pub cluster: Class,
     /// The rule that decided the class at the last era boundary.
     pub reason: ClassReason,
     /// Composite score (ppm) at the last era boundary.
@@ -240,6 +251,9 @@ pub mod pallet {
         type AuraAuthorities: Get<alloc::vec::Vec<Self::AuthorityId>>;
         /// Weights of the calls and of the era boundary.
         type WeightInfo: WeightInfo;
+        /// Organisations and Aura authorities for the benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::AuthorityId>;
     }
 
     /// Why funds are held.
@@ -358,6 +372,22 @@ pub mod pallet {
     /// The session in which an offender was last punished: one punishment per session.
     #[pallet::storage]
     pub type PunishedIn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+    /// The era the stored `Classes` were computed for when the books of the previous era were
+    /// closed, and how: the election of that era uses them as they are.
+    #[pallet::storage]
+    pub type ClassifiedFor<T> =
+        StorageValue<_, (EraIndex, kdpos_primitives::kmeans::Method), OptionQuery>;
+
+    /// The session the current books opened with: what closing them divides by.
+    #[pallet::storage]
+    pub type BooksOpenedIn<T> = StorageValue<_, u32, ValueQuery>;
+
+    /// The backing each candidate counted at the last election, sorted by account: the
+    /// endorsement its era is credited with when the books close.
+    #[pallet::storage]
+    pub type ElectedBacking<T: Config> =
+        StorageValue<_, BoundedVec<(T::AccountId, u128), T::MaxCandidates>, ValueQuery>;
 
     /// Producer and standby seats set by the chain's genesis, overriding `Params`' (one runtime
     /// serves a 4-producer test network and a 21-producer consortium).
@@ -500,7 +530,13 @@ pub mod pallet {
             candidate: T::AccountId,
             session: u32,
         },
-        /// An era ended: counters folded into records, classes and the election renewed.
+        /// The books of era `era` closed, one rotation before its end: `candidates` counters
+        /// folded into records and classified for the next era.
+        BooksClosed {
+            era: EraIndex,
+            candidates: u32,
+        },
+        /// An era ended: the next era's producers and standbys were elected.
         EraEnded {
             era: EraIndex,
             producers: u32,
@@ -996,31 +1032,32 @@ pub mod pallet {
             faulty
         }
 
-        /// The era boundary: folds each candidate's counters into its record (endorsement from
-        /// this era's tally), starts the next era, and classifies and elects for it, keeping the
-        /// classes for the next era's hysteresis.
-        pub fn end_era() -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error>
-        {
+        /// The first half of the era boundary, one rotation before the election: folds each
+        /// candidate's counters into its record (endorsement from the backing it counted at the
+        /// last election) and classifies every candidate for the next era, keeping the classes.
+        /// Split from the election so that neither block carries both (issue 5's bound).
+        pub fn close_books() -> Result<(), kdpos_primitives::Error> {
             let params = Self::params();
-            // Candidates and votes are read once: the tally of the ending era gives the
-            // endorsement, and after the fold the same inputs elect the next era.
-            let mut inputs = Self::era_inputs();
-            let (_, _, tally) = Self::classify_and_tally(&inputs)?;
-            let total_counted = tally
-                .backings
-                .iter()
-                .fold(0u128, |s, b| s.saturating_add(b.counted));
-            let sessions = T::SessionsPerEra::get();
-            for (who, _) in &inputs.candidates {
+            let candidates = Self::sorted_candidates();
+            if candidates.is_empty() {
+                return Err(kdpos_primitives::Error::NoCandidates);
+            }
+            let backing = ElectedBacking::<T>::get();
+            let total = backing.iter().fold(0u128, |s, (_, b)| s.saturating_add(*b));
+            // The books cover the sessions since they last closed; the session starting now is
+            // the next books' first.
+            let now = pallet_session::CurrentIndex::<T>::get();
+            let sessions = now.saturating_sub(BooksOpenedIn::<T>::get()).max(1);
+            BooksOpenedIn::<T>::put(now);
+            for (who, _) in &candidates {
                 let mut counters = Counters::<T>::take(who);
                 counters.sessions = sessions;
                 counters.live_sessions = counters.live_sessions.min(sessions);
-                let counted = tally.of(who).map_or(0, |b| b.counted);
-                let endorsement = kdpos_primitives::features::endorsement(
-                    counted,
-                    total_counted,
-                    params.producers,
-                );
+                let counted = backing
+                    .binary_search_by(|(a, _)| a.cmp(who))
+                    .map_or(0, |i| backing[i].1);
+                let endorsement =
+                    kdpos_primitives::features::endorsement(counted, total, params.producers);
                 let record = kdpos_primitives::features::fold(
                     Performance::<T>::get(who).as_ref(),
                     &counters,
@@ -1028,20 +1065,48 @@ pub mod pallet {
                 );
                 Performance::<T>::insert(who, record);
             }
-            let era = CurrentEra::<T>::mutate(|e| {
-                *e = e.saturating_add(1);
-                *e
+            let era = CurrentEra::<T>::get();
+            let next = era.saturating_add(1);
+            let classification = Self::classify_for(&candidates, next)?;
+            Self::store_classes(&classification);
+            ClassifiedFor::<T>::put((next, classification.method));
+            Self::deposit_event(Event::BooksClosed {
+                era,
+                candidates: candidates.len() as u32,
             });
-            inputs.era = era;
-            let (classes, standings, tally) = Self::classify_and_tally(&inputs)?;
-            let election = kdpos_primitives::elect(&standings, &tally, &params)?;
-            Self::store_classes(&classes);
+            Ok(())
+        }
+
+        /// The second half of the era boundary: starts the next era and elects its producers
+        /// and standbys from the classes its books closed with, tallying every vote.
+        pub fn elect_era(
+        ) -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error> {
+            let era = CurrentEra::<T>::get().saturating_add(1);
+            let candidates = Self::sorted_candidates();
+            let classification = Self::classification_for(&candidates, era)?;
+            let (standings, tally) = Self::standings_and_tally(&candidates, &classification, era)?;
+            let election = kdpos_primitives::elect(&standings, &tally, &Self::params())?;
+            CurrentEra::<T>::put(era);
+            Self::store_backing(&tally);
             Self::deposit_event(Event::EraEnded {
                 era: era.saturating_sub(1),
                 producers: election.producers.len() as u32,
                 standbys: election.standbys.len() as u32,
             });
             Ok(election)
+        }
+
+        /// Keeps what each candidate counted in `tally`, for the endorsement of its era.
+        pub(crate) fn store_backing(tally: &kdpos_primitives::Tally<T::AccountId>) {
+            let mut backing: alloc::vec::Vec<_> = tally
+                .backings
+                .iter()
+                .filter(|b| b.counted > 0)
+                .map(|b| (b.id.clone(), b.counted))
+                .collect();
+            backing.sort_by(|a, b| a.0.cmp(&b.0));
+            // Bounded: one entry per candidate.
+            ElectedBacking::<T>::put(BoundedVec::truncate_from(backing));
         }
 
         /// Moves `amount` from the `from` hold to the unbonding hold, due after the delay.
@@ -1063,64 +1128,104 @@ pub mod pallet {
             Ok(at)
         }
 
-        /// Reads what an era's election needs: the candidates (sorted by account, as the
-        /// classification returns them) and every vote. Read once per era boundary.
-        fn era_inputs() -> EraInputs<T> {
+        /// The candidates, sorted by account (as a classification returns them).
+        fn sorted_candidates() -> SortedCandidates<T> {
             let mut candidates: alloc::vec::Vec<_> = Candidates::<T>::iter().collect();
             candidates.sort_by(|a, b| a.0.cmp(&b.0));
-            let votes = Voters::<T>::iter()
-                .map(|(voter, v)| kdpos_primitives::Vote {
-                    voter,
-                    stake: v.stake.unique_saturated_into(),
-                    targets: v.targets.into_inner(),
-                })
-                .collect();
-            EraInputs {
-                candidates,
-                votes,
-                era: CurrentEra::<T>::get(),
-            }
+            candidates
         }
 
-        /// Classifies the candidates (a newcomer has the neutral features of an era without
-        /// evidence) and tallies the votes within the vote range and caps.
-        #[allow(clippy::type_complexity)]
-        fn classify_and_tally(
-            inputs: &EraInputs<T>,
-        ) -> Result<
-            (
-                kdpos_primitives::classify::Classification<T::AccountId>,
-                alloc::vec::Vec<kdpos_primitives::Standing<T::AccountId, OrgId>>,
-                kdpos_primitives::Tally<T::AccountId>,
-            ),
-            kdpos_primitives::Error,
-        > {
-            use kdpos_primitives::{
-                classify, features::era_features, tally, CandidateInput, EraCounters, Standing,
-            };
-            let params = Self::params();
+        /// Whether `who` is banned in era `era`.
+        fn banned_in(who: &T::AccountId, era: EraIndex) -> bool {
+            BannedUntil::<T>::get(who).is_some_and(|until| until > era)
+        }
+
+        /// Classifies the candidates for era `era` now (a newcomer has the neutral features of
+        /// an era without evidence; the stored classes give the hysteresis).
+        fn classify_for(
+            candidates: &SortedCandidates<T>,
+            era: EraIndex,
+        ) -> Result<kdpos_primitives::classify::Classification<T::AccountId>, kdpos_primitives::Error>
+        {
+            use kdpos_primitives::{features::era_features, CandidateInput, EraCounters};
             let newcomer = era_features(&EraCounters::default(), 0);
-            let banned =
-                |who: &T::AccountId| BannedUntil::<T>::get(who).is_some_and(|e| e > inputs.era);
-            let evicted = Evicted::<T>::get();
-            let candidates = inputs
-                .candidates
+            let inputs = candidates
                 .iter()
                 .map(|(who, _)| CandidateInput {
                     id: who.clone(),
                     features: Performance::<T>::get(who).map_or(newcomer, |r| r.features),
                     previous: Classes::<T>::get(who).map(|s| s.class),
-                    banned: banned(who),
+                    banned: Self::banned_in(who, era),
                 })
                 .collect();
-            let classification = classify(candidates, &params)?;
+            kdpos_primitives::classify(inputs, &Self::params())
+        }
+
+        /// The classification era `era` is elected with: the one its books closed with (a fault
+        /// since then shows in the stored class), or, before they closed, one made now.
+        fn classification_for(
+            candidates: &SortedCandidates<T>,
+            era: EraIndex,
+        ) -> Result<kdpos_primitives::classify::Classification<T::AccountId>, kdpos_primitives::Error>
+        {
+            use kdpos_primitives::classify::{Classification, Classified};
+            let Some((classified_for, method)) = ClassifiedFor::<T>::get() else {
+                return Self::classify_for(candidates, era);
+            };
+            if classified_for != era {
+                return Self::classify_for(candidates, era);
+            }
+            let classified = candidates
+                .iter()
+                .map(|(who, _)| {
+                    // A candidate that stood after the books closed waits for the next
+                    // classification.
+                    let info = Classes::<T>::get(who).unwrap_or(ClassInfo {
+                        class: Class::Poor,
+                        cluster: Class::Poor,
+                        reason: ClassReason::Unclassified,
+                        score: 0,
+                        faulted: false,
+                    });
+                    Classified {
+                        id: who.clone(),
+                        score: info.score,
+                        cluster: info.cluster,
+                        class: info.class,
+                        reason: info.reason,
+                    }
+                })
+                .collect();
+            Ok(Classification {
+                candidates: classified,
+                method,
+                centroids: None,
+                distance_ops: 0,
+            })
+        }
+
+        /// Each candidate's standing in era `era` under `classification`, and the tally of every
+        /// vote within the vote range and caps.
+        #[allow(clippy::type_complexity)]
+        fn standings_and_tally(
+            candidates: &SortedCandidates<T>,
+            classification: &kdpos_primitives::classify::Classification<T::AccountId>,
+            era: EraIndex,
+        ) -> Result<
+            (
+                alloc::vec::Vec<kdpos_primitives::Standing<T::AccountId, OrgId>>,
+                kdpos_primitives::Tally<T::AccountId>,
+            ),
+            kdpos_primitives::Error,
+        > {
+            let evicted = Evicted::<T>::get();
             // Both lists are sorted by account and hold the same accounts.
             let standings: alloc::vec::Vec<_> = classification
                 .candidates
                 .iter()
-                .zip(inputs.candidates.iter())
+                .zip(candidates.iter())
                 .filter(|(c, (who, _))| c.id == *who)
-                .map(|(c, (_, info))| Standing {
+                .map(|(c, (_, info))| kdpos_primitives::Standing {
                     id: c.id.clone(),
                     org: info.org,
                     class: c.class,
@@ -1128,16 +1233,23 @@ pub mod pallet {
                     self_bond: info.bond.unique_saturated_into(),
                     has_keys: pallet_session::NextKeys::<T>::contains_key(&c.id),
                     // A producer evicted this era sits the next one out.
-                    banned: banned(&c.id) || evicted.contains(&c.id),
+                    banned: Self::banned_in(&c.id, era) || evicted.contains(&c.id),
                 })
                 .collect();
-            let tally = tally(&standings, inputs.votes.clone(), &params)?;
-            Ok((classification, standings, tally))
+            let votes = Voters::<T>::iter()
+                .map(|(voter, v)| kdpos_primitives::Vote {
+                    voter,
+                    stake: v.stake.unique_saturated_into(),
+                    targets: v.targets.into_inner(),
+                })
+                .collect();
+            let tally = kdpos_primitives::tally(&standings, votes, &Self::params())?;
+            Ok((standings, tally))
         }
 
-        /// The era's election over what is stored now: every candidate classified, the votes
-        /// tallied, producers and standbys elected. The era boundary runs it; the runtime API
-        /// will show it as a preview.
+        /// The next election over what is stored now: the classes the books closed with (or,
+        /// before they close, a classification made now), the votes tallied, producers and
+        /// standbys elected. Genesis runs it; the runtime API shows it as a preview.
         #[allow(clippy::type_complexity)]
         pub fn prepare_election() -> Result<
             (
@@ -1147,7 +1259,13 @@ pub mod pallet {
             ),
             kdpos_primitives::Error,
         > {
-            let (classification, standings, tally) = Self::classify_and_tally(&Self::era_inputs())?;
+            let candidates = Self::sorted_candidates();
+            let era = match ClassifiedFor::<T>::get() {
+                Some((next, _)) if next > CurrentEra::<T>::get() => next,
+                _ => CurrentEra::<T>::get(),
+            };
+            let classification = Self::classification_for(&candidates, era)?;
+            let (standings, tally) = Self::standings_and_tally(&candidates, &classification, era)?;
             let election = kdpos_primitives::elect(&standings, &tally, &Self::params())?;
             Ok((classification, tally, election))
         }

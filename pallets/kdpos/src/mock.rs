@@ -68,7 +68,7 @@ impl pallet_timestamp::Config for Test {
 impl pallet_aura::Config for Test {
     type AuthorityId = AuraId;
     type DisabledValidators = Session;
-    type MaxAuthorities = ConstU32<32>;
+    type MaxAuthorities = ConstU32<100>;
     type AllowMultipleBlocksPerSlot = ConstBool<false>;
     type SlotDuration = ConstU64<2>;
 }
@@ -99,11 +99,25 @@ impl pallet_session::Config for Test {
     type KeyDeposit = ConstU64<0>;
 }
 
-/// Accounts 10..=19 are admins of organisation 1, 20..=29 of organisation 2, and so on.
+/// Accounts 10..=19 are admins of organisation 1, 20..=29 of organisation 2, and so on; the
+/// benchmarks register theirs in `BenchAdmins`.
 pub struct TensAreAdmins;
 impl crate::Organisations<u64> for TensAreAdmins {
     fn is_admin(org: crate::OrgId, who: &u64) -> bool {
-        *who / 10 == u64::from(org)
+        *who / 10 == u64::from(org) || BenchAdmins::get().contains(&(org, *who))
+    }
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64, AuraId> for TensAreAdmins {
+    fn organisation(admin: &u64) -> crate::OrgId {
+        // Far above the organisations of the tens.
+        let org = 1_000_000 + BenchAdmins::get().len() as u32;
+        BenchAdmins::mutate(|a| a.push((org, *admin)));
+        org
+    }
+    fn set_aura_authorities(keys: Vec<AuraId>) {
+        pallet_aura::Authorities::<Test>::put(frame_support::BoundedVec::truncate_from(keys));
     }
 }
 
@@ -126,6 +140,7 @@ parameter_types! {
         ..Default::default()
     };
     pub static MaxCandidates: u32 = 3;
+    pub static BenchAdmins: Vec<(u32, u64)> = Vec::new();
     pub static SessionsPerEra: u32 = 4;
     pub const SlashFraction: Perbill = Perbill::from_percent(10);
     pub const ReporterReward: Perbill = Perbill::from_percent(50);
@@ -149,6 +164,8 @@ impl pallet_kdpos::Config for Test {
     type AuthorityId = AuraId;
     type AuraAuthorities = AuraAuthorities;
     type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = TensAreAdmins;
 }
 
 /// Admins of organisations 1, 2, 3 and 4.
@@ -216,6 +233,18 @@ pub fn new_test_ext_with(
     let mut ext = sp_io::TestExternalities::new(t);
     // Block 1, in slot 1.
     ext.execute_with(|| block_at(1));
+    ext
+}
+
+/// The chain the benchmarks run on: room for a hundred validators, and a keystore in which the
+/// equivocation benchmark makes its Aura keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn bench_ext() -> sp_io::TestExternalities {
+    MaxCandidates::set(200);
+    let mut ext = new_test_ext();
+    ext.register_extension(sp_keystore::KeystoreExt::new(
+        sp_keystore::testing::MemoryKeystore::new(),
+    ));
     ext
 }
 

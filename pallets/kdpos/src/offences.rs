@@ -144,6 +144,7 @@ impl<T: Config> Pallet<T> {
                 who,
                 ClassInfo {
                     class: Class::Poor,
+                    cluster: before.map_or(Class::Poor, |c| c.cluster),
                     reason,
                     score: before.map_or(0, |c| c.score),
                     faulted: true,

@@ -86,6 +86,7 @@ impl<T: Config> Pallet<T> {
                 &c.id,
                 ClassInfo {
                     class: c.class,
+                    cluster: c.cluster,
                     reason: c.reason,
                     score: c.score,
                     faulted: false,
@@ -94,11 +95,16 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// The era boundary, as pallet-session plans a session: ends the era and returns the new
-    /// producers, or `None` to keep the current set (the same set, or an election that gave no
-    /// producer).
+    /// The era boundary, as pallet-session plans a session: elects the next era and returns
+    /// its producers, or `None` to keep the current set (the same set, or an election that gave
+    /// no producer). Books that did not close a rotation earlier (one-session eras, or no
+    /// candidate then) close here first.
     pub(crate) fn new_era() -> Option<Vec<T::AccountId>> {
-        match Self::end_era() {
+        let next = CurrentEra::<T>::get().saturating_add(1);
+        if ClassifiedFor::<T>::get().map(|(era, _)| era) != Some(next) {
+            let _ = Self::close_books();
+        }
+        match Self::elect_era() {
             Ok(election) if !election.producers.is_empty() => {
                 let era = CurrentEra::<T>::get();
                 Self::store_election(era, &election);
@@ -120,10 +126,16 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
-    /// An era boundary elects; between boundaries, an eviction hands over the repaired set.
+    /// An era boundary elects, its books closed one rotation before (each half in its own
+    /// block); between boundaries, an eviction hands over the repaired set.
     fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
-        if new_index.is_multiple_of(T::SessionsPerEra::get().max(1)) {
+        let per_era = T::SessionsPerEra::get().max(1);
+        if new_index.is_multiple_of(per_era) {
             return Self::new_era();
+        }
+        if new_index.saturating_add(1).is_multiple_of(per_era) {
+            // No candidates: nothing to close; the boundary tries again.
+            let _ = Self::close_books();
         }
         if ProducersChanged::<T>::take() {
             let producers = Producers::<T>::get().into_inner();
@@ -136,8 +148,9 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
     /// session keys of the genesis decide the set.
     fn new_session_genesis(new_index: u32) -> Option<Vec<T::AccountId>> {
         if new_index == 0 {
-            if let Ok((classification, _, election)) = Self::prepare_election() {
+            if let Ok((classification, tally, election)) = Self::prepare_election() {
                 Self::store_classes(&classification);
+                Self::store_backing(&tally);
                 Self::store_election(0, &election);
             }
         }

@@ -392,13 +392,24 @@ fn the_era_boundary_folds_counters_into_records_and_elects() {
     new_test_ext().execute_with(|| {
         three_candidates();
         assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H1]), 400));
-        // H1 voted itself (as a voter) and was live in all four sessions.
+        // The election that opened the era counted V1's vote for H1: its endorsement.
+        let (_, opening, _) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        Pallet::<Test>::store_backing(&opening);
+        // H1 voted itself (as a voter) and was live in all four sessions of the books.
         assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H1]), 10));
         for s in 0..4 {
             pallet_session::CurrentIndex::<Test>::put(s);
             Kdpos::note_author(H1);
         }
-        let election = Pallet::<Test>::end_era().unwrap_or_else(|e| panic!("{e}"));
+        // The rotation into session 4 closes the books.
+        pallet_session::CurrentIndex::<Test>::put(4);
+        assert_ok!(Pallet::<Test>::close_books());
+        assert_eq!(
+            CurrentEra::<Test>::get(),
+            0,
+            "the books close before the era ends"
+        );
+        let election = Pallet::<Test>::elect_era().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(CurrentEra::<Test>::get(), 1);
         let h1 = Performance::<Test>::get(H1).unwrap_or_else(|| panic!("folded"));
         assert_eq!(
@@ -501,8 +512,9 @@ fn sessions_rotate_every_period_and_a_set_goes_live_one_rotation_after_it_is_pla
         // SessionPeriod = 10 blocks; blocks 2.. are made by run_to_session.
         run_to_session(1);
         assert_eq!(System::block_number(), 10);
-        // H7 shows it is live every session and gets a whale's vote; at the era boundary
-        // (session 4 is planned when session 3 starts) it is elected.
+        // H7 shows it is live every session and gets a whale's vote. The books close when
+        // session 2 starts (sessions 0 and 1 counted), and at the era boundary (session 4 is
+        // planned when session 3 starts) it is elected.
         assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H7]), 900));
         for s in 1..=3 {
             run_to_session(s);
@@ -529,6 +541,55 @@ fn sessions_rotate_every_period_and_a_set_goes_live_one_rotation_after_it_is_pla
         assert!(events()
             .iter()
             .any(|e| matches!(e, Event::Elected { era: 1, .. })));
+        check();
+    });
+}
+
+#[test]
+fn the_books_close_one_rotation_before_the_election_and_a_late_candidate_waits() {
+    use kdpos_primitives::{Class, ClassReason};
+    let mut ext = four_producers();
+    SessionsPerEra::set(4);
+    ext.execute_with(|| {
+        run_to_session(1);
+        assert_eq!(ClassifiedFor::<Test>::get(), None);
+        // Session 3 is planned when session 2 starts: era 0's books close then, in their own
+        // block, and the classes for era 1 are kept.
+        run_to_session(2);
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::BooksClosed {
+                era: 0,
+                candidates: 5
+            }
+        )));
+        assert!(!events().iter().any(|e| matches!(e, Event::EraEnded { .. })));
+        assert_eq!(CurrentEra::<Test>::get(), 0);
+        assert_eq!(ClassifiedFor::<Test>::get().map(|(era, _)| era), Some(1));
+        assert_eq!(BooksOpenedIn::<Test>::get(), 2);
+        // H3 stands after the books closed: the election will not count it before the next
+        // classification.
+        assert_ok!(Kdpos::register_candidate(RuntimeOrigin::signed(H3), 3, 100));
+        let (classes, _, _) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        let h3 = classes
+            .candidates
+            .iter()
+            .find(|c| c.id == H3)
+            .unwrap_or_else(|| panic!("H3 in the preview"));
+        assert_eq!(
+            (h3.class, h3.reason),
+            (Class::Poor, ClassReason::Unclassified)
+        );
+        // Session 4 is planned when session 3 starts: the election, with the kept classes.
+        System::reset_events();
+        run_to_session(3);
+        assert_eq!(CurrentEra::<Test>::get(), 1);
+        assert!(events()
+            .iter()
+            .any(|e| matches!(e, Event::EraEnded { era: 0, .. })));
+        assert!(!events()
+            .iter()
+            .any(|e| matches!(e, Event::BooksClosed { .. })));
         check();
     });
 }

@@ -16,6 +16,11 @@ pub trait WeightInfo {
     fn report_equivocation(v: u32) -> Weight;
     /// The slot gap of one block over `v` validators, with `f` liveness faults acted on.
     fn on_initialize(v: u32, f: u32) -> Weight;
+    /// Closing an era's books over `c` candidates, one rotation before its end.
+    fn close_books(c: u32) -> Weight;
+    /// The era's election over `c` candidates and `v` voters. Both halves run in rotation blocks,
+    /// which pallet-session counts as full.
+    fn era_election(c: u32, v: u32) -> Weight;
 }
 
 /// Estimates by storage access, at RocksDB's (the most expensive) read and write weights.
@@ -52,5 +57,17 @@ impl WeightInfo for () {
             .reads_writes(3, 1)
             .saturating_add(RocksDbWeight::get().reads_writes(2 * u64::from(v), 2 * u64::from(v)))
             .saturating_add(RocksDbWeight::get().reads_writes(16 * u64::from(f), 12 * u64::from(f)))
+    }
+    fn close_books(c: u32) -> Weight {
+        RocksDbWeight::get()
+            .reads_writes(5 * u64::from(c), 3 * u64::from(c))
+            .saturating_add(Weight::from_parts(100_000, 0).saturating_mul(u64::from(c)))
+    }
+    fn era_election(c: u32, v: u32) -> Weight {
+        RocksDbWeight::get()
+            .reads_writes(4 * u64::from(c) + u64::from(v), 4)
+            .saturating_add(
+                Weight::from_parts(100_000, 0).saturating_mul(u64::from(c) + u64::from(v)),
+            )
     }
 }

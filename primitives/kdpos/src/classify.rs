@@ -96,6 +96,9 @@ pub enum ClassReason {
     PoorNotEarned,
     /// A candidate rises at most one class per era.
     RiseLimited,
+    /// Stood after the era's classification was made: Poor (no vote counts for it) until the
+    /// next one classifies it.
+    Unclassified,
 }
 
 /// One candidate's classification, with its explanation.

@@ -78,7 +78,26 @@ impl pallet_kdpos::Config for Runtime {
     type ReporterReward = ReporterReward;
     type AuthorityId = AuraId;
     type AuraAuthorities = AuraAuthorities;
-    type WeightInfo = ();
+    type WeightInfo = crate::weights::pallet_kdpos::WeightInfo<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = AuraAuthorities;
+}
+
+/// Benchmark scenes: hospitals registered through pallet-medical-records, Aura keys set directly.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_kdpos::BenchmarkHelper<AccountId, AuraId> for AuraAuthorities {
+    fn organisation(admin: &AccountId) -> pallet_kdpos::OrgId {
+        let org = pallet_medical_records::NextOrgId::<Runtime>::get();
+        // Root registers organisations; failing here fails the benchmark's own checks.
+        let _ = crate::MedicalRecords::register_organisation(
+            frame_system::RawOrigin::Root.into(),
+            admin.clone(),
+        );
+        org
+    }
+    fn set_aura_authorities(keys: Vec<AuraId>) {
+        pallet_aura::Authorities::<Runtime>::put(frame_support::BoundedVec::truncate_from(keys));
+    }
 }
 
 /// Validators carry no exposure data: what an offence costs is decided by the offence handler.
