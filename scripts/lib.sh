@@ -13,7 +13,8 @@ export WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
 export WASM_BUILD_WORKSPACE_HINT="$MEDCHAIN_ROOT"
 
 MEDCHAIN_NODE="$CARGO_TARGET_DIR/release/medchain-node"
-export MEDCHAIN_NODE
+MEDCHAIN_CLI="$CARGO_TARGET_DIR/release/medchain"
+export MEDCHAIN_NODE MEDCHAIN_CLI
 
 log() { printf '[medchain] %s\n' "$*" >&2; }
 die() { printf '[medchain] error: %s\n' "$*" >&2; exit 1; }

@@ -26,9 +26,11 @@ if [ $rust = 1 ]; then
 fi
 
 if [ $e2e = 1 ]; then
-  log "building medchain-node (release)"
-  cargo build --locked --release -p medchain-node
-  [ -d tests/e2e/node_modules ] || (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  log "building medchain-node and the medchain command line (release)"
+  cargo build --locked --release -p medchain-node -p medchain-cli
+  if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   log "live-network tests"
-  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" node --test --test-concurrency=1 --test-timeout=900000 test/)
+  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" MEDCHAIN_CLI="$MEDCHAIN_CLI" node --test --test-concurrency=1 --test-timeout=900000 test/)
 fi

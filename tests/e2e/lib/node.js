@@ -9,9 +9,10 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SCRIPTS = join(ROOT, 'scripts');
-export const NODE_BIN =
-  process.env.MEDCHAIN_NODE ||
-  join(process.env.CARGO_TARGET_DIR || join(process.env.HOME, '.cache/medchain/target'), 'release/medchain-node');
+const TARGET = process.env.CARGO_TARGET_DIR || join(process.env.HOME, '.cache/medchain/target');
+export const NODE_BIN = process.env.MEDCHAIN_NODE || join(TARGET, 'release/medchain-node');
+/** The `medchain` command line. */
+export const CLI_BIN = process.env.MEDCHAIN_CLI || join(TARGET, 'release/medchain');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
