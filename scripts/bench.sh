@@ -6,6 +6,9 @@
 #   scripts/bench.sh --kdpos    only the criterion benchmark
 #   scripts/bench.sh --records  only the network throughput run
 #   scripts/bench.sh --sim      also the full DPoS vs K-DPoS experiment (writes sim/results/)
+#   scripts/bench.sh --ipfs     UnixFS import of 100 MiB: criterion, then medchain next to the npm
+#                               reference implementation in one run, then `medchain record put` and
+#                               `get` of 100 MiB end to end on a dev node
 #
 # Pallet weights are measured separately by scripts/weights.sh (frame-omni-bencher).
 set -euo pipefail
@@ -13,7 +16,18 @@ set -euo pipefail
 cd "$MEDCHAIN_ROOT"
 
 what="${1:-all}"
-case "$what" in all|--kdpos|--records|--sim) ;; *) die "unknown option '$what' (see the top of scripts/bench.sh)" ;; esac
+case "$what" in all|--kdpos|--records|--sim|--ipfs) ;; *) die "unknown option '$what' (see the top of scripts/bench.sh)" ;; esac
+
+if [ "$what" = --ipfs ]; then
+  log "criterion: UnixFS import of 100 MiB, CID only and into the blockstore"
+  cargo bench --locked -p medchain-ipfs --bench import -- --noplot
+  log "medchain next to ipfs-unixfs-importer (npm), 100 MiB"
+  cargo build --locked --release -p medchain-node -p medchain-cli
+  (cd tests/e2e && MEDCHAIN_CLI="$MEDCHAIN_CLI" node bench/ipfs-import.js)
+  log "encrypt + add + register 100 MiB end to end, and read it back"
+  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" MEDCHAIN_CLI="$MEDCHAIN_CLI" node bench/record-put.js)
+  exit 0
+fi
 
 if [ "$what" != --records ]; then
   log "criterion: classification + tally + election at consortium scale"
@@ -23,7 +37,7 @@ fi
 if [ "$what" = all ] || [ "$what" = --records ]; then
   scripts/setup.sh
   log "building the node (release)"
-  cargo build --locked --release -p medchain-node
+  cargo build --locked --release -p medchain-node -p medchain-cli
   log "records vs transfers finalized per second, 4 validators on 127.0.0.1"
   (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" node bench/records-throughput.js "${@:2}")
 fi

@@ -25,8 +25,8 @@ done
 # MEDCHAIN_NO_BUILD=1 skips the build step (the tests set it after building once).
 if [ "${MEDCHAIN_NO_BUILD:-0}" != 1 ]; then
   command -v cargo >/dev/null 2>&1 && command -v protoc >/dev/null 2>&1 || bash scripts/setup.sh
-  log "building medchain-node (release; the first build takes about half an hour on 2 cores)"
-  cargo build --release --locked -p medchain-node
+  log "building medchain-node and the medchain command line (release; the first build takes about half an hour on 2 cores)"
+  cargo build --release --locked -p medchain-node -p medchain-cli
 fi
 
 apps_link() { printf 'https://polkadot.js.org/apps/?rpc=ws%%3A%%2F%%2F127.0.0.1%%3A%s#/explorer' "$1"; }

@@ -12,6 +12,30 @@ pub struct Cli {
 
     #[clap(flatten)]
     pub run: sc_cli::RunCmd,
+
+    /// Serve kubo's IPFS HTTP RPC API (add, cat, block, pin, id, version) from the node's embedded
+    /// store (`<base-path>/ipfs`) on this address. On by default with `--dev` (127.0.0.1:5001).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub ipfs_api: Option<std::net::SocketAddr>,
+
+    /// Serve no IPFS API, even with `--dev`.
+    #[arg(long, conflicts_with = "ipfs_api")]
+    pub no_ipfs_api: bool,
+}
+
+impl Cli {
+    /// Where to serve the IPFS API, if anywhere.
+    pub fn ipfs_api(&self) -> Option<std::net::SocketAddr> {
+        if self.no_ipfs_api {
+            return None;
+        }
+        self.ipfs_api.or_else(|| {
+            self.run
+                .shared_params
+                .dev
+                .then(|| std::net::SocketAddr::from(([127, 0, 0, 1], 5001)))
+        })
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]

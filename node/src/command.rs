@@ -124,9 +124,11 @@ pub fn run() -> sc_cli::Result<()> {
         }
         None => {
             let runner = cli.create_runner(&cli.run)?;
+            let ipfs_api = cli.ipfs_api();
             runner.run_node_until_exit(|mut config| async move {
                 crate::preflight::check_all(&mut config).map_err(sc_cli::Error::Input)?;
-                match config.network.network_backend {
+                let ipfs_repo = config.base_path.path().join("ipfs");
+                let task_manager = match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
                         sc_network::NetworkWorker<
                             medchain_runtime::opaque::Block,
@@ -138,7 +140,12 @@ pub fn run() -> sc_cli::Result<()> {
                         service::new_full::<sc_network::Litep2pNetworkBackend>(config)
                             .map_err(sc_cli::Error::Service)
                     }
+                }?;
+                if let Some(address) = ipfs_api {
+                    crate::ipfs::start(&task_manager, address, ipfs_repo)
+                        .map_err(sc_cli::Error::Input)?;
                 }
+                Ok(task_manager)
             })
         }
     }

@@ -134,3 +134,24 @@ fn each_half_of_the_era_boundary_at_the_bounds_fits_in_a_quarter_of_a_block() {
         );
     }
 }
+
+/// The `medchain` CLI compiles its calls and types from `client/cli/metadata/medchain.scale`:
+/// it must be this runtime's metadata. `MEDCHAIN_WRITE_METADATA=1 cargo test -p medchain-runtime
+/// metadata` rewrites it after a runtime change.
+#[test]
+fn the_clis_metadata_is_this_runtimes() {
+    let metadata =
+        crate::Runtime::metadata_at_version(15).expect("the runtime serves metadata v15");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../client/cli/metadata/medchain.scale");
+    if std::env::var_os("MEDCHAIN_WRITE_METADATA").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a directory")).expect("metadata directory");
+        std::fs::write(&path, &*metadata).expect("metadata written");
+    }
+    let stored = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        stored == *metadata,
+        "{} is not this runtime's metadata: run MEDCHAIN_WRITE_METADATA=1 cargo test -p medchain-runtime metadata",
+        path.display()
+    );
+}

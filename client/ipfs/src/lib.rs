@@ -7,10 +7,13 @@
 //! - [`blockstore`]: blocks on disk that survive a crash (atomic writes, verified reads), pins and
 //!   garbage collection, and reading a file back from its DAG.
 //! - [`api`]: the subset of kubo's HTTP RPC API that clients use, served from a blockstore.
+//! - [`client`] (feature `client`): a client of any kubo-compatible endpoint, by URL.
 //! - [`dag_pb`]: the protobuf messages underneath.
 
 pub mod api;
 pub mod blockstore;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod dag_pb;
 mod identity;
 pub mod importer;

@@ -1,0 +1,313 @@
+//! Identities on disk. Each is an sr25519 account (it signs extrinsics) and an X25519 key (data
+//! keys are sealed to it), kept in `<home>/keys/<name>.json`. The public parts are in the clear;
+//! the secrets are encrypted with a passphrase: Argon2id derives the key, XChaCha20-Poly1305
+//! seals them. Files are written whole (temporary file, then rename) and never overwritten.
+
+use anyhow::{anyhow, bail, Context, Result};
+use chacha20poly1305::{aead::Aead, KeyInit, XChaCha20Poly1305};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use subxt_signer::{sr25519, SecretUri};
+use zeroize::Zeroizing;
+
+#[derive(Serialize, Deserialize)]
+struct Kdf {
+    algorithm: String,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    version: u32,
+    name: String,
+    account: String,
+    encryption_key: String,
+    kdf: Kdf,
+    nonce: String,
+    sealed: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Secrets {
+    suri: String,
+    x25519: String,
+}
+
+/// An identity with its secrets, in memory only while a command runs.
+pub struct Identity {
+    pub name: String,
+    suri: Zeroizing<String>,
+    x25519: Zeroizing<[u8; 32]>,
+}
+
+impl Identity {
+    /// A new identity from the system's random source.
+    pub fn generate(name: &str) -> Result<Self> {
+        let seed = Zeroizing::new(crate::crypto::random::<32>()?);
+        Ok(Self {
+            name: name.into(),
+            suri: Zeroizing::new(format!("0x{}", hex::encode(seed.as_ref()))),
+            x25519: Zeroizing::new(crate::crypto::random()?),
+        })
+    }
+
+    /// An identity whose account comes from a secret URI (a mnemonic, a `0x` seed, or a dev
+    /// account such as `//Alice`); its encryption key is new.
+    pub fn import(name: &str, suri: &str) -> Result<Self> {
+        let parsed = SecretUri::from_str(suri).map_err(|e| {
+            anyhow!("--suri is not a secret URI ({e}): give a mnemonic, a 0x seed or //Name")
+        })?;
+        sr25519::Keypair::from_uri(&parsed)
+            .map_err(|e| anyhow!("--suri does not make an sr25519 key: {e}"))?;
+        Ok(Self {
+            name: name.into(),
+            suri: Zeroizing::new(suri.into()),
+            x25519: Zeroizing::new(crate::crypto::random()?),
+        })
+    }
+
+    pub fn signer(&self) -> Result<sr25519::Keypair> {
+        let uri = SecretUri::from_str(&self.suri)
+            .map_err(|e| anyhow!("stored key is unreadable: {e}"))?;
+        sr25519::Keypair::from_uri(&uri).map_err(|e| anyhow!("stored key is unreadable: {e}"))
+    }
+
+    pub fn account(&self) -> Result<subxt::utils::AccountId32> {
+        Ok(self.signer()?.public_key().into())
+    }
+
+    pub fn encryption_public(&self) -> [u8; 32] {
+        crate::crypto::x25519_public(&self.x25519)
+    }
+
+    pub fn encryption_secret(&self) -> &[u8; 32] {
+        &self.x25519
+    }
+}
+
+/// The public parts of a stored identity.
+pub struct Public {
+    pub name: String,
+    pub account: subxt::utils::AccountId32,
+    pub encryption_key: [u8; 32],
+}
+
+/// An account's SS58 address (subxt writes the generic prefix 42, which is medchain's).
+pub fn address(account: &subxt::utils::AccountId32) -> String {
+    account.to_string()
+}
+
+/// Parses an account given as SS58 or 0x-hex.
+pub fn parse_account(s: &str, what: &str) -> Result<subxt::utils::AccountId32> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        let bytes: [u8; 32] = hex::decode(hex)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| anyhow!("{what} '{s}' is not a 32-byte hex account"))?;
+        return Ok(subxt::utils::AccountId32(bytes));
+    }
+    subxt::utils::AccountId32::from_str(s).map_err(|e| {
+        anyhow!("{what} '{s}' is not an account address ({e}): give an SS58 address such as 5Grw…")
+    })
+}
+
+/// Where identities live.
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+fn argon2(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<Zeroizing<[u8; 32]>> {
+    let params =
+        argon2::Params::new(m, t, p, Some(32)).map_err(|e| anyhow!("key derivation: {e}"))?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
+        .map_err(|e| anyhow!("key derivation: {e}"))?;
+    Ok(key)
+}
+
+impl KeyStore {
+    pub fn new(home: &Path) -> Self {
+        Self {
+            dir: home.join("keys"),
+        }
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            bail!("key name '{name}' must be letters, digits, '-' or '_'");
+        }
+        Ok(self.dir.join(format!("{name}.json")))
+    }
+
+    /// Stores `identity` under its name, encrypted with `passphrase`. Never overwrites.
+    pub fn save(&self, identity: &Identity, passphrase: &str) -> Result<()> {
+        let path = self.path(&identity.name)?;
+        if path.exists() {
+            bail!(
+                "a key named '{}' exists ({}): choose another --name",
+                identity.name,
+                path.display()
+            );
+        }
+        if passphrase.is_empty() {
+            bail!("the passphrase is empty: set one (MEDCHAIN_PASSPHRASE or --passphrase-file)");
+        }
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("creating {}", self.dir.display()))?;
+        let salt: [u8; 16] = crate::crypto::random()?;
+        let nonce: [u8; 24] = crate::crypto::random()?;
+        let (m, t, p) = (19 * 1024, 2, 1);
+        let key = argon2(passphrase, &salt, m, t, p)?;
+        let secrets = Zeroizing::new(serde_json::to_vec(&Secrets {
+            suri: identity.suri.to_string(),
+            x25519: hex::encode(identity.x25519.as_ref()),
+        })?);
+        let sealed = XChaCha20Poly1305::new(key.as_ref().into())
+            .encrypt(&nonce.into(), secrets.as_slice())
+            .map_err(|_| anyhow!("encrypting the key failed"))?;
+        let file = KeyFile {
+            version: 1,
+            name: identity.name.clone(),
+            account: address(&identity.account()?),
+            encryption_key: hex::encode(identity.encryption_public()),
+            kdf: Kdf {
+                algorithm: "argon2id".into(),
+                memory_kib: m,
+                iterations: t,
+                parallelism: p,
+                salt: hex::encode(salt),
+            },
+            nonce: hex::encode(nonce),
+            sealed: hex::encode(sealed),
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        serde_json::to_writer_pretty(tmp.as_file_mut(), &file)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist_noclobber(&path)
+            .map_err(|e| anyhow!("writing {}: {}", path.display(), e.error))?;
+        Ok(())
+    }
+
+    fn read(&self, name: &str) -> Result<KeyFile> {
+        let path = self.path(name)?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            anyhow!("no key named '{name}' ({}: {e}): make one with `medchain key generate --name {name}`", path.display())
+        })?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a medchain key file", path.display()))
+    }
+
+    /// The public parts of key `name` (no passphrase needed).
+    pub fn public(&self, name: &str) -> Result<Public> {
+        let file = self.read(name)?;
+        Ok(Public {
+            name: file.name,
+            account: parse_account(&file.account, "the stored account")?,
+            encryption_key: hex::decode(&file.encryption_key)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| anyhow!("key '{name}' has an unreadable encryption key"))?,
+        })
+    }
+
+    /// Key `name` with its secrets, unlocked with `passphrase`.
+    pub fn load(&self, name: &str, passphrase: &str) -> Result<Identity> {
+        let file = self.read(name)?;
+        let unreadable = || anyhow!("key file of '{name}' is damaged");
+        let salt = hex::decode(&file.kdf.salt).map_err(|_| unreadable())?;
+        let nonce: [u8; 24] = hex::decode(&file.nonce)
+            .ok()
+            .and_then(|n| n.try_into().ok())
+            .ok_or_else(unreadable)?;
+        let sealed = hex::decode(&file.sealed).map_err(|_| unreadable())?;
+        let key = argon2(
+            passphrase,
+            &salt,
+            file.kdf.memory_kib,
+            file.kdf.iterations,
+            file.kdf.parallelism,
+        )?;
+        let plain = Zeroizing::new(
+            XChaCha20Poly1305::new(key.as_ref().into())
+                .decrypt(&nonce.into(), sealed.as_slice())
+                .map_err(|_| anyhow!("wrong passphrase for key '{name}'"))?,
+        );
+        let secrets: Secrets = serde_json::from_slice(&plain).map_err(|_| unreadable())?;
+        let x25519: [u8; 32] = hex::decode(&secrets.x25519)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(unreadable)?;
+        Ok(Identity {
+            name: file.name,
+            suri: Zeroizing::new(secrets.suri),
+            x25519: Zeroizing::new(x25519),
+        })
+    }
+
+    /// Names of the stored keys.
+    pub fn list(&self) -> Result<Vec<String>> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Ok(Vec::new());
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_saved_encrypted_and_opens_only_with_its_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path());
+        let alice = Identity::import("alice", "//Alice").unwrap();
+        store.save(&alice, "correct horse").unwrap();
+        let text = std::fs::read_to_string(dir.path().join("keys/alice.json")).unwrap();
+        assert!(
+            !text.contains("Alice"),
+            "the secret URI is not in the clear"
+        );
+        assert!(
+            text.contains("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
+            "{text}"
+        );
+        assert!(store
+            .load("alice", "wrong")
+            .unwrap_err()
+            .to_string()
+            .contains("wrong passphrase"));
+        let back = store.load("alice", "correct horse").unwrap();
+        assert_eq!(back.account().unwrap(), alice.account().unwrap());
+        assert_eq!(back.encryption_public(), alice.encryption_public());
+        assert_eq!(
+            store.public("alice").unwrap().encryption_key,
+            alice.encryption_public()
+        );
+        assert!(store.save(&alice, "again").is_err(), "never overwritten");
+        assert!(store
+            .load("bob", "x")
+            .unwrap_err()
+            .to_string()
+            .contains("medchain key generate"));
+    }
+}

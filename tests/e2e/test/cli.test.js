@@ -1,0 +1,189 @@
+// The sharing platform end to end through the `medchain` command line (DESIGN.md flows 1 to 3): a
+// hospital stores a 10 MiB record, the patient grants a specialist, the specialist gets it back
+// byte-identical; after revocation the specialist is refused and no file appears. Nothing in the
+// IPFS blockstore or in chain state contains the plaintext's marker. Run twice: against the dev
+// node's embedded IPFS API, and against a separately started `medchain ipfs serve`, as with kubo.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir } from '../lib/node.js';
+import { randomBytes, serveIpfs } from '../lib/ipfs.js';
+
+const RPC = 19989;
+const P2P = 19389;
+const NODE_IPFS = 35201;
+const SEPARATE_IPFS = 35202;
+const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
+
+let node;
+let api;
+let base;
+let home;
+let work;
+let separate;
+let separateRepo;
+const who = {};
+
+/** Runs the CLI; resolves with its exit code, output and --json result. */
+function cli(args, { ipfs = `http://127.0.0.1:${NODE_IPFS}`, url = `ws://127.0.0.1:${RPC}`, env = {} } = {}) {
+  return new Promise((resolve) => {
+    execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', ipfs, ...args], {
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase', ...env },
+      maxBuffer: 1 << 24,
+    }, (error, stdout, stderr) => {
+      const last = stdout.trim().split('\n').pop();
+      let json;
+      try { json = JSON.parse(last); } catch { json = undefined; }
+      resolve({ code: error ? error.code : 0, stdout, stderr, json });
+    });
+  });
+}
+
+async function ok(args, options) {
+  const r = await cli(args, options);
+  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.json;
+}
+
+/** Every file under `dir`, recursively. */
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]);
+}
+
+/** A 10 MiB file of random bytes with the marker at its start, middle and end. */
+function plaintextFile(name, seed) {
+  const bytes = randomBytes(10 * 1024 * 1024, seed);
+  for (const at of [0, 5 * 1024 * 1024, bytes.length - MARKER.length]) bytes.write(MARKER, at);
+  const path = join(work, name);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  base = tempDir('cli-node');
+  home = tempDir('cli-home');
+  work = tempDir('cli-work');
+  separateRepo = tempDir('cli-ipfs');
+  node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: NODE_IPFS });
+  try {
+    api = await connect(RPC, { child: node });
+  } catch (e) {
+    throw new Error(`${e.message}\nnode log:\n${node.logTail()}`);
+  }
+  separate = await serveIpfs({ port: SEPARATE_IPFS, repo: separateRepo });
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  // Bob runs the hospital (its admin, hence a clinician); Dave is the patient; Eve a specialist.
+  for (const [name, uri] of [['hospital', '//Bob'], ['patient', '//Dave'], ['specialist', '//Eve']]) {
+    who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
+  }
+  const alice = keyring.addFromUri('//Alice');
+  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), alice);
+  assert.equal(joined.error, null);
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
+  await ok(['--as', 'patient', 'key', 'register']);
+  await ok(['--as', 'specialist', 'key', 'register']);
+});
+
+after(async () => {
+  await api?.disconnect();
+  if (node) await stop(node);
+  if (separate) await stop(separate.child);
+  for (const dir of [base, home, work, separateRepo]) if (dir) removeDir(dir);
+});
+
+/** The scenario against one IPFS endpoint, whose blocks are under `blocksDir`. */
+async function scenario(ipfs, blocksDir, seed) {
+  const { path, bytes } = plaintextFile(`scan-${seed}.bin`, seed);
+  const put = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0'], { ipfs });
+  assert.equal(put.bytes, bytes.length);
+  assert.match(put.cid, /^bafy/, 'a CIDv1 DAG (10 MiB is many chunks)');
+
+  const granted = await ok(['--as', 'patient', 'grant', String(put.record), '--to', who.specialist, '--until', '1h'], { ipfs });
+  assert.ok(granted.until > granted.block);
+
+  const out = join(work, `read-${seed}.bin`);
+  const got = await ok(['--as', 'specialist', 'get', String(put.record), '-o', out], { ipfs });
+  assert.equal(got.bytes, bytes.length);
+  assert.ok(readFileSync(out).equals(bytes), 'the specialist reads the very bytes stored');
+
+  const audit = await ok(['audit', String(put.record)], { ipfs });
+  assert.equal(audit.grants, 1);
+  assert.equal(audit.accesses, 1);
+  assert.ok(audit.recent.some((e) => e.action === 'accessed' && e.who === who.specialist));
+
+  await ok(['--as', 'patient', 'revoke', String(put.record), '--from', who.specialist], { ipfs });
+  const refused = join(work, `refused-${seed}.bin`);
+  const denied = await cli(['--as', 'specialist', 'get', String(put.record), '-o', refused], { ipfs });
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /may not read record .*NoGrant/);
+  assert.ok(!existsSync(refused), 'no file, not even a partial one');
+
+  // The ciphertext is in the blockstore; the plaintext's marker is in none of its blocks.
+  const marker = Buffer.from(MARKER);
+  const blockFiles = files(blocksDir);
+  assert.ok(blockFiles.length >= 40, `the 10 MiB ciphertext is stored as blocks (${blockFiles.length})`);
+  for (const f of blockFiles) assert.ok(!readFileSync(f).includes(marker), `marker in block ${f}`);
+  return put;
+}
+
+test('a record stored through the node\'s embedded IPFS API is granted, read, revoked; no plaintext anywhere', async () => {
+  await scenario(`http://127.0.0.1:${NODE_IPFS}`, join(base, 'ipfs', 'blocks'), 1);
+  // Nor is the marker in any value of chain state.
+  const marker = Buffer.from(MARKER).toString('hex');
+  let start;
+  let values = 0;
+  for (;;) {
+    const keys = await api.rpc.state.getKeysPaged('0x', 1000, start);
+    if (keys.length === 0) break;
+    for (const key of keys) {
+      const value = await api.rpc.state.getStorage(key);
+      values += 1;
+      assert.ok(!value.toHex().includes(marker), `marker in storage ${key.toHex()}`);
+    }
+    start = keys[keys.length - 1];
+    if (keys.length < 1000) break;
+  }
+  assert.ok(values > 50, `chain state was read (${values} values)`);
+});
+
+test('the same with the CLI pointed at a separately started `medchain ipfs serve`, as with kubo', async () => {
+  await scenario(separate.url, join(separateRepo, 'blocks'), 2);
+});
+
+test('bad input: a clear message, a non-zero exit, nothing written', async () => {
+  const missing = await cli(['--as', 'hospital', 'record', 'put', join(work, 'nope.bin'), '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read FILE .*nope\.bin/);
+
+  const wrong = await cli(['--as', 'patient', 'key', 'register'], { env: { MEDCHAIN_PASSPHRASE: 'not it' } });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /wrong passphrase for key 'patient'/);
+
+  const { path } = plaintextFile('small.bin', 3);
+  const noIpfs = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0'], { ipfs: 'http://127.0.0.1:9' });
+  assert.equal(noIpfs.code, 1);
+  assert.match(noIpfs.stderr, /IPFS endpoint http:\/\/127\.0\.0\.1:9 is unreachable/);
+
+  const badType = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'icd:1', '--org', '0']);
+  assert.match(badType.stderr, /--type system 'icd'/);
+
+  const noNode = await cli(['record', 'show', '0'], { url: 'ws://127.0.0.1:9' });
+  assert.equal(noNode.code, 1);
+  assert.match(noNode.stderr, /cannot reach the medchain node/);
+
+  const mine = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  const notPatient = await cli(['--as', 'specialist', 'grant', String(mine.record), '--to', who.hospital, '--until', '1h']);
+  assert.equal(notPatient.code, 1);
+  assert.match(notPatient.stderr, /only the patient grants access/);
+});
