@@ -220,7 +220,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Key(command) => key(&ctx, command),
         command => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(crate::records::run(&ctx, command))
+            runtime.block_on(async {
+                // Ctrl-C drops the command: its temporary files are removed, and nothing is
+                // registered that was not already finalized.
+                tokio::select! {
+                    result = crate::records::run(&ctx, command) => result,
+                    _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted: nothing more was written or registered")),
+                }
+            })
         }
     }
 }

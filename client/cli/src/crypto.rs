@@ -186,7 +186,8 @@ pub fn decrypt(
 
 /// The ciphertext length of a plaintext of `len` bytes.
 pub fn ciphertext_len(len: u64) -> u64 {
-    let segments = (len / SEGMENT as u64) + 1;
+    // A segment per started 64 KiB; an empty file is one empty segment.
+    let segments = len.div_ceil(SEGMENT as u64).max(1);
     (MAGIC.len() + NONCE_PREFIX) as u64 + len + segments * TAG as u64
 }
 

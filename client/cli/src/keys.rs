@@ -44,6 +44,15 @@ pub struct Identity {
     x25519: Zeroizing<[u8; 32]>,
 }
 
+/// Shows the name only: secrets never reach a log.
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Identity {
     /// A new identity from the system's random source.
     pub fn generate(name: &str) -> Result<Self> {
