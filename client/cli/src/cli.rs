@@ -109,6 +109,9 @@ pub enum Command {
     Audit { record: u64 },
     /// The chain, its block producers and their K-DPoS classes.
     Status,
+    /// A hospital's validator joins the producer election.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// IPFS storage: serve kubo's RPC API from a local store, add and read files.
     #[command(subcommand)]
     Ipfs(crate::ipfs::IpfsCommand),
@@ -134,6 +137,24 @@ pub enum KeyCommand {
     Show { name: Option<String> },
     /// Register the --as key's encryption key on chain, so records can be sealed to it.
     Register,
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Make session keys on the hospital's node, register them with an ownership proof, bond and
+    /// stand as the organisation's candidate, in one go (as its admin).
+    ///
+    /// Example: medchain --as hospital operator onboard --org 3 --bond 10000 --node-rpc ws://127.0.0.1:9944
+    Onboard {
+        #[arg(long)]
+        org: u32,
+        /// MED to bond (at least kdpos.minCandidateBond).
+        #[arg(long, value_name = "MED")]
+        bond: String,
+        /// The hospital's own validator node, which makes and keeps the session keys [default: --url].
+        #[arg(long, value_name = "WS_URL")]
+        node_rpc: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -6,4 +6,5 @@ pub mod cli;
 pub mod crypto;
 pub mod ipfs;
 pub mod keys;
+pub mod operator;
 pub mod records;

@@ -208,7 +208,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             });
             Ok(())
         }
-        Command::Key(_) | Command::Ipfs(_) => unreachable!("dispatched in cli::run"),
+        Command::Operator(crate::cli::OperatorCommand::Onboard {
+            org,
+            bond,
+            node_rpc,
+        }) => crate::operator::onboard(ctx, org, &bond, node_rpc.as_deref()).await,
+        Command::Key(_) | Command::Ipfs(_) => {
+            bail!("key and ipfs commands run before any connection")
+        }
     }
 }
 

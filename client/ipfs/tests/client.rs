@@ -46,7 +46,7 @@ async fn a_streamed_add_gets_the_local_cid_and_cats_back() {
         back.extend_from_slice(&piece.unwrap());
     }
     assert_eq!(back, bytes);
-    assert!(client.version().await.unwrap().len() > 0);
+    assert!(!client.version().await.unwrap().is_empty());
 }
 
 #[tokio::test]

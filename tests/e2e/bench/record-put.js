@@ -29,7 +29,8 @@ try {
     accounts[name] = cli('key', 'import', '--name', name, '--suri', uri).account;
   }
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(accounts.hospital)), alice);
+  await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(accounts.hospital)), alice,
+    { finalized: true });
   await api.disconnect();
   cli('--as', 'hospital', 'org', 'set-key', '--org', '0');
   cli('--as', 'patient', 'key', 'register');

@@ -83,7 +83,8 @@ before(async () => {
     who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
   }
   const alice = keyring.addFromUri('//Alice');
-  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), alice);
+  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), alice,
+    { finalized: true });
   assert.equal(joined.error, null);
   await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
   await ok(['--as', 'patient', 'key', 'register']);
@@ -155,6 +156,38 @@ test('a record stored through the node\'s embedded IPFS API is granted, read, re
 
 test('the same with the CLI pointed at a separately started `medchain ipfs serve`, as with kubo', async () => {
   await scenario(separate.url, join(separateRepo, 'blocks'), 2);
+});
+
+test('operator onboard: keys made on the node and proven, registered, bonded, a candidate', async () => {
+  const operator = (await ok(['key', 'import', '--name', 'operator', '--suri', '//Ferdie'])).account;
+  const alice = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Alice');
+  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(operator)), alice,
+    { finalized: true });
+  const registered = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event));
+  const org = registered.event.data[0].toNumber();
+
+  const low = await cli(['--as', 'operator', 'operator', 'onboard', '--org', String(org), '--bond', '5']);
+  assert.equal(low.code, 1);
+  assert.match(low.stderr, /--bond must be at least 10000 MED/);
+  assert.ok((await api.query.session.nextKeys(operator)).isNone, 'a refused onboarding changes nothing');
+
+  const done = await ok(['--as', 'operator', 'operator', 'onboard', '--org', String(org), '--bond', '12500']);
+  assert.match(done.session_keys, /^0x[0-9a-f]{128}$/, 'aura and grandpa public keys');
+  assert.equal((await api.query.session.nextKeys(operator)).unwrap().toHex(), done.session_keys);
+  const hasKeys = await api._rpcCore.provider.send('author_hasSessionKeys', [done.session_keys]);
+  assert.equal(hasKeys, true, 'the node keeps the private keys');
+  const candidates = (await api.call.kdposApi.candidates()).toJSON();
+  const me = candidates.find((c) => c.account === operator);
+  assert.ok(me, 'the operator stands as a candidate');
+  assert.equal(me.org, org);
+  assert.equal(me.hasKeys, true);
+  assert.equal(BigInt(me.bond), 12_500n * 10n ** 12n);
+
+  const again = await cli(['--as', 'operator', 'operator', 'onboard', '--org', String(org), '--bond', '12500']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already stands as a candidate/);
+  assert.equal((await api.query.session.nextKeys(operator)).unwrap().toHex(), done.session_keys,
+    'a refused second onboarding leaves the keys as they were');
 });
 
 test('bad input: a clear message, a non-zero exit, nothing written', async () => {

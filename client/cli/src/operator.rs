@@ -1,0 +1,175 @@
+//! `medchain operator onboard`: README's "How a hospital joins" in one command. The hospital's own
+//! validator node makes session keys and proves them for the admin's account
+//! (`author_rotateKeysWithOwner`), the account registers them (`session.setKeys`), then bonds and
+//! stands as its organisation's block-producer candidate (`kdpos.registerCandidate`).
+
+use crate::chain::{self, runtime};
+use crate::cli::Context;
+use crate::keys::address;
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde_json::json;
+use subxt::backend::rpc::RpcClient;
+use subxt::ext::scale_decode::DecodeAsType;
+use subxt::ext::subxt_rpcs::rpc_params;
+
+/// MED has 12 decimals.
+const UNIT: u128 = 1_000_000_000_000;
+
+/// Parses an amount of MED: `10000` or `10000.5`.
+pub fn parse_med(s: &str) -> Result<u128> {
+    let bad = || anyhow!("--bond '{s}' is not an amount of MED such as 10000 or 12500.5");
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || fraction.len() > 12 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: u128 = whole.parse().map_err(|_| bad())?;
+    let fraction: u128 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<12}").parse().map_err(|_| bad())?
+    };
+    whole
+        .checked_mul(UNIT)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(bad)
+}
+
+fn hex_bytes(value: &serde_json::Value, field: &str) -> Result<Vec<u8>> {
+    let s = value
+        .get(field)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| anyhow!("the node's author_rotateKeysWithOwner answer has no {field}"))?;
+    hex::decode(s.trim_start_matches("0x")).map_err(|_| anyhow!("the node's {field} is not hex"))
+}
+
+pub async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) -> Result<()> {
+    let bond = parse_med(bond)?;
+    let me = ctx.identity()?;
+    let account = me.account()?;
+    let client = ctx.chain().await?;
+    let minimum = client
+        .constants()
+        .at(&runtime::constants().kdpos().min_candidate_bond())
+        .context("reading kdpos.minCandidateBond")?;
+    if bond < minimum {
+        bail!(
+            "--bond must be at least {} MED (kdpos.minCandidateBond)",
+            minimum / UNIT
+        );
+    }
+    // Checked first, so that a refusal changes nothing (not even the session keys).
+    let storage = client.storage().at_latest().await?;
+    if storage
+        .fetch(&runtime::storage().kdpos().candidates(account.clone()))
+        .await?
+        .is_some()
+    {
+        bail!(
+            "{} already stands as a candidate: `medchain status` shows it",
+            address(&account)
+        );
+    }
+    let role = storage
+        .fetch(
+            &runtime::storage()
+                .medical_records()
+                .members(org, account.clone()),
+        )
+        .await?;
+    if !matches!(
+        role,
+        Some(runtime::runtime_types::pallet_medical_records::types::Role::Admin)
+    ) {
+        bail!(
+            "--as {} is not an admin of organisation {org}: only its admin stands for it",
+            me.name
+        );
+    }
+    if let Some(other) = storage
+        .fetch(&runtime::storage().kdpos().candidate_of(org))
+        .await?
+    {
+        bail!(
+            "organisation {org} already has a candidate, {}: one seat per organisation",
+            address(&other)
+        );
+    }
+    // Keys come from the hospital's own node: its RPC must allow unsafe methods (loopback).
+    let node_url = node_rpc.unwrap_or(&ctx.global.url);
+    let rpc = RpcClient::from_url(node_url).await.map_err(|e| {
+        anyhow!("cannot reach the validator node at {node_url} ({e}): pass --node-rpc")
+    })?;
+    let owner = format!("0x{}", hex::encode(account.0));
+    let generated: serde_json::Value = rpc
+        .request("author_rotateKeysWithOwner", rpc_params![owner])
+        .await
+        .map_err(|e| {
+            anyhow!("the node at {node_url} did not make session keys ({e}): run this against your own validator node, whose RPC allows unsafe methods on loopback")
+        })?;
+    let keys_bytes = hex_bytes(&generated, "keys")?;
+    let proof = hex_bytes(&generated, "proof")?;
+    // The node's keys are SCALE bytes of the runtime's SessionKeys: decoded by its metadata type.
+    let metadata = client.metadata();
+    let keys_type = metadata
+        .pallet_by_name("Session")
+        .and_then(|p| p.call_variant_by_name("set_keys"))
+        .and_then(|call| call.fields.first())
+        .map(|field| field.ty.id)
+        .ok_or_else(|| anyhow!("this runtime has no session.setKeys"))?;
+    let keys = runtime::runtime_types::medchain_runtime::opaque::SessionKeys::decode_as_type(
+        &mut &keys_bytes[..],
+        keys_type,
+        metadata.types(),
+    )
+    .map_err(|e| anyhow!("the node's session keys do not fit this runtime: {e}"))?;
+    let signer = me.signer()?;
+    let keyed = chain::submit(
+        &client,
+        &runtime::tx().session().set_keys(keys, proof),
+        &signer,
+    )
+    .await?;
+    let stood = chain::submit(
+        &client,
+        &runtime::tx().kdpos().register_candidate(org, bond),
+        &signer,
+    )
+    .await?;
+    let who = address(&account);
+    ctx.print(
+        json!({
+            "account": who,
+            "org": org,
+            "bond": bond.to_string(),
+            "session_keys": format!("0x{}", hex::encode(&keys_bytes)),
+            "keys_block": keyed.block,
+            "candidate_block": stood.block,
+        }),
+        || {
+            format!(
+                "{who} stands for organisation {org} with {} MED bonded (block {}); session keys 0x{} registered (block {}).\n\
+                 The election counts it from the first era whose books close after now; `medchain status` shows its class.",
+                bond / UNIT,
+                stood.block,
+                hex::encode(&keys_bytes),
+                keyed.block
+            )
+        },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_of_med_parse_exactly() {
+        assert_eq!(parse_med("10000").unwrap(), 10_000 * UNIT);
+        assert_eq!(parse_med("0.5").unwrap(), UNIT / 2);
+        assert_eq!(parse_med("1.000000000001").unwrap(), UNIT + 1);
+        for bad in ["", "ten", "1.2.3", "1.0000000000001", "-5", ".5"] {
+            assert!(parse_med(bad).is_err(), "{bad}");
+        }
+    }
+}
