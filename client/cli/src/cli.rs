@@ -164,6 +164,18 @@ pub enum OrgCommand {
         #[arg(long)]
         org: u32,
     },
+    /// Add a member to the organisation (as an admin).
+    ///
+    /// Example: medchain --as hospital org add-member --org 0 --account 5FLS… --role clinician
+    AddMember {
+        #[arg(long)]
+        org: u32,
+        #[arg(long, value_name = "ACCOUNT")]
+        account: String,
+        /// admin, clinician or anchorer.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 /// What commands share.

@@ -208,6 +208,37 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             });
             Ok(())
         }
+        Command::Org(crate::cli::OrgCommand::AddMember { org, account, role }) => {
+            use runtime::runtime_types::pallet_medical_records::types::Role;
+            let member = parse_account(&account, "--account")?;
+            let role = match role.to_ascii_lowercase().as_str() {
+                "admin" => Role::Admin,
+                "clinician" => Role::Clinician,
+                "anchorer" => Role::Anchorer,
+                other => bail!("--role '{other}' is not admin, clinician or anchorer"),
+            };
+            let me = ctx.identity()?;
+            let client = ctx.chain().await?;
+            let done = chain::submit(
+                &client,
+                &runtime::tx()
+                    .medical_records()
+                    .add_member(org, member.clone(), role),
+                &me.signer()?,
+            )
+            .await?;
+            ctx.print(
+                json!({ "org": org, "member": address(&member), "block": done.block }),
+                || {
+                    format!(
+                        "{} joined organisation {org} in block {}",
+                        address(&member),
+                        done.block
+                    )
+                },
+            );
+            Ok(())
+        }
         Command::Operator(crate::cli::OperatorCommand::Onboard {
             org,
             bond,

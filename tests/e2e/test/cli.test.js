@@ -55,10 +55,10 @@ function files(dir) {
     e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]);
 }
 
-/** A 10 MiB file of random bytes with the marker at its start, middle and end. */
-function plaintextFile(name, seed) {
-  const bytes = randomBytes(10 * 1024 * 1024, seed);
-  for (const at of [0, 5 * 1024 * 1024, bytes.length - MARKER.length]) bytes.write(MARKER, at);
+/** A file of random bytes (10 MiB unless told) with the marker at its start, middle and end. */
+function plaintextFile(name, seed, size = 10 * 1024 * 1024) {
+  const bytes = randomBytes(size, seed);
+  for (const at of [0, size >> 1, bytes.length - MARKER.length]) bytes.write(MARKER, at);
   const path = join(work, name);
   writeFileSync(path, bytes);
   return { path, bytes };
@@ -156,6 +156,65 @@ test('a record stored through the node\'s embedded IPFS API is granted, read, re
 
 test('the same with the CLI pointed at a separately started `medchain ipfs serve`, as with kubo', async () => {
   await scenario(separate.url, join(separateRepo, 'blocks'), 2);
+});
+
+test('amend, list, show, grants; an emergency opening read with the hospital key; a wrong key and a tampered block leave no file', async () => {
+  const ipfs = separate.url;
+  const first = plaintextFile('v1.bin', 4, 300 * 1024);
+  const second = plaintextFile('v2.bin', 5, 600 * 1024);
+  const v1 = await ok(['--as', 'hospital', 'record', 'put', first.path, '--patient', who.patient,
+    '--type', 'snomed:271649006', '--org', '0'], { ipfs });
+  const v2 = await ok(['--as', 'hospital', 'record', 'amend', String(v1.record), second.path], { ipfs });
+  assert.equal(v2.version, 2);
+  assert.equal((await ok(['record', 'show', String(v1.record)])).superseded_by, v2.record);
+  const listed = await ok(['record', 'list', '--patient', who.patient]);
+  assert.ok(listed.some((r) => r.record === v2.record && r.previous === v1.record && r.type === 'snomed:271649006'));
+
+  await ok(['--as', 'patient', 'grant', String(v2.record), '--to', who.specialist, '--until', '1h'], { ipfs });
+  const grants = await ok(['grants', String(v2.record)]);
+  assert.deepEqual(grants.map((g) => [g.grantee, g.basis, g.effective]), [[who.specialist, 'patient', true]]);
+
+  // The specialist's account on a new laptop, with a new encryption key no grant was sealed to.
+  await ok(['key', 'import', '--name', 'specialist-laptop', '--suri', '//Eve']);
+  const out = join(work, 'v2-read.bin');
+  const wrongKey = await cli(['--as', 'specialist-laptop', 'get', String(v2.record), '-o', out], { ipfs });
+  assert.equal(wrongKey.code, 1);
+  assert.match(wrongKey.stderr, /not sealed to your encryption key/);
+  assert.ok(!existsSync(out));
+
+  // Charlie, a clinician of the hospital without a grant, opens it in an emergency and reads it
+  // with the hospital's key; the opening is in the audit trail.
+  const charlie = (await ok(['key', 'import', '--name', 'clinician', '--suri', '//Charlie'])).account;
+  await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', charlie, '--role', 'clinician']);
+  const before = await cli(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs });
+  assert.match(before.stderr, /may not read record .*NoGrant/);
+  await ok(['--as', 'clinician', 'emergency-open', String(v2.record)]);
+  const read = await ok(['--as', 'clinician', 'get', String(v2.record), '-o', out, '--org-key', 'hospital'], { ipfs });
+  assert.equal(read.bytes, second.bytes.length);
+  assert.ok(readFileSync(out).equals(second.bytes));
+  assert.equal((await ok(['audit', String(v2.record)])).emergency_openings, 1);
+
+  // A store whose block was altered on disk: the download fails and no file appears.
+  const tamperRepo = tempDir('cli-tamper');
+  const tamper = await serveIpfs({ port: 35203, repo: tamperRepo });
+  try {
+    const third = plaintextFile('v3.bin', 6, 600 * 1024);
+    const v3 = await ok(['--as', 'hospital', 'record', 'put', third.path, '--patient', who.patient,
+      '--type', 'loinc:11506-3', '--org', '0'], { ipfs: tamper.url });
+    const leaf = files(join(tamperRepo, 'blocks')).find((f) => readFileSync(f).length === 256 * 1024);
+    const altered = readFileSync(leaf);
+    altered[1000] ^= 0xff;
+    writeFileSync(leaf, altered);
+    const v3out = join(work, 'v3-read.bin');
+    const refused = await cli(['--as', 'patient', 'get', String(v3.record), '-o', v3out], { ipfs: tamper.url });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /broke off|corrupt/);
+    assert.ok(!existsSync(v3out), 'no partial file');
+    assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.tmp')), [], 'no temporary file left');
+  } finally {
+    await stop(tamper.child);
+    removeDir(tamperRepo);
+  }
 });
 
 test('operator onboard: keys made on the node and proven, registered, bonded, a candidate', async () => {
