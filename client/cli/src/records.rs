@@ -104,14 +104,12 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Grant { record, to, until } => grant(ctx, record, &to, &until).await,
         Command::Revoke { record, from } => {
             let grantee = parse_account(&from, "--from")?;
-            let me = ctx.identity()?;
-            let client = ctx.chain().await?;
-            let done = chain::submit(
-                &client,
-                &runtime::tx()
+            let done = submit_as(
+                ctx,
+                &ctx.identity()?,
+                runtime::tx()
                     .medical_records()
                     .revoke_access(record, grantee.clone()),
-                &me.signer()?,
             )
             .await?;
             ctx.print(
@@ -166,12 +164,10 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             Ok(())
         }
         Command::EmergencyOpen { record } => {
-            let me = ctx.identity()?;
-            let client = ctx.chain().await?;
-            let done = chain::submit(
-                &client,
-                &runtime::tx().medical_records().emergency_access(record),
-                &me.signer()?,
+            let done = submit_as(
+                ctx,
+                &ctx.identity()?,
+                runtime::tx().medical_records().emergency_access(record),
             )
             .await?;
             ctx.print(json!({ "record": record, "block": done.block }), || {
@@ -191,13 +187,12 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Status => status(ctx).await,
         Command::Org(crate::cli::OrgCommand::SetKey { org }) => {
             let me = ctx.identity()?;
-            let client = ctx.chain().await?;
-            let done = chain::submit(
-                &client,
-                &runtime::tx()
+            let done = submit_as(
+                ctx,
+                &me,
+                runtime::tx()
                     .medical_records()
                     .set_organisation_key(org, me.encryption_public()),
-                &me.signer()?,
             )
             .await?;
             ctx.print(json!({ "org": org, "block": done.block }), || {
@@ -217,14 +212,12 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
                 "anchorer" => Role::Anchorer,
                 other => bail!("--role '{other}' is not admin, clinician or anchorer"),
             };
-            let me = ctx.identity()?;
-            let client = ctx.chain().await?;
-            let done = chain::submit(
-                &client,
-                &runtime::tx()
+            let done = submit_as(
+                ctx,
+                &ctx.identity()?,
+                runtime::tx()
                     .medical_records()
                     .add_member(org, member.clone(), role),
-                &me.signer()?,
             )
             .await?;
             ctx.print(
@@ -250,16 +243,25 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     }
 }
 
+/// Signs `call` as `me` and waits until it is finalized.
+async fn submit_as<Call: subxt::tx::Payload>(
+    ctx: &Context,
+    me: &Identity,
+    call: Call,
+) -> Result<chain::Included> {
+    let client = ctx.chain().await?;
+    chain::submit(&client, &call, &me.signer()?).await
+}
+
 /// `medchain key register`: the --as key's encryption key on chain.
 pub async fn register_key(ctx: &Context) -> Result<()> {
     let me = ctx.identity()?;
-    let client = ctx.chain().await?;
-    let done = chain::submit(
-        &client,
-        &runtime::tx()
+    let done = submit_as(
+        ctx,
+        &me,
+        runtime::tx()
             .medical_records()
             .set_encryption_key(me.encryption_public()),
-        &me.signer()?,
     )
     .await?;
     let account = address(&me.account()?);

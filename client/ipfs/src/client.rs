@@ -93,13 +93,22 @@ impl IpfsClient {
         if let Some(form) = form {
             request = request.multipart(form);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: self.base.clone(),
-                source,
-            })?;
+        let response = request.send().await.map_err(|source| {
+            // Only a connection that could not be made means nobody is there; a connection that
+            // was closed while answering is the endpoint failing (kubo, and ours, abort a
+            // response whose data turned out bad).
+            if source.is_connect() || source.is_timeout() {
+                ClientError::Unreachable {
+                    url: self.base.clone(),
+                    source,
+                }
+            } else {
+                ClientError::Protocol {
+                    url: self.base.clone(),
+                    message: format!("`{command}` broke off: {source}"),
+                }
+            }
+        })?;
         if response.status().is_success() {
             return Ok(response);
         }

@@ -201,14 +201,20 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
     const third = plaintextFile('v3.bin', 6, 600 * 1024);
     const v3 = await ok(['--as', 'hospital', 'record', 'put', third.path, '--patient', who.patient,
       '--type', 'loinc:11506-3', '--org', '0'], { ipfs: tamper.url });
-    const leaf = files(join(tamperRepo, 'blocks')).find((f) => readFileSync(f).length === 256 * 1024);
-    const altered = readFileSync(leaf);
-    altered[1000] ^= 0xff;
-    writeFileSync(leaf, altered);
+    // Every leaf altered, the first included: the answer fails before any byte of the body.
+    const leaves = files(join(tamperRepo, 'blocks')).filter((f) => readFileSync(f).length === 256 * 1024);
+    assert.equal(leaves.length, 2, 'the 600 KiB ciphertext has two full leaves');
+    for (const leaf of leaves) {
+      const altered = readFileSync(leaf);
+      altered[1000] ^= 0xff;
+      writeFileSync(leaf, altered);
+    }
     const v3out = join(work, 'v3-read.bin');
     const refused = await cli(['--as', 'patient', 'get', String(v3.record), '-o', v3out], { ipfs: tamper.url });
     assert.equal(refused.code, 1);
+    // The server aborts the answer when a block fails verification: before or during the body.
     assert.match(refused.stderr, /broke off|corrupt/);
+    assert.doesNotMatch(refused.stderr, /unreachable/);
     assert.ok(!existsSync(v3out), 'no partial file');
     assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('.tmp')), [], 'no temporary file left');
   } finally {
