@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -253,6 +253,20 @@ test('operator onboard: keys made on the node and proven, registered, bonded, a 
   assert.match(again.stderr, /already stands as a candidate/);
   assert.equal((await api.query.session.nextKeys(operator)).unwrap().toHex(), done.session_keys,
     'a refused second onboarding leaves the keys as they were');
+});
+
+test('a file that changes while it uploads is not registered', async () => {
+  const { path } = plaintextFile('growing.bin', 7, 64 * 1024 * 1024);
+  const before = (await ok(['record', 'list', '--patient', who.patient])).length;
+  const put = cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  // The CLI notes the file's size and time as it starts; the upload of 64 MiB takes longer than this.
+  await new Promise((r) => setTimeout(r, 300));
+  appendFileSync(path, 'one more line the upload did not see');
+  const r = await put;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /changed while it was being uploaded: nothing was registered/);
+  assert.equal((await ok(['record', 'list', '--patient', who.patient])).length, before);
 });
 
 test('bad input: a clear message, a non-zero exit, nothing written', async () => {
