@@ -71,6 +71,14 @@ pub fn explain(e: subxt::Error) -> anyhow::Error {
     anyhow!("the chain refused it: {e}")
 }
 
+/// Calls a runtime API at the latest finalized block.
+pub async fn query<Call: subxt::runtime_api::Payload>(
+    client: &Client,
+    call: Call,
+) -> Result<Call::ReturnType> {
+    Ok(client.runtime_api().at_latest().await?.call(call).await?)
+}
+
 /// The best block's number.
 pub async fn best_block(client: &Client) -> Result<u32> {
     Ok(client

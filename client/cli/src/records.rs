@@ -69,12 +69,11 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Record(RecordCommand::List { patient }) => {
             let patient = parse_account(&patient, "--patient")?;
             let client = ctx.chain().await?;
-            let views = client
-                .runtime_api()
-                .at_latest()
-                .await?
-                .call(runtime::apis().medical_records_api().records_of(patient))
-                .await?;
+            let views = chain::query(
+                &client,
+                runtime::apis().medical_records_api().records_of(patient),
+            )
+            .await?;
             let rows: Vec<_> = views.iter().map(record_json).collect();
             ctx.print(json!(rows), || {
                 rows.iter()
@@ -126,12 +125,11 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Grants { record } => {
             let client = ctx.chain().await?;
-            let grants = client
-                .runtime_api()
-                .at_latest()
-                .await?
-                .call(runtime::apis().medical_records_api().grants_of(record))
-                .await?;
+            let grants = chain::query(
+                &client,
+                runtime::apis().medical_records_api().grants_of(record),
+            )
+            .await?;
             let rows: Vec<_> = grants
                 .iter()
                 .map(|g| {
@@ -278,11 +276,7 @@ type RecordView =
     runtime::runtime_types::pallet_medical_records::runtime_api::RecordView<AccountId, u32>;
 
 async fn record_view(client: &Client, record: u64) -> Result<RecordView> {
-    client
-        .runtime_api()
-        .at_latest()
-        .await?
-        .call(runtime::apis().medical_records_api().record(record))
+    chain::query(client, runtime::apis().medical_records_api().record(record))
         .await?
         .ok_or_else(|| anyhow!("record {record} does not exist"))
 }
@@ -313,15 +307,19 @@ fn basis(b: &GrantBasis) -> &'static str {
 }
 
 async fn encryption_key_of(client: &Client, who: &AccountId, role: &str) -> Result<[u8; 32]> {
-    client
-        .runtime_api()
-        .at_latest()
-        .await?
-        .call(runtime::apis().medical_records_api().encryption_key(who.clone()))
-        .await?
-        .ok_or_else(|| {
-            anyhow!("the {role} {} has no encryption key on chain: they run `medchain key register` first", address(who))
-        })
+    chain::query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .encryption_key(who.clone()),
+    )
+    .await?
+    .ok_or_else(|| {
+        anyhow!(
+            "the {role} {} has no encryption key on chain: they run `medchain key register` first",
+            address(who)
+        )
+    })
 }
 
 /// A progress bar on a terminal (and nothing with --json or when piped).
@@ -515,38 +513,34 @@ async fn data_key_for(
     org_key: Option<&str>,
 ) -> Result<DataKey> {
     let record = view.id;
-    let access = client
-        .runtime_api()
-        .at_latest()
-        .await?
-        .call(
-            runtime::apis()
-                .medical_records_api()
-                .can_read(record, me.account()?),
-        )
-        .await?
-        .map_err(|denied| {
-            anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
-        })?;
-    let org_identity = || -> Result<Identity> {
-        match org_key {
-            Some(name) if name != me.name => ctx.keys.load(name, &ctx.passphrase()?),
-            _ => ctx.keys.load(&me.name, &ctx.passphrase()?),
-        }
+    let access = chain::query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .can_read(record, me.account()?),
+    )
+    .await?
+    .map_err(|denied| {
+        anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
+    })?;
+    // The hospital's key opens what was sealed to the custodian: --org-key when it names another
+    // key (loaded only then), else the --as key already unlocked.
+    let other_org_key = match org_key {
+        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
+        _ => None,
     };
+    let org_secret = other_org_key
+        .as_ref()
+        .map_or(me.encryption_secret(), Identity::encryption_secret);
     let key = match access {
         Access::Patient => crypto::open(&view.record.key_for_patient, me.encryption_secret()),
-        Access::Custodian => crypto::open(
-            &view.record.key_for_custodian,
-            org_identity()?.encryption_secret(),
-        ),
+        Access::Custodian => crypto::open(&view.record.key_for_custodian, org_secret),
         Access::Granted { .. } => {
-            let grants = client
-                .runtime_api()
-                .at_latest()
-                .await?
-                .call(runtime::apis().medical_records_api().grants_of(record))
-                .await?;
+            let grants = chain::query(
+                client,
+                runtime::apis().medical_records_api().grants_of(record),
+            )
+            .await?;
             let account = me.account()?;
             let mine = grants
                 .iter()
@@ -555,10 +549,7 @@ async fn data_key_for(
             match &mine.grant.wrapped_key {
                 Some(wrapped) => crypto::open(wrapped, me.encryption_secret()),
                 // An emergency opening carries no key: the hospital's own key opens it.
-                None => crypto::open(
-                    &view.record.key_for_custodian,
-                    org_identity()?.encryption_secret(),
-                ),
+                None => crypto::open(&view.record.key_for_custodian, org_secret),
             }
         }
     };
@@ -636,12 +627,7 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
 async fn audit(ctx: &Context, record: u64) -> Result<()> {
     let client = ctx.chain().await?;
     record_view(&client, record).await?;
-    let trail = client
-        .runtime_api()
-        .at_latest()
-        .await?
-        .call(runtime::apis().medical_records_api().audit(record))
-        .await?;
+    let trail = chain::query(&client, runtime::apis().medical_records_api().audit(record)).await?;
     let entries: Vec<_> = trail
         .recent
         .iter()

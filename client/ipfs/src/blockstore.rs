@@ -257,15 +257,6 @@ impl Blockstore {
         Ok(pins)
     }
 
-    /// The pin of `cid`, if it is pinned itself.
-    pub fn pinned(&self, cid: &Cid) -> Result<Option<PinKind>, Error> {
-        Ok(self
-            .pins()?
-            .into_iter()
-            .find(|(c, _)| key(c) == key(cid))
-            .map(|(_, k)| k))
-    }
-
     /// Removes every block no pin reaches; returns the removed blocks' file names (multihash in
     /// hex). Waits for writers in progress.
     pub fn gc(&self) -> Result<Vec<String>, Error> {
