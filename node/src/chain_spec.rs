@@ -58,17 +58,30 @@ pub fn consortium() -> Result<ChainSpec, String> {
         .build())
 }
 
+/// A hospital's private chain: its own validator (Alice) and its one organisation, anchored into
+/// the consortium chain by `medchain relay` (scripts/dualchain.sh runs both).
+pub fn hospital() -> Result<ChainSpec, String> {
+    Ok(ChainSpec::builder(wasm()?, None)
+        .with_name("medchain hospital")
+        .with_id("medchain_hospital")
+        .with_chain_type(ChainType::Local)
+        .with_genesis_config_preset_name(medchain_runtime::genesis_config_presets::HOSPITAL_PRESET)
+        .with_properties(properties())
+        .build())
+}
+
 /// Resolves `--chain`: a built-in name or the path of a chain spec JSON file.
 pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
     Ok(match id {
         "" | "dev" | "development" => Box::new(development()?),
         "local" | "local_testnet" => Box::new(local_testnet()?),
         "consortium" => Box::new(consortium()?),
+        "hospital" => Box::new(hospital()?),
         path => {
             let file = PathBuf::from(path);
             if !file.is_file() {
                 return Err(format!(
-                    "unknown chain '{path}': use --chain dev, --chain local, --chain consortium, or the path of a chain spec \
+                    "unknown chain '{path}': use --chain dev, --chain local, --chain consortium, --chain hospital, or the path of a chain spec \
                      JSON file (make one with `medchain-node build-spec --chain local --raw > spec.json`)"
                 ));
             }

@@ -4,6 +4,11 @@
 //!   as a K-DPoS candidate with session keys; P = 4, B = 2: Alice, Bob, Charlie and Dave produce
 //!   (the larger bonds), Eve and Ferdie stand by. `scripts/testnet.sh` starts it.
 //! - `consortium`: the same six hospitals under the consortium's seats, P = 21 and B = 6.
+//! - `hospital`: one hospital's private chain: a single organisation (0, admin Alice) whose own
+//!   validator (Alice, from her session keys) produces; no K-DPoS candidates, as there is no one
+//!   to elect among. It indexes the hospital's records in full; `medchain relay` anchors them in
+//!   the consortium chain. Accounts have the same addresses on both chains (one SS58 format), so
+//!   a patient or clinician is one identity everywhere; the chains are told apart by genesis.
 
 use crate::{
     AccountId, Balance, BalancesConfig, KdposConfig, MedicalRecordsConfig, RuntimeGenesisConfig,
@@ -18,6 +23,8 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
 /// The consortium preset's name.
 pub const CONSORTIUM_PRESET: &str = "consortium";
+/// The hospital (private chain) preset's name.
+pub const HOSPITAL_PRESET: &str = "hospital";
 
 /// A validator in a preset: its account and the session keys it registers at genesis.
 fn validator(who: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AccountId, SessionKeys) {
@@ -62,6 +69,15 @@ fn development() -> RuntimeGenesisConfig {
     )
 }
 
+/// A hospital's private chain: its own validator and its one organisation.
+fn hospital() -> RuntimeGenesisConfig {
+    let mut config = development();
+    config.medical_records = MedicalRecordsConfig {
+        organisations: vec![Sr25519Keyring::Alice.to_account_id()],
+    };
+    config
+}
+
 /// Six hospitals, each admin standing for its own; bonds fall from Alice's to Ferdie's so the
 /// first elections are predictable.
 fn hospitals(producers: u32, standbys: u32) -> RuntimeGenesisConfig {
@@ -103,6 +119,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
         sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
         sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => hospitals(4, 2),
         CONSORTIUM_PRESET => hospitals(21, 6),
+        HOSPITAL_PRESET => hospital(),
         _ => return None,
     };
     serde_json::to_vec(&config).ok()
@@ -114,5 +131,6 @@ pub fn preset_names() -> Vec<PresetId> {
         PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
         PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
         PresetId::from(CONSORTIUM_PRESET),
+        PresetId::from(HOSPITAL_PRESET),
     ]
 }

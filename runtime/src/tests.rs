@@ -24,7 +24,10 @@ fn presets_are_listed() {
         .iter()
         .map(|p| String::from_utf8_lossy(p.as_ref()).into())
         .collect();
-    assert_eq!(names, ["development", "local_testnet", "consortium"]);
+    assert_eq!(
+        names,
+        ["development", "local_testnet", "consortium", "hospital"]
+    );
     assert!(get_preset(&"no-such-preset".into()).is_none());
 }
 
@@ -90,6 +93,21 @@ fn consortium_has_the_consortiums_seats() {
         );
         // Six hospitals fill six of the 21 producer seats.
         assert_eq!(Session::validators().len(), 6);
+    });
+}
+
+#[test]
+fn hospital_is_one_organisation_with_its_own_validator() {
+    state_of("hospital").execute_with(|| {
+        let alice = Sr25519Keyring::Alice.to_account_id();
+        assert_eq!(Session::validators(), vec![alice.clone()]);
+        assert_eq!(pallet_medical_records::NextOrgId::<Runtime>::get(), 1);
+        assert_eq!(
+            pallet_medical_records::Members::<Runtime>::get(0, alice),
+            Some(pallet_medical_records::Role::Admin)
+        );
+        assert_eq!(pallet_kdpos::CandidateCount::<Runtime>::get(), 0);
+        assert_eq!(Kdpos::do_try_state(), Ok(()));
     });
 }
 

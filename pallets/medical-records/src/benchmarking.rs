@@ -122,6 +122,52 @@ fn type_grant<T: Config>(s: &Scene<T>) -> Result<(), BenchmarkError> {
     Ok(())
 }
 
+/// An index entry at the last position of a batch of 2^`depth` entries, its proof, and the
+/// batch's root anchored by organisation 0. The other entries need not exist: the check costs
+/// the same for any siblings.
+fn anchored_entry<T: Config>(
+    s: &Scene<T>,
+    depth: u32,
+) -> Result<
+    (
+        Sha256,
+        IndexEntry<T::AccountId>,
+        medchain_merkle::InclusionProof,
+    ),
+    BenchmarkError,
+> {
+    let cid = pallet_ipfs_registry::Pallet::<T>::canonical(&cid(u32::MAX))
+        .map_err(|_| BenchmarkError::Stop("cid"))?;
+    let entry = IndexEntry {
+        record: 7,
+        patient: s.patient.clone(),
+        custodian: 0,
+        record_type: LAB,
+        plaintext_hash: [3; 32],
+        cid,
+        version: 1,
+        previous: None,
+    };
+    let leaves = 1u32 << depth;
+    let proof = medchain_merkle::InclusionProof {
+        index: leaves.saturating_sub(1),
+        leaves,
+        siblings: (0..depth).map(|i| [i as u8; 32]).collect(),
+    };
+    let root = medchain_merkle::root_of_proof(&entry.encode(), &proof)
+        .map_err(|_| BenchmarkError::Stop("proof"))?;
+    Pallet::<T>::anchor_batch(
+        RawOrigin::Signed(s.admin.clone()).into(),
+        0,
+        1,
+        10,
+        leaves,
+        root,
+    )
+    .map_err(|_| BenchmarkError::Stop("anchor"))?;
+    Ok((root, entry, proof))
+}
+
 #[benchmarks]
 mod benchmarks {
     use super::*;
@@ -350,6 +396,43 @@ mod benchmarks {
             [9; 32],
         );
         assert!(AnchorRoots::<T>::contains_key([9; 32]));
+        Ok(())
+    }
+
+    /// A record proven at the deepest position of the largest batch (2^20 entries: 20 siblings)
+    /// and imported.
+    #[benchmark]
+    fn import_record() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let (root, entry, proof) = anchored_entry::<T>(&s, medchain_merkle::MAX_PROOF_DEPTH)?;
+        #[extrinsic_call]
+        _(
+            RawOrigin::Signed(s.clinician.clone()),
+            root,
+            entry,
+            proof,
+            1_000,
+            [4; WRAPPED_KEY_LEN],
+            [5; WRAPPED_KEY_LEN],
+        );
+        assert!(Imported::<T>::contains_key(0, 7));
+        Ok(())
+    }
+
+    /// The runtime API's check of a proof `d` levels deep (a batch of 2^d entries; 100,000
+    /// entries take 17).
+    #[benchmark]
+    fn verify_inclusion(
+        d: Linear<1, { medchain_merkle::MAX_PROOF_DEPTH }>,
+    ) -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let (root, entry, proof) = anchored_entry::<T>(&s, d)?;
+        let result;
+        #[block]
+        {
+            result = Pallet::<T>::verify_inclusion(root, &entry, &proof);
+        }
+        assert_eq!(result, Ok(AnchorRef { org: 0, seq: 0 }));
         Ok(())
     }
 

@@ -188,6 +188,15 @@ pub mod pallet {
     #[pallet::storage]
     pub type AnchorRoots<T> = StorageMap<_, Identity, Sha256, AnchorRef>;
 
+    /// Records imported from a private chain: consortium record -> where it comes from.
+    #[pallet::storage]
+    pub type Origins<T> = StorageMap<_, Twox64Concat, RecordId, RecordOrigin>;
+
+    /// Imported records by origin: organisation, private-chain record -> consortium record.
+    #[pallet::storage]
+    pub type Imported<T> =
+        StorageDoubleMap<_, Twox64Concat, OrgId, Twox64Concat, RecordId, RecordId>;
+
     /// Where the idle-time sweep of expired grants resumes (a raw storage key).
     #[pallet::storage]
     pub type SweepCursor<T> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
@@ -297,6 +306,14 @@ pub mod pallet {
             record: RecordId,
             grantee: T::AccountId,
         },
+        /// A record version of `org`'s private chain was proven anchored and indexed here as
+        /// `record` (a `RecordCreated` event precedes this one).
+        RecordImported {
+            record: RecordId,
+            org: OrgId,
+            anchor: u32,
+            origin_record: RecordId,
+        },
         BatchAnchored {
             org: OrgId,
             seq: u32,
@@ -374,8 +391,23 @@ pub mod pallet {
         InvalidRange,
         /// The batch starts at or before the end of the organisation's last anchored batch.
         RangeOverlaps,
+        /// The batch does not start right after the organisation's last batch: entries in
+        /// between would never be anchored.
+        RangeGap,
         /// This root is anchored already.
         RootAlreadyAnchored,
+        /// No anchor has this root.
+        UnknownAnchor,
+        /// The proof's batch size is not the anchored batch's entry count.
+        ProofBatchSizeMismatch,
+        /// The proof's index is outside the batch.
+        ProofIndexOutOfRange,
+        /// The proof has more or fewer sibling hashes than its position in the batch needs.
+        WrongProofLength,
+        /// The proof does not lead from the entry to the root: the entry is not in the batch.
+        NotIncluded,
+        /// This private-chain record is imported already.
+        AlreadyImported,
         /// An id counter is exhausted.
         Overflow,
     }
@@ -521,81 +553,22 @@ pub mod pallet {
             key_for_custodian: WrappedKey,
         ) -> DispatchResult {
             let author = ensure_signed(origin)?;
-            let info = Organisations::<T>::get(org).ok_or(Error::<T>::UnknownOrganisation)?;
+            ensure!(
+                Organisations::<T>::contains_key(org),
+                Error::<T>::UnknownOrganisation
+            );
             ensure!(Self::is_clinician(org, &author), Error::<T>::NotClinician);
-            ensure!(info.key.is_some(), Error::<T>::OrganisationHasNoKey);
-            ensure!(
-                EncryptionKeys::<T>::contains_key(&patient),
-                Error::<T>::UnknownPatient
-            );
-            ensure!(
-                plaintext_hash != [0u8; 32],
-                Error::<T>::InvalidPlaintextHash
-            );
-            let count = PatientRecordCount::<T>::get(&patient);
-            ensure!(
-                count < T::MaxRecordsPerPatient::get(),
-                Error::<T>::TooManyRecords
-            );
-            let version = match previous {
-                None => 1,
-                Some(prev) => {
-                    let old = Records::<T>::get(prev).ok_or(Error::<T>::UnknownRecord)?;
-                    ensure!(old.superseded_by.is_none(), Error::<T>::NotLatestVersion);
-                    ensure!(
-                        old.patient == patient
-                            && old.custodian == org
-                            && old.record_type == record_type,
-                        Error::<T>::AmendmentMismatch
-                    );
-                    old.version.checked_add(1).ok_or(Error::<T>::Overflow)?
-                }
-            };
-            let id = NextRecordId::<T>::get();
-            let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-            // Last fallible step: a failure here leaves nothing behind, as the registry writes
-            // only when it succeeds. No deposit: records are permanent and only admitted
-            // clinicians create them.
-            let cid =
-                pallet_ipfs_registry::Pallet::<T>::do_register_permanent(&author, &cid, size)?;
-
-            if let Some(prev) = previous {
-                Records::<T>::mutate(prev, |r| {
-                    if let Some(r) = r {
-                        r.superseded_by = Some(id);
-                    }
-                });
-            }
-            Records::<T>::insert(
-                id,
-                Record {
-                    patient: patient.clone(),
-                    custodian: org,
-                    author: author.clone(),
-                    record_type,
-                    plaintext_hash,
-                    cid: cid.clone(),
-                    version,
-                    previous,
-                    superseded_by: None,
-                    created_at: frame_system::Pallet::<T>::block_number(),
-                    key_for_patient,
-                    key_for_custodian,
-                },
-            );
-            PatientRecords::<T>::insert(&patient, id, ());
-            PatientRecordCount::<T>::insert(&patient, count.saturating_add(1));
-            NextRecordId::<T>::put(next);
-            Self::deposit_event(Event::RecordCreated {
-                record: id,
-                patient,
-                custodian: org,
+            Self::insert_record(
                 author,
+                org,
+                patient,
                 record_type,
-                cid,
-                version,
+                plaintext_hash,
+                &cid,
+                size,
                 previous,
-            });
+                [key_for_patient, key_for_custodian],
+            )?;
             Ok(())
         }
 
@@ -856,6 +829,7 @@ pub mod pallet {
             ensure!(from <= to, Error::<T>::InvalidRange);
             if let Some(last) = info.anchored_to {
                 ensure!(from > last, Error::<T>::RangeOverlaps);
+                ensure!(from == last.saturating_add(1), Error::<T>::RangeGap);
             }
             ensure!(
                 !AnchorRoots::<T>::contains_key(root),
@@ -888,9 +862,156 @@ pub mod pallet {
             });
             Ok(())
         }
+
+        /// A clinician of an organisation indexes here a record version from the organisation's
+        /// private chain, proving with `proof` that its index `entry` is in a batch the
+        /// organisation anchored under `root`. The record gets a consortium id, its CID is
+        /// registered, and its data key is sealed anew to the patient and to the organisation's
+        /// key; from then on the patient can grant it to clinicians of other hospitals.
+        /// `entry.custodian` is the private chain's own organisation id: the custodian here is
+        /// the organisation that anchored the batch.
+        #[pallet::call_index(14)]
+        #[pallet::weight(<T as Config>::WeightInfo::import_record())]
+        pub fn import_record(
+            origin: OriginFor<T>,
+            root: Sha256,
+            entry: IndexEntry<T::AccountId>,
+            proof: medchain_merkle::InclusionProof,
+            size: u64,
+            key_for_patient: WrappedKey,
+            key_for_custodian: WrappedKey,
+        ) -> DispatchResult {
+            let author = ensure_signed(origin)?;
+            let at = Self::verify_inclusion(root, &entry, &proof).map_err(Error::<T>::from)?;
+            ensure!(
+                Self::is_clinician(at.org, &author),
+                Error::<T>::NotClinician
+            );
+            ensure!(
+                !Imported::<T>::contains_key(at.org, entry.record),
+                Error::<T>::AlreadyImported
+            );
+            let id = Self::insert_record(
+                author,
+                at.org,
+                entry.patient,
+                entry.record_type,
+                entry.plaintext_hash,
+                &entry.cid,
+                size,
+                None,
+                [key_for_patient, key_for_custodian],
+            )?;
+            Origins::<T>::insert(
+                id,
+                RecordOrigin {
+                    org: at.org,
+                    anchor: at.seq,
+                    record: entry.record,
+                    version: entry.version,
+                },
+            );
+            Imported::<T>::insert(at.org, entry.record, id);
+            Self::deposit_event(Event::RecordImported {
+                record: id,
+                org: at.org,
+                anchor: at.seq,
+                origin_record: entry.record,
+            });
+            Ok(())
+        }
     }
 
     impl<T: Config> Pallet<T> {
+        /// Indexes a record version whose author the caller has checked: every other check,
+        /// then the CID registration as the last fallible step, then the writes.
+        fn insert_record(
+            author: T::AccountId,
+            org: OrgId,
+            patient: T::AccountId,
+            record_type: RecordType,
+            plaintext_hash: Sha256,
+            cid: &[u8],
+            size: u64,
+            previous: Option<RecordId>,
+            [key_for_patient, key_for_custodian]: [WrappedKey; 2],
+        ) -> Result<RecordId, DispatchError> {
+            let info = Organisations::<T>::get(org).ok_or(Error::<T>::UnknownOrganisation)?;
+            ensure!(info.key.is_some(), Error::<T>::OrganisationHasNoKey);
+            ensure!(
+                EncryptionKeys::<T>::contains_key(&patient),
+                Error::<T>::UnknownPatient
+            );
+            ensure!(
+                plaintext_hash != [0u8; 32],
+                Error::<T>::InvalidPlaintextHash
+            );
+            let count = PatientRecordCount::<T>::get(&patient);
+            ensure!(
+                count < T::MaxRecordsPerPatient::get(),
+                Error::<T>::TooManyRecords
+            );
+            let version = match previous {
+                None => 1,
+                Some(prev) => {
+                    let old = Records::<T>::get(prev).ok_or(Error::<T>::UnknownRecord)?;
+                    ensure!(old.superseded_by.is_none(), Error::<T>::NotLatestVersion);
+                    ensure!(
+                        old.patient == patient
+                            && old.custodian == org
+                            && old.record_type == record_type,
+                        Error::<T>::AmendmentMismatch
+                    );
+                    old.version.checked_add(1).ok_or(Error::<T>::Overflow)?
+                }
+            };
+            let id = NextRecordId::<T>::get();
+            let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+            // Last fallible step: a failure here leaves nothing behind, as the registry writes
+            // only when it succeeds. No deposit: records are permanent and only admitted
+            // clinicians create them.
+            let cid = pallet_ipfs_registry::Pallet::<T>::do_register_permanent(&author, cid, size)?;
+
+            if let Some(prev) = previous {
+                Records::<T>::mutate(prev, |r| {
+                    if let Some(r) = r {
+                        r.superseded_by = Some(id);
+                    }
+                });
+            }
+            Records::<T>::insert(
+                id,
+                Record {
+                    patient: patient.clone(),
+                    custodian: org,
+                    author: author.clone(),
+                    record_type,
+                    plaintext_hash,
+                    cid: cid.clone(),
+                    version,
+                    previous,
+                    superseded_by: None,
+                    created_at: frame_system::Pallet::<T>::block_number(),
+                    key_for_patient,
+                    key_for_custodian,
+                },
+            );
+            PatientRecords::<T>::insert(&patient, id, ());
+            PatientRecordCount::<T>::insert(&patient, count.saturating_add(1));
+            NextRecordId::<T>::put(next);
+            Self::deposit_event(Event::RecordCreated {
+                record: id,
+                patient,
+                custodian: org,
+                author,
+                record_type,
+                cid,
+                version,
+                previous,
+            });
+            Ok(id)
+        }
+
         /// The organisation, if `who` is one of its admins.
         fn admin_of(
             org: OrgId,
@@ -1146,7 +1267,38 @@ pub mod pallet {
                 let anchor = Anchors::<T>::get(at.org, at.seq).ok_or("root of no anchor")?;
                 ensure!(anchor.root == root, "root points at another anchor");
             }
+            for (id, origin) in Origins::<T>::iter() {
+                let rec = Records::<T>::get(id).ok_or("origin of no record")?;
+                ensure!(
+                    rec.custodian == origin.org,
+                    "imported by another organisation"
+                );
+                ensure!(
+                    Anchors::<T>::contains_key(origin.org, origin.anchor),
+                    "imported from no anchor"
+                );
+                ensure!(
+                    Imported::<T>::get(origin.org, origin.record) == Some(id),
+                    "origin not indexed"
+                );
+            }
+            ensure!(
+                Imported::<T>::iter().count() == Origins::<T>::iter().count(),
+                "imported index and origins differ"
+            );
             Ok(())
+        }
+    }
+}
+
+impl<T> From<ProofError> for Error<T> {
+    fn from(e: ProofError) -> Self {
+        match e {
+            ProofError::UnknownRoot => Error::UnknownAnchor,
+            ProofError::WrongBatchSize => Error::ProofBatchSizeMismatch,
+            ProofError::IndexOutOfRange => Error::ProofIndexOutOfRange,
+            ProofError::WrongProofLength => Error::WrongProofLength,
+            ProofError::NotIncluded => Error::NotIncluded,
         }
     }
 }

@@ -12,6 +12,8 @@ pub struct RecordView<AccountId, BlockNumber> {
     pub record: Record<AccountId, BlockNumber>,
     /// The CID in its canonical string form (v0 base58btc, v1 base32).
     pub cid: alloc::string::String,
+    /// For a record imported from a private chain, where it comes from.
+    pub origin: Option<RecordOrigin>,
 }
 
 /// A grant with its grantee.
@@ -79,7 +81,12 @@ impl<T: crate::Config> crate::Pallet<T> {
         record: crate::RecordOf<T>,
     ) -> RecordView<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>> {
         let cid = pallet_ipfs_registry::Pallet::<T>::cid_string(&record.cid).unwrap_or_default();
-        RecordView { id, record, cid }
+        RecordView {
+            id,
+            record,
+            cid,
+            origin: crate::Origins::<T>::get(id),
+        }
     }
 
     pub fn api_record(

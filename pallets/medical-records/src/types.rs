@@ -276,6 +276,31 @@ pub struct AnchorRef {
     pub seq: u32,
 }
 
+/// Where an imported record comes from: a version indexed on an organisation's private chain and
+/// proven, when it was imported, to be in one of that organisation's anchored batches.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct RecordOrigin {
+    /// The organisation that anchored the batch (the record's custodian here).
+    pub org: OrgId,
+    /// The anchor's sequence number.
+    pub anchor: u32,
+    /// The record's id on the private chain.
+    pub record: RecordId,
+    /// Its version there.
+    pub version: u32,
+}
+
 /// The index entry of one record version: what a batch anchor commits to.
 ///
 /// A leaf of the batch tree is `medchain_merkle::leaf_hash(SCALE encoding of this struct)`; the

@@ -22,6 +22,8 @@ pub trait WeightInfo {
     fn emergency_access() -> Weight;
     fn log_access() -> Weight;
     fn anchor_batch() -> Weight;
+    fn import_record() -> Weight;
+    fn verify_inclusion(depth: u32) -> Weight;
     fn sweep(grants: u32) -> Weight;
 }
 
@@ -77,6 +79,16 @@ impl WeightInfo for () {
     }
     fn anchor_batch() -> Weight {
         rw(3, 3)
+    }
+    fn import_record() -> Weight {
+        rw(9, 7)
+            .saturating_add(CID_PARSE)
+            .saturating_add(Self::verify_inclusion(medchain_merkle::MAX_PROOF_DEPTH))
+    }
+    fn verify_inclusion(depth: u32) -> Weight {
+        // One SHA-256 of at most 129 bytes per level: a generous 20 µs each.
+        rw(2, 0)
+            .saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(u64::from(depth) + 1))
     }
     fn sweep(grants: u32) -> Weight {
         rw(1, 1).saturating_add(rw(u64::from(grants), 2 * u64::from(grants)))

@@ -65,7 +65,16 @@ pub enum MerkleError {
 }
 
 /// Proof that one entry is in a batch.
-#[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode, scale_info::TypeInfo)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    codec::Encode,
+    codec::Decode,
+    codec::DecodeWithMemTracking,
+    scale_info::TypeInfo,
+)]
 pub struct InclusionProof {
     /// Position of the entry in the batch.
     pub index: u32,
@@ -132,6 +141,11 @@ pub fn prove<E: AsRef<[u8]>>(entries: &[E], index: u32) -> Result<InclusionProof
 
 /// Whether `entry` is at `proof.index` of a batch whose root is `root`.
 pub fn verify(root: &Hash, entry: &[u8], proof: &InclusionProof) -> Result<bool, MerkleError> {
+    Ok(&root_of_proof(entry, proof)? == root)
+}
+
+/// The root that `proof` leads to from `entry`: the batch's root if the entry is in it.
+pub fn root_of_proof(entry: &[u8], proof: &InclusionProof) -> Result<Hash, MerkleError> {
     if proof.leaves == 0 {
         return Err(MerkleError::EmptyBatch);
     }
@@ -140,6 +154,10 @@ pub fn verify(root: &Hash, entry: &[u8], proof: &InclusionProof) -> Result<bool,
     }
     if proof.index >= proof.leaves {
         return Err(MerkleError::IndexOutOfRange);
+    }
+    // Checked before any hashing, so an oversized proof costs nothing.
+    if proof.siblings.len() > MAX_PROOF_DEPTH as usize {
+        return Err(MerkleError::WrongProofLength);
     }
     let mut hash = leaf_hash(entry);
     let (mut pos, mut width) = (proof.index, proof.leaves);
@@ -160,5 +178,59 @@ pub fn verify(root: &Hash, entry: &[u8], proof: &InclusionProof) -> Result<bool,
     if siblings.next().is_some() {
         return Err(MerkleError::WrongProofLength);
     }
-    Ok(&hash == root)
+    Ok(hash)
+}
+
+/// A whole tree kept in memory, for a relayer that proves many entries of one batch: building it
+/// hashes every node once, and each proof is then a walk up its levels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    /// Level 0 holds the leaf hashes; the last level holds the root alone.
+    levels: Vec<Vec<Hash>>,
+}
+
+impl Tree {
+    /// The tree of a batch of entries.
+    pub fn new<E: AsRef<[u8]>>(entries: &[E]) -> Result<Self, MerkleError> {
+        let mut levels = alloc::vec![leaves(entries)?];
+        while let Some(top) = levels.last().filter(|l| l.len() > 1) {
+            let up = parent_level(top);
+            levels.push(up);
+        }
+        Ok(Self { levels })
+    }
+
+    /// Number of entries.
+    pub fn leaves(&self) -> u32 {
+        self.levels.first().map_or(0, |l| l.len() as u32)
+    }
+
+    /// The root.
+    pub fn root(&self) -> Hash {
+        self.levels
+            .last()
+            .and_then(|l| l.first())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The proof of entry `index`.
+    pub fn prove(&self, index: u32) -> Result<InclusionProof, MerkleError> {
+        if index >= self.leaves() {
+            return Err(MerkleError::IndexOutOfRange);
+        }
+        let mut pos = index as usize;
+        let mut siblings = Vec::new();
+        for level in self.levels.iter().take(self.levels.len().saturating_sub(1)) {
+            if let Some(h) = level.get(pos ^ 1) {
+                siblings.push(*h);
+            }
+            pos /= 2;
+        }
+        Ok(InclusionProof {
+            index,
+            leaves: self.leaves(),
+            siblings,
+        })
+    }
 }

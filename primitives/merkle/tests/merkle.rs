@@ -1,6 +1,9 @@
 //! Roots, proofs and what a tampered proof gets.
 
-use medchain_merkle::{inner_hash, leaf_hash, prove, root, verify, InclusionProof, MerkleError};
+use medchain_merkle::{
+    inner_hash, leaf_hash, prove, root, verify, InclusionProof, MerkleError, Tree, MAX_LEAVES,
+    MAX_PROOF_DEPTH,
+};
 use proptest::prelude::*;
 
 fn entries(n: usize) -> Vec<Vec<u8>> {
@@ -94,4 +97,31 @@ proptest! {
             prop_assert!(ok != Ok(true));
         }
     }
+}
+
+proptest! {
+    /// The relayer's in-memory tree gives the same root and proofs as the one-shot functions.
+    #[test]
+    fn a_kept_tree_proves_as_the_functions_do(n in 1usize..300, pick in any::<u32>()) {
+        let e = entries(n);
+        let tree = Tree::new(&e).unwrap();
+        prop_assert_eq!(tree.leaves() as usize, n);
+        prop_assert_eq!(tree.root(), root(&e).unwrap());
+        let i = (pick as usize % n) as u32;
+        prop_assert_eq!(tree.prove(i).unwrap(), prove(&e, i).unwrap());
+        prop_assert_eq!(tree.prove(n as u32), Err(MerkleError::IndexOutOfRange));
+    }
+}
+
+#[test]
+fn a_proof_longer_than_any_tree_is_refused_before_hashing() {
+    let e = entries(3);
+    let r = root(&e).unwrap();
+    let p = InclusionProof {
+        index: 0,
+        leaves: MAX_LEAVES,
+        siblings: vec![[0; 32]; MAX_PROOF_DEPTH as usize + 1],
+    };
+    assert_eq!(verify(&r, &e[0], &p), Err(MerkleError::WrongProofLength));
+    assert_eq!(Tree::new::<Vec<u8>>(&[]), Err(MerkleError::EmptyBatch));
 }
