@@ -3,7 +3,8 @@
 # producers (Alice, Bob, Charlie, Dave at genesis) and keeps two standbys (Eve, Ferdie), who run
 # nodes with their session keys ready to take a producer's place.
 #
-#   scripts/testnet.sh start   [--dir DIR] [--port-base N]   start all six (or those not running)
+#   scripts/testnet.sh start   [--dir DIR] [--port-base N] [--chain local|consortium]
+#                                                            start all six (or those not running)
 #   scripts/testnet.sh stop    [--dir DIR]                   stop all six, keeping their data
 #   scripts/testnet.sh kill    NAME [--dir DIR]              SIGKILL one validator (a crash)
 #   scripts/testnet.sh restart NAME [--dir DIR]              start one again on its old data
@@ -11,7 +12,8 @@
 #
 # Validator i (0..5) listens on p2p port 30333+i, RPC port 9944+i and Prometheus 9615+i; with
 # --port-base N (tests) on N+i, N+100+i and N+200+i instead. It keeps its database under DIR/NAME
-# and logs to DIR/NAME.log.
+# and logs to DIR/NAME.log. --chain consortium runs the consortium preset instead (all six produce;
+# scripts/dualchain.sh uses it); the choice is kept in DIR/chain for restarts.
 # docker/compose.yml runs the same nodes with the same flags.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,15 +24,19 @@ target=""
 if [ "$cmd" = kill ] || [ "$cmd" = restart ]; then target="${1:-}"; shift || true; fi
 DIR="${MEDCHAIN_TESTNET_DIR:-$HOME/.local/share/medchain/testnet}"
 BASE=""
+CHAIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
     --port-base) BASE="$2"; shift 2 ;;
+    --chain) CHAIN="$2"; shift 2 ;;
     *) die "unknown option '$1' (see the top of scripts/testnet.sh)" ;;
   esac
 done
 mkdir -p "$DIR"
 [ -z "$BASE" ] && [ "$cmd" != start ] && [ -f "$DIR/port-base" ] && BASE=$(cat "$DIR/port-base")
+if [ -z "$CHAIN" ]; then CHAIN=$(cat "$DIR/chain" 2>/dev/null || echo local); fi
+case "$CHAIN" in local|consortium) ;; *) die "--chain '$CHAIN': use local or consortium" ;; esac
 if [ -n "$BASE" ]; then P2P=$BASE RPC=$((BASE + 100)) PROM=$((BASE + 200)); else P2P=30333 RPC=9944 PROM=9615; fi
 
 index_of() { for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$1" ] && { echo "$i"; return; }; done
@@ -47,7 +53,7 @@ start_one() {
   local p2p=$((P2P + i)) rpc=$((RPC + i)) prom=$((PROM + i))
   local boot=()
   [ "$i" -ne 0 ] && boot=(--bootnodes "/ip4/127.0.0.1/tcp/$P2P/p2p/$(alice_peer_id)")
-  "$MEDCHAIN_NODE" --chain local --"$name" --base-path "$DIR/$name" \
+  "$MEDCHAIN_NODE" --chain "$CHAIN" --"$name" --base-path "$DIR/$name" \
     --node-key "$(node_key "$i")" --listen-addr "/ip4/127.0.0.1/tcp/$p2p" "${boot[@]}" \
     --rpc-port "$rpc" --rpc-cors all --prometheus-port "$prom" \
     --no-mdns --no-telemetry \
@@ -61,6 +67,7 @@ case "$cmd" in
     [ -x "$MEDCHAIN_NODE" ] || die "no node binary at $MEDCHAIN_NODE: run scripts/start.sh once (it builds it)"
     if [ -n "$BASE" ]; then echo "$BASE" >"$DIR/port-base"; else rm -f "$DIR/port-base"; fi
     echo "$RPC" >"$DIR/rpc-port"
+    echo "$CHAIN" >"$DIR/chain"
     for n in "${NAMES[@]}"; do start_one "$n"; done ;;
   stop)
     for n in "${NAMES[@]}"; do

@@ -4,9 +4,20 @@
 use anyhow::{anyhow, Context, Result};
 use subxt::{OnlineClient, PolkadotConfig};
 
+// An index entry is a Merkle leaf: its SCALE bytes are hashed, stored and sent in proofs.
 #[subxt::subxt(
     runtime_metadata_path = "metadata/medchain.scale",
-    derive_for_all_types = "Clone, PartialEq, Eq"
+    derive_for_all_types = "Clone, PartialEq, Eq",
+    derive_for_type(
+        path = "pallet_medical_records::types::IndexEntry",
+        derive = "::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode",
+        recursive
+    ),
+    attributes_for_type(
+        path = "pallet_medical_records::types::IndexEntry",
+        attributes = "#[codec(crate = ::subxt::ext::codec)]",
+        recursive
+    )
 )]
 pub mod runtime {}
 

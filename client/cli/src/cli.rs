@@ -112,6 +112,60 @@ pub enum Command {
     /// A hospital's validator joins the producer election.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Anchor a hospital's private chain into the consortium chain (as the organisation's
+    /// anchorer), keep the trees and serve their proofs.
+    ///
+    /// Example: medchain --as relay relay --from ws://127.0.0.1:9955 --to ws://127.0.0.1:9944 --org 0 --serve 127.0.0.1:8090
+    Relay {
+        /// The hospital's private chain.
+        #[arg(long, value_name = "WS_URL")]
+        from: String,
+        /// The consortium chain.
+        #[arg(long, value_name = "WS_URL")]
+        to: String,
+        /// The hospital's organisation on the consortium chain.
+        #[arg(long)]
+        org: u32,
+        /// Where the anchored trees are kept [default: HOME/relay].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Close a batch at the end of the block that brings it to this many entries.
+        #[arg(long, default_value_t = 10_000)]
+        batch_size: u32,
+        /// Close a batch once its first entry has waited this many seconds.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        batch_time: u64,
+        /// Serve proofs over HTTP here: GET /proof/RECORD, GET /status.
+        #[arg(long, value_name = "HOST:PORT")]
+        serve: Option<std::net::SocketAddr>,
+        /// Anchor what is finalized now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Print the inclusion proof of a private-chain record, from the relay's state or its HTTP
+    /// endpoint.
+    ///
+    /// Example: medchain proof 12 --relay http://127.0.0.1:8090 -o record-12.proof.json
+    Proof {
+        record: u64,
+        /// The relay's state directory [default: HOME/relay, unless --relay is given].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// A relay's HTTP endpoint (its --serve).
+        #[arg(long, value_name = "URL")]
+        relay: Option<String>,
+        /// Write the proof to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check a record's inclusion proof against the consortium chain (--url).
+    ///
+    /// Example: medchain --url ws://consortium:9944 verify 12 --proof record-12.proof.json
+    Verify {
+        record: u64,
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+    },
     /// IPFS storage: serve kubo's RPC API from a local store, add and read files.
     #[command(subcommand)]
     Ipfs(crate::ipfs::IpfsCommand),
@@ -178,6 +232,16 @@ pub enum OrgCommand {
     },
 }
 
+/// --home, else $MEDCHAIN_HOME (through clap), else ~/.medchain.
+fn home_of(global: &Global) -> PathBuf {
+    global.home.clone().unwrap_or_else(|| {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| ".".into())
+            .join(".medchain")
+    })
+}
+
 /// What commands share.
 pub struct Context {
     pub global: Global,
@@ -186,12 +250,7 @@ pub struct Context {
 
 impl Context {
     fn new(global: Global) -> Self {
-        let home = global.home.clone().unwrap_or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| ".".into())
-                .join(".medchain")
-        });
+        let home = home_of(&global);
         Self {
             keys: KeyStore::new(&home),
             global,
@@ -217,6 +276,11 @@ impl Context {
             ));
         }
         bail!("no passphrase: set MEDCHAIN_PASSPHRASE or pass --passphrase-file")
+    }
+
+    /// The home directory (keys, relay state).
+    pub fn home(&self) -> PathBuf {
+        home_of(&self.global)
     }
 
     pub fn key_name(&self) -> Result<&str> {

@@ -39,6 +39,22 @@ pub enum RecordCommand {
     },
     /// Show a record's index entry.
     Show { record: u64 },
+    /// Bring a record of the hospital's private chain into the consortium chain (--url) with the
+    /// proof that it was anchored, so its patient can grant it to other hospitals (as a clinician
+    /// of the hospital).
+    ///
+    /// Example: medchain --url ws://consortium:9944 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json
+    Import {
+        /// The hospital's private chain, which holds the record.
+        #[arg(long, value_name = "WS_URL")]
+        from: String,
+        /// The record's proof (`medchain proof`).
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+        /// The key that opens what is sealed to the hospital [default: --as].
+        #[arg(long, value_name = "NAME")]
+        org_key: Option<String>,
+    },
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
@@ -100,6 +116,56 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             });
             Ok(())
         }
+        Command::Record(RecordCommand::Import {
+            from,
+            proof,
+            org_key,
+        }) => crate::proof::import(ctx, &proof, &from, org_key.as_deref()).await,
+        Command::Relay {
+            from,
+            to,
+            org,
+            state,
+            batch_size,
+            batch_time,
+            serve,
+            once,
+        } => {
+            crate::relay::relay(
+                ctx,
+                crate::relay::Options {
+                    from,
+                    to,
+                    org,
+                    state: state.unwrap_or_else(|| ctx.home().join("relay")),
+                    batch_size,
+                    batch_time: std::time::Duration::from_secs(batch_time),
+                    serve,
+                    once,
+                },
+            )
+            .await
+        }
+        Command::Proof {
+            record,
+            state,
+            relay,
+            output,
+        } => {
+            let state = match (&state, &relay) {
+                (None, None) => Some(ctx.home().join("relay")),
+                _ => state,
+            };
+            crate::proof::proof(
+                ctx,
+                record,
+                state.as_deref(),
+                relay.as_deref(),
+                output.as_deref(),
+            )
+            .await
+        }
+        Command::Verify { record, proof } => crate::proof::verify(ctx, record, &proof).await,
         Command::Grant { record, to, until } => grant(ctx, record, &to, &until).await,
         Command::Revoke { record, from } => {
             let grantee = parse_account(&from, "--from")?;
@@ -295,6 +361,9 @@ fn record_json(view: &RecordView) -> serde_json::Value {
         "previous": r.previous,
         "superseded_by": r.superseded_by,
         "created_at": r.created_at,
+        "origin": view.origin.as_ref().map(|o| json!({
+            "org": o.org, "anchor": o.anchor, "record": o.record, "version": o.version,
+        })),
     })
 }
 

@@ -1,0 +1,258 @@
+//! The relay's store of the batches it anchored: each batch's range, root and index entries, from
+//! which it proves any entry. One directory:
+//!
+//! ```text
+//! relay.json            the chains and organisation this store belongs to
+//! batches/NNNNNNNN.json a batch anchored as sequence NNNNNNNN: range, count, root
+//! batches/NNNNNNNN.scale  its entries, SCALE `Vec<Vec<u8>>` (each the SCALE of an IndexEntry)
+//! pending.json/.scale   the batch being anchored, written before it is submitted
+//! ```
+//!
+//! Every file is written to a temporary name, synced and renamed, so a crash leaves either the old
+//! file or the new one. A batch becomes `batches/` only once the consortium chain has finalized it;
+//! the chain, not this store, is the truth about what is anchored (see `relay.rs`).
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use subxt::ext::codec::{Decode, Encode};
+
+/// Which chains and organisation a store belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Genesis hash of the hospital's private chain (0x hex).
+    pub private_genesis: String,
+    /// Genesis hash of the consortium chain (0x hex).
+    pub consortium_genesis: String,
+    /// The organisation on the consortium chain that anchors.
+    pub org: u32,
+}
+
+/// A batch: a range of private-chain blocks, its entries in order and their tree's root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchInfo {
+    /// The anchor's sequence number on the consortium chain.
+    pub seq: u32,
+    pub from: u64,
+    pub to: u64,
+    pub count: u32,
+    /// 0x hex.
+    pub root: String,
+}
+
+/// An anchored batch with its entries.
+pub struct Batch {
+    pub info: BatchInfo,
+    pub entries: Vec<Vec<u8>>,
+}
+
+impl Batch {
+    pub fn tree(&self) -> Result<medchain_merkle::Tree> {
+        medchain_merkle::Tree::new(&self.entries)
+            .map_err(|e| anyhow!("batch {}: {e:?}", self.info.seq))
+    }
+}
+
+/// The record id an entry is about: an IndexEntry's encoding starts with it (u64, little end).
+pub fn record_of(entry: &[u8]) -> Option<u64> {
+    entry
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+}
+
+/// The store in a directory.
+pub struct Store {
+    dir: PathBuf,
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| anyhow!("writing {}: {}", path.display(), e.error))?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or makes) the store in `dir`, for the chains of `id`: a store that belongs to other
+    /// chains or another organisation is refused.
+    pub fn open(dir: &Path, id: &Identity) -> Result<Self> {
+        std::fs::create_dir_all(dir.join("batches"))
+            .with_context(|| format!("cannot make the relay state directory {}", dir.display()))?;
+        let store = Self {
+            dir: dir.to_path_buf(),
+        };
+        let file = dir.join("relay.json");
+        match std::fs::read(&file) {
+            Ok(bytes) => {
+                let mine: Identity = serde_json::from_slice(&bytes)
+                    .with_context(|| format!("{} is not a relay state file", file.display()))?;
+                if mine.private_genesis != id.private_genesis {
+                    bail!(
+                        "genesis mismatch: --from is a chain with genesis {}, but the relay state in {} follows the private chain with genesis {}: point --from at that chain, or use another --state",
+                        id.private_genesis, dir.display(), mine.private_genesis
+                    );
+                }
+                if mine.consortium_genesis != id.consortium_genesis {
+                    bail!(
+                        "genesis mismatch: --to is a chain with genesis {}, but the relay state in {} anchors into the consortium chain with genesis {}: point --to at that chain, or use another --state",
+                        id.consortium_genesis, dir.display(), mine.consortium_genesis
+                    );
+                }
+                if mine.org != id.org {
+                    bail!(
+                        "the relay state in {} anchors for organisation {}, not {}: use another --state",
+                        dir.display(),
+                        mine.org,
+                        id.org
+                    );
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                write_atomic(&file, &serde_json::to_vec_pretty(id)?)?;
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing store to read proofs from, whatever its chains.
+    pub fn open_existing(dir: &Path) -> Result<(Self, Identity)> {
+        let file = dir.join("relay.json");
+        let bytes = std::fs::read(&file).with_context(|| {
+            format!(
+                "{} holds no relay state: pass the --state the relay runs with",
+                dir.display()
+            )
+        })?;
+        let id = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a relay state file", file.display()))?;
+        Ok((
+            Self {
+                dir: dir.to_path_buf(),
+            },
+            id,
+        ))
+    }
+
+    pub fn identity(&self) -> Result<Identity> {
+        Ok(serde_json::from_slice(&std::fs::read(
+            self.dir.join("relay.json"),
+        )?)?)
+    }
+
+    fn paths(&self, name: &str) -> (PathBuf, PathBuf) {
+        (
+            self.dir.join(format!("{name}.json")),
+            self.dir.join(format!("{name}.scale")),
+        )
+    }
+
+    fn batch_name(seq: u32) -> String {
+        format!("batches/{seq:08}")
+    }
+
+    fn write(&self, name: &str, batch: &Batch) -> Result<()> {
+        let (info, entries) = self.paths(name);
+        // Entries first: a batch file never names entries that are not there.
+        write_atomic(&entries, &batch.entries.encode())?;
+        write_atomic(&info, &serde_json::to_vec_pretty(&batch.info)?)
+    }
+
+    fn read(&self, name: &str) -> Result<Option<Batch>> {
+        let (info, entries) = self.paths(name);
+        let info: BatchInfo = match std::fs::read(&info) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is damaged", info.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let bytes =
+            std::fs::read(&entries).with_context(|| format!("reading {}", entries.display()))?;
+        let entries = Vec::<Vec<u8>>::decode(&mut &bytes[..])
+            .map_err(|e| anyhow!("{} is damaged: {e}", entries.display()))?;
+        if entries.len() != info.count as usize {
+            bail!(
+                "batch {} lists {} entries but holds {}",
+                info.seq,
+                info.count,
+                entries.len()
+            );
+        }
+        Ok(Some(Batch { info, entries }))
+    }
+
+    /// Writes the batch about to be submitted.
+    pub fn put_pending(&self, batch: &Batch) -> Result<()> {
+        self.write("pending", batch)
+    }
+
+    pub fn pending(&self) -> Result<Option<Batch>> {
+        self.read("pending")
+    }
+
+    pub fn drop_pending(&self) -> Result<()> {
+        let (info, entries) = self.paths("pending");
+        for f in [info, entries] {
+            match std::fs::remove_file(&f) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps a batch the consortium chain finalized.
+    pub fn put_anchored(&self, batch: &Batch) -> Result<()> {
+        self.write(&Self::batch_name(batch.info.seq), batch)
+    }
+
+    pub fn anchored(&self, seq: u32) -> Result<Option<Batch>> {
+        self.read(&Self::batch_name(seq))
+    }
+
+    /// The sequence numbers of the anchored batches kept, in order.
+    pub fn sequences(&self) -> Result<Vec<u32>> {
+        let mut seqs = Vec::new();
+        for item in std::fs::read_dir(self.dir.join("batches"))? {
+            let name = item?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(seq) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
+                seqs.push(seq);
+            }
+        }
+        seqs.sort_unstable();
+        Ok(seqs)
+    }
+
+    /// Removes a kept batch the chain does not have (it can only come from a chain that was
+    /// reset, or a store copied from elsewhere).
+    pub fn forget(&self, seq: u32) -> Result<()> {
+        let (info, entries) = self.paths(&Self::batch_name(seq));
+        std::fs::remove_file(info)?;
+        let _ = std::fs::remove_file(entries);
+        Ok(())
+    }
+
+    /// Where each anchored record is: record -> (batch, position).
+    pub fn index(&self) -> Result<BTreeMap<u64, (u32, u32)>> {
+        let mut index = BTreeMap::new();
+        for seq in self.sequences()? {
+            if let Some(batch) = self.anchored(seq)? {
+                for (i, entry) in batch.entries.iter().enumerate() {
+                    if let Some(record) = record_of(entry) {
+                        index.insert(record, (seq, i as u32));
+                    }
+                }
+            }
+        }
+        Ok(index)
+    }
+}

@@ -1,0 +1,391 @@
+//! Inclusion proofs of private-chain records in the consortium chain's anchors: the proof file,
+//! `medchain proof`, `medchain verify` and `medchain record import` (DESIGN.md flow 5).
+//!
+//! A proof file is JSON:
+//!
+//! ```json
+//! { "format": "medchain-proof/v1", "record": 12, "org": 0, "anchor": 3, "from": 40, "to": 52,
+//!   "root": "0x…", "entry": "0x…", "index": 5, "leaves": 300, "siblings": ["0x…"],
+//!   "private_genesis": "0x…", "consortium_genesis": "0x…" }
+//! ```
+//!
+//! `entry` is the leaf: the SCALE encoding of the record's `IndexEntry` on the private chain
+//! (record id u64 LE, patient 32 bytes, custodian u32 LE, record type (system as one byte, code u64
+//! LE), SHA-256 of the plaintext 32 bytes, CID as compact length + bytes, version u32 LE, previous
+//! as Option<u64>). The tree is medchain-merkle's: leaf `SHA-256(0x00 || entry)`, inner
+//! `SHA-256(0x01 || left || right)`, pairs ordered by position, an odd node moved up.
+
+use crate::anchor_store::{record_of, Store};
+use crate::chain::{self, runtime, AccountId, Client};
+use crate::cli::Context;
+use crate::keys::address;
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::path::Path;
+use subxt::ext::codec::{Decode, Encode};
+
+pub const FORMAT: &str = "medchain-proof/v1";
+
+pub type IndexEntry = runtime::runtime_types::pallet_medical_records::types::IndexEntry<AccountId>;
+type InclusionProof = runtime::runtime_types::medchain_merkle::InclusionProof;
+type ProofError = runtime::runtime_types::pallet_medical_records::types::ProofError;
+
+/// A proof as it travels: in a file, over HTTP, on stdout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofFile {
+    pub format: String,
+    /// The record's id on the private chain.
+    pub record: u64,
+    /// The consortium organisation that anchored it, and the anchor's sequence number.
+    pub org: u32,
+    pub anchor: u32,
+    /// The private-chain blocks the anchor covers.
+    pub from: u64,
+    pub to: u64,
+    pub root: String,
+    pub entry: String,
+    pub index: u32,
+    pub leaves: u32,
+    pub siblings: Vec<String>,
+    pub private_genesis: String,
+    pub consortium_genesis: String,
+}
+
+pub fn hex32(bytes: &[u8; 32]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+fn unhex(s: &str, what: &str) -> Result<Vec<u8>> {
+    hex::decode(s.trim_start_matches("0x")).map_err(|_| anyhow!("the proof's {what} is not hex"))
+}
+
+fn unhex32(s: &str, what: &str) -> Result<[u8; 32]> {
+    let v = unhex(s, what)?;
+    <[u8; 32]>::try_from(v.as_slice())
+        .map_err(|_| anyhow!("the proof's {what} is {} bytes, not 32", v.len()))
+}
+
+impl ProofFile {
+    /// The proof of `record` from the relay's store, if an anchored batch holds it.
+    pub fn from_store(store: &Store, record: u64) -> Result<Option<Self>> {
+        let Some((seq, _)) = store.index()?.get(&record).copied() else {
+            return Ok(None);
+        };
+        Self::from_batch(store, seq, record)
+    }
+
+    /// The proof of `record` in anchored batch `seq`.
+    pub fn from_batch(store: &Store, seq: u32, record: u64) -> Result<Option<Self>> {
+        let id = store.identity()?;
+        let Some(batch) = store.anchored(seq)? else {
+            return Ok(None);
+        };
+        let Some(index) = batch
+            .entries
+            .iter()
+            .position(|e| record_of(e) == Some(record))
+        else {
+            return Ok(None);
+        };
+        let proof = batch
+            .tree()?
+            .prove(index as u32)
+            .map_err(|e| anyhow!("{e:?}"))?;
+        Ok(Some(Self {
+            format: FORMAT.into(),
+            record,
+            org: id.org,
+            anchor: seq,
+            from: batch.info.from,
+            to: batch.info.to,
+            root: batch.info.root.clone(),
+            entry: format!("0x{}", hex::encode(&batch.entries[index])),
+            index: proof.index,
+            leaves: proof.leaves,
+            siblings: proof.siblings.iter().map(hex32).collect(),
+            private_genesis: id.private_genesis,
+            consortium_genesis: id.consortium_genesis,
+        }))
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read --proof {}: check the path", path.display()))?;
+        let proof: Self = serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow!(
+                "--proof {} is not a medchain proof ({e}): make one with `medchain proof RECORD`",
+                path.display()
+            )
+        })?;
+        if proof.format != FORMAT {
+            bail!(
+                "--proof {} is in format '{}', not {FORMAT}",
+                path.display(),
+                proof.format
+            );
+        }
+        Ok(proof)
+    }
+
+    /// The root, the decoded entry and the proof as the runtime API takes them.
+    pub fn parts(&self) -> Result<([u8; 32], IndexEntry, InclusionProof)> {
+        let root = unhex32(&self.root, "root")?;
+        let bytes = unhex(&self.entry, "entry")?;
+        let entry = IndexEntry::decode(&mut &bytes[..])
+            .map_err(|e| anyhow!("the proof's entry is not an index entry: {e}"))?;
+        if entry.encode() != bytes {
+            bail!("the proof's entry has bytes after the index entry");
+        }
+        if entry.record != self.record {
+            bail!(
+                "the proof's entry is about record {}, not record {}",
+                entry.record,
+                self.record
+            );
+        }
+        let siblings = self
+            .siblings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| unhex32(s, &format!("sibling {i}")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((
+            root,
+            entry,
+            InclusionProof {
+                index: self.index,
+                leaves: self.leaves,
+                siblings,
+            },
+        ))
+    }
+}
+
+fn explain_proof_error(e: &ProofError) -> &'static str {
+    match e {
+        ProofError::UnknownRoot => "UnknownRoot: no anchor on this chain has the proof's root",
+        ProofError::WrongBatchSize => {
+            "WrongBatchSize: the proof's batch size is not the anchored batch's entry count"
+        }
+        ProofError::IndexOutOfRange => "IndexOutOfRange: the proof's position is outside the batch",
+        ProofError::WrongProofLength => {
+            "WrongProofLength: the proof has more or fewer sibling hashes than its position needs"
+        }
+        ProofError::NotIncluded => {
+            "NotIncluded: the proof does not lead from the entry to the root; the entry is not in the batch"
+        }
+    }
+}
+
+/// Checks `proof` against the consortium chain's anchors through the runtime API.
+pub async fn check(client: &Client, proof: &ProofFile) -> Result<(u32, u32)> {
+    let (root, entry, inclusion) = proof.parts()?;
+    let at = chain::query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .verify_inclusion(root, entry, inclusion),
+    )
+    .await?
+    .map_err(|e| {
+        anyhow!(
+            "the consortium chain refuses the proof: {}",
+            explain_proof_error(&e)
+        )
+    })?;
+    Ok((at.org, at.seq))
+}
+
+/// `medchain proof RECORD`.
+pub async fn proof(
+    ctx: &Context,
+    record: u64,
+    state: Option<&Path>,
+    relay: Option<&str>,
+    output: Option<&Path>,
+) -> Result<()> {
+    let proof = match (state, relay) {
+        (_, Some(url)) => fetch(url, record).await?,
+        (Some(dir), None) => {
+            let (store, _) = Store::open_existing(dir)?;
+            ProofFile::from_store(&store, record)?.ok_or_else(|| {
+                anyhow!(
+                    "record {record} is in no batch the relay in {} has anchored yet",
+                    dir.display()
+                )
+            })?
+        }
+        (None, None) => bail!("where from? pass --state DIR (the relay's) or --relay URL"),
+    };
+    let text = serde_json::to_string_pretty(&proof)?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, text + "\n")
+                .with_context(|| format!("cannot write -o {}", path.display()))?;
+            ctx.print(
+                json!({ "record": record, "anchor": proof.anchor, "output": path.display().to_string() }),
+                || format!("proof of record {record} (anchor {}) written to {}", proof.anchor, path.display()),
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+/// A proof from a relay's HTTP endpoint.
+async fn fetch(url: &str, record: u64) -> Result<ProofFile> {
+    let url = format!("{}/proof/{record}", url.trim_end_matches('/'));
+    let response = reqwest::get(&url)
+        .await
+        .map_err(|e| anyhow!("cannot reach the relay at {url}: {e}"))?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    if !status.is_success() {
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        bail!("the relay at {url} answered {status}: {message}");
+    }
+    serde_json::from_slice(&body).map_err(|e| anyhow!("the relay at {url} sent no proof: {e}"))
+}
+
+/// `medchain verify RECORD --proof FILE`, against the chain at --url.
+pub async fn verify(ctx: &Context, record: u64, file: &Path) -> Result<()> {
+    let proof = ProofFile::load(file)?;
+    if proof.record != record {
+        bail!(
+            "--proof {} proves record {}, not record {record}",
+            file.display(),
+            proof.record
+        );
+    }
+    let client = ctx.chain().await?;
+    let genesis = hex32(&client.genesis_hash().0);
+    if genesis != proof.consortium_genesis {
+        // Not fatal: the chain's own anchors decide. Said, because it explains an UnknownRoot.
+        eprintln!(
+            "note: the proof was made for the consortium chain with genesis {}, and --url is {genesis}",
+            proof.consortium_genesis
+        );
+    }
+    let (org, seq) = check(&client, &proof).await?;
+    ctx.print(
+        json!({ "record": record, "included": true, "org": org, "anchor": seq, "from": proof.from, "to": proof.to, "leaves": proof.leaves }),
+        || {
+            format!(
+                "record {record} is included: anchor {seq} of organisation {org} covers private blocks {}..={} ({} entries)",
+                proof.from, proof.to, proof.leaves
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `medchain record import`: a clinician of the anchoring organisation brings a private-chain
+/// record into the consortium index, so its patient can grant it to other hospitals. The data key
+/// is opened with the hospital's key on the private chain and sealed anew to the patient's and
+/// the organisation's keys on the consortium chain.
+pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -> Result<()> {
+    let proof = ProofFile::load(file)?;
+    let me = ctx.identity()?;
+    let consortium = ctx.chain().await?;
+    let private = chain::connect(from).await?;
+    if hex32(&private.genesis_hash().0) != proof.private_genesis {
+        bail!(
+            "--from {from} is not the private chain of --proof {} (genesis {})",
+            file.display(),
+            proof.private_genesis
+        );
+    }
+    // The consortium chain must accept the proof before anything is opened or sealed.
+    let (org, _) = check(&consortium, &proof).await?;
+    let (root, entry, inclusion) = proof.parts()?;
+    let record = proof.record;
+    let view = chain::query(
+        &private,
+        runtime::apis().medical_records_api().record(record),
+    )
+    .await?
+    .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
+    let on_private = view.record.clone();
+    if on_private.plaintext_hash != entry.plaintext_hash
+        || on_private.cid != entry.cid
+        || on_private.patient != entry.patient
+    {
+        bail!("record {record} on the private chain is not the entry the proof proves");
+    }
+    let org_identity = match org_key {
+        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
+        _ => None,
+    };
+    let org_secret = org_identity
+        .as_ref()
+        .map_or(me.encryption_secret(), |i| i.encryption_secret());
+    let data_key =
+        crate::crypto::open(&on_private.key_for_custodian, org_secret).with_context(|| {
+            format!("opening record {record}'s key with the hospital's key (pass --org-key NAME)")
+        })?;
+    let size = private
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(
+            &runtime::storage()
+                .ipfs_registry()
+                .cids(on_private.cid.clone()),
+        )
+        .await?
+        .map_or(0, |c| c.size);
+    let patient_key = consortium_key(&consortium, &entry.patient).await?;
+    let organisation = consortium
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(&runtime::storage().medical_records().organisations(org))
+        .await?
+        .ok_or_else(|| anyhow!("organisation {org} does not exist on the consortium chain"))?;
+    let org_public = organisation.key.ok_or_else(|| {
+        anyhow!("organisation {org} has no key on the consortium chain: its admin runs `medchain org set-key --org {org}` there")
+    })?;
+    let call = runtime::tx().medical_records().import_record(
+        root,
+        entry,
+        inclusion,
+        size,
+        crate::crypto::seal(&data_key, &patient_key)?,
+        crate::crypto::seal(&data_key, &org_public)?,
+    );
+    let done = chain::submit(&consortium, &call, &me.signer()?).await?;
+    let imported = done
+        .events
+        .find_first::<runtime::medical_records::events::RecordImported>()?
+        .ok_or_else(|| anyhow!("the consortium chain imported no record"))?;
+    ctx.print(
+        json!({ "record": imported.record, "origin_record": record, "org": org, "anchor": imported.anchor, "block": done.block }),
+        || {
+            format!(
+                "private record {record} is consortium record {} (organisation {org}, anchor {}), imported in block {}",
+                imported.record, imported.anchor, done.block
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn consortium_key(client: &Client, who: &AccountId) -> Result<[u8; 32]> {
+    chain::query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .encryption_key(who.clone()),
+    )
+    .await?
+    .ok_or_else(|| {
+        anyhow!(
+            "the patient {} has no encryption key on the consortium chain: they run `medchain key register` there first",
+            address(who)
+        )
+    })
+}

@@ -1,0 +1,479 @@
+//! `medchain relay`: anchors a hospital's private chain into the consortium chain (DESIGN.md flow
+//! 5).
+//!
+//! It follows the private chain's finalized blocks, collects the index entry of every record
+//! version created in them, and when a batch is full (`--batch-size`) or old enough
+//! (`--batch-time`) anchors the Merkle root of its entries on the consortium chain in one
+//! `anchor_batch`, covering the private blocks from the end of the last batch to the block it
+//! reached. It keeps the trees it anchored (`anchor_store.rs`) and serves their proofs over HTTP.
+//!
+//! Exactly once, across crashes: the consortium chain is the truth. On start, and after any
+//! failed submission, the relay waits until its own extrinsics have left the transaction pool,
+//! reads the organisation's finalized anchors, keeps the batches the chain has (rebuilding from
+//! the private chain any it lacks locally), drops what the chain does not have, and resumes at the
+//! block after the last anchored one. The chain refuses a batch that overlaps or leaves a gap, so
+//! a confused relay cannot anchor an entry twice or skip one.
+
+use crate::anchor_store::{self, Batch, BatchInfo, Store};
+use crate::chain::{self, runtime, AccountId, Client};
+use crate::cli::Context;
+use crate::keys::address;
+use crate::proof::{hex32, ProofFile};
+use anyhow::{anyhow, bail, Context as _, Result};
+use runtime::runtime_types::pallet_medical_records::types::Role;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use subxt::backend::legacy::{rpc_methods::NumberOrHex, LegacyRpcMethods};
+use subxt::ext::codec::Encode;
+use subxt::PolkadotConfig;
+
+pub struct Options {
+    pub from: String,
+    pub to: String,
+    pub org: u32,
+    pub state: PathBuf,
+    pub batch_size: u32,
+    pub batch_time: Duration,
+    pub serve: Option<SocketAddr>,
+    pub once: bool,
+}
+
+/// A chain with the legacy RPC methods next to subxt's client (block hashes by number).
+struct Chain {
+    client: Client,
+    rpc: LegacyRpcMethods<PolkadotConfig>,
+    url: String,
+}
+
+async fn open_chain(url: &str, flag: &str) -> Result<Chain> {
+    let rpc = subxt::backend::rpc::RpcClient::from_url(url)
+        .await
+        .map_err(|e| anyhow!("cannot reach the {flag} chain at {url} ({e}): check {flag}"))?;
+    let client = Client::from_rpc_client(rpc.clone())
+        .await
+        .map_err(|e| anyhow!("the {flag} chain at {url}: {e}"))?;
+    Ok(Chain {
+        client,
+        rpc: LegacyRpcMethods::new(rpc),
+        url: url.to_owned(),
+    })
+}
+
+impl Chain {
+    async fn finalized_number(&self) -> Result<u64> {
+        let hash = self.rpc.chain_get_finalized_head().await?;
+        let header = self
+            .rpc
+            .chain_get_header(Some(hash))
+            .await?
+            .ok_or_else(|| anyhow!("{} has no header for its finalized head", self.url))?;
+        Ok(u64::from(header.number))
+    }
+
+    /// The index entries of the records created in finalized block `n`, in event order.
+    async fn entries_at(&self, n: u64) -> Result<Vec<Vec<u8>>> {
+        let hash = self
+            .rpc
+            .chain_get_block_hash(Some(NumberOrHex::Number(n)))
+            .await?
+            .ok_or_else(|| anyhow!("{} has no block {n}", self.url))?;
+        let block = self.client.blocks().at(hash).await?;
+        let events = block.events().await?;
+        let storage = self.client.storage().at(hash);
+        let mut entries = Vec::new();
+        for created in events.find::<runtime::medical_records::events::RecordCreated>() {
+            let created = created?;
+            let record = storage
+                .fetch(&runtime::storage().medical_records().records(created.record))
+                .await?
+                .ok_or_else(|| {
+                    anyhow!(
+                        "block {n} created record {} but does not hold it",
+                        created.record
+                    )
+                })?;
+            let entry = crate::proof::IndexEntry {
+                record: created.record,
+                patient: record.patient,
+                custodian: record.custodian,
+                record_type: record.record_type,
+                plaintext_hash: record.plaintext_hash,
+                cid: record.cid,
+                version: record.version,
+                previous: record.previous,
+            };
+            entries.push(entry.encode());
+        }
+        Ok(entries)
+    }
+
+    /// The entries of finalized blocks `from..=to`.
+    async fn entries_in(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
+        let mut all = Vec::new();
+        for n in from..=to {
+            all.extend(self.entries_at(n).await?);
+        }
+        Ok(all)
+    }
+}
+
+/// One line of progress: JSON with --json, else words.
+fn say(ctx: &Context, value: serde_json::Value, text: impl FnOnce() -> String) {
+    if ctx.global.json {
+        println!("{value}");
+    } else {
+        eprintln!("{}", text());
+    }
+}
+
+/// The organisation's anchors as the consortium chain has finalized them: (next sequence,
+/// last private block covered).
+async fn anchored_state(consortium: &Chain, org: u32) -> Result<(u32, Option<u64>)> {
+    let info = consortium
+        .client
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(&runtime::storage().medical_records().organisations(org))
+        .await?
+        .ok_or_else(|| anyhow!("organisation {org} does not exist on the consortium chain"))?;
+    Ok((info.anchors, info.anchored_to))
+}
+
+/// Waits until none of `who`'s extrinsics is waiting in the pool: every one it sent is finalized
+/// or gone, so the finalized state tells what was anchored.
+async fn settle(consortium: &Chain, who: &AccountId) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let pool = consortium.rpc.system_account_next_index(who).await?;
+        let finalized = consortium
+            .client
+            .storage()
+            .at_latest()
+            .await?
+            .fetch(&runtime::storage().system().account(who.clone()))
+            .await?
+            .map_or(0, |a| u64::from(a.nonce));
+        if pool <= finalized {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} still has extrinsics in the consortium chain's pool after 2 minutes: is the chain finalizing?",
+                address(who)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Makes the store agree with the chain; returns the next sequence number and the first private
+/// block of the next batch.
+async fn reconcile(
+    ctx: &Context,
+    store: &Store,
+    private: &Chain,
+    consortium: &Chain,
+    org: u32,
+    me: &AccountId,
+) -> Result<(u32, u64)> {
+    settle(consortium, me).await?;
+    let (next_seq, anchored_to) = anchored_state(consortium, org).await?;
+    let at = consortium.client.storage().at_latest().await?;
+    if let Some(pending) = store.pending()? {
+        let on_chain = at
+            .fetch(
+                &runtime::storage()
+                    .medical_records()
+                    .anchors(org, pending.info.seq),
+            )
+            .await?;
+        if on_chain.is_some_and(|a| hex32(&a.root) == pending.info.root) {
+            store.put_anchored(&pending)?;
+            say(
+                ctx,
+                json!({ "event": "recovered", "seq": pending.info.seq, "count": pending.info.count }),
+                || {
+                    format!(
+                        "batch {} was anchored before the relay stopped",
+                        pending.info.seq
+                    )
+                },
+            );
+        }
+        store.drop_pending()?;
+    }
+    for seq in store.sequences()? {
+        if seq >= next_seq {
+            store.forget(seq)?;
+        }
+    }
+    // Batches the chain has and the store lacks (a lost state directory) are rebuilt from the
+    // private chain and must give the anchored root.
+    for seq in 0..next_seq {
+        if store.anchored(seq)?.is_some() {
+            continue;
+        }
+        let Some(anchor) = at
+            .fetch(&runtime::storage().medical_records().anchors(org, seq))
+            .await?
+        else {
+            continue;
+        };
+        let entries = private.entries_in(anchor.from, anchor.to).await?;
+        let batch = Batch {
+            info: BatchInfo {
+                seq,
+                from: anchor.from,
+                to: anchor.to,
+                count: entries.len() as u32,
+                root: medchain_merkle::root(&entries)
+                    .map(|r| hex32(&r))
+                    .unwrap_or_default(),
+            },
+            entries,
+        };
+        if batch.info.root != hex32(&anchor.root) || batch.info.count != anchor.count {
+            bail!(
+                "anchor {seq} of organisation {org} covers private blocks {}..={}, but those blocks of {} give another root: is --from the organisation's private chain?",
+                anchor.from, anchor.to, private.url
+            );
+        }
+        store.put_anchored(&batch)?;
+        say(
+            ctx,
+            json!({ "event": "rebuilt", "seq": seq, "count": batch.info.count }),
+            || format!("rebuilt batch {seq} from the private chain"),
+        );
+    }
+    Ok((next_seq, anchored_to.map_or(1, |to| to.saturating_add(1))))
+}
+
+pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
+    if opts.batch_size == 0 || opts.batch_size > medchain_merkle::MAX_LEAVES {
+        bail!(
+            "--batch-size {} must be between 1 and {}",
+            opts.batch_size,
+            medchain_merkle::MAX_LEAVES
+        );
+    }
+    let me = ctx.identity()?;
+    let signer = me.signer()?;
+    let account = me.account()?;
+    let private = open_chain(&opts.from, "--from").await?;
+    let consortium = open_chain(&opts.to, "--to").await?;
+    let id = anchor_store::Identity {
+        private_genesis: hex32(&private.client.genesis_hash().0),
+        consortium_genesis: hex32(&consortium.client.genesis_hash().0),
+        org: opts.org,
+    };
+    if id.private_genesis == id.consortium_genesis {
+        bail!(
+            "--from and --to are the same chain (genesis {}): the relay anchors a hospital's private chain into the consortium chain",
+            id.private_genesis
+        );
+    }
+    let role = consortium
+        .client
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(
+            &runtime::storage()
+                .medical_records()
+                .members(opts.org, account.clone()),
+        )
+        .await?;
+    if !matches!(role, Some(Role::Anchorer | Role::Admin)) {
+        bail!(
+            "{} (--as {}) is not an anchorer of organisation {} on the consortium chain: its admin runs `medchain --url {} org add-member --org {} --account {} --role anchorer`",
+            address(&account), me.name, opts.org, opts.to, opts.org, address(&account)
+        );
+    }
+    let store = Arc::new(Store::open(&opts.state, &id)?);
+    if let Some(addr) = opts.serve {
+        serve(addr, store.clone()).await?;
+        say(
+            ctx,
+            json!({ "event": "serving", "url": format!("http://{addr}") }),
+            || format!("proofs at http://{addr}/proof/RECORD"),
+        );
+    }
+    let (mut seq, mut from) =
+        reconcile(ctx, &store, &private, &consortium, opts.org, &account).await?;
+    say(
+        ctx,
+        json!({ "event": "resumed", "seq": seq, "from": from }),
+        || format!("anchoring from private block {from} (next anchor {seq})"),
+    );
+
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    let mut next = from; // the next private block to read
+    let mut first_seen: Option<Instant> = None;
+    loop {
+        let finalized = private.finalized_number().await?;
+        let mut full = false;
+        while next <= finalized && !full {
+            let found = private.entries_at(next).await?;
+            if !found.is_empty() && first_seen.is_none() {
+                first_seen = Some(Instant::now());
+            }
+            entries.extend(found);
+            next += 1;
+            full = entries.len() >= opts.batch_size as usize;
+        }
+        let old = first_seen.is_some_and(|t| t.elapsed() >= opts.batch_time);
+        let caught_up = next > finalized;
+        if !entries.is_empty() && (full || old || (opts.once && caught_up)) {
+            let to = next - 1;
+            let tree = medchain_merkle::Tree::new(&entries).map_err(|e| anyhow!("{e:?}"))?;
+            let batch = Batch {
+                info: BatchInfo {
+                    seq,
+                    from,
+                    to,
+                    count: entries.len() as u32,
+                    root: hex32(&tree.root()),
+                },
+                entries: std::mem::take(&mut entries),
+            };
+            store.put_pending(&batch)?;
+            say(
+                ctx,
+                json!({ "event": "submitting", "seq": seq, "from": from, "to": to, "count": batch.info.count, "root": batch.info.root }),
+                || {
+                    format!(
+                        "anchoring {} entries of private blocks {from}..={to} as anchor {seq}",
+                        batch.info.count
+                    )
+                },
+            );
+            let call = runtime::tx().medical_records().anchor_batch(
+                opts.org,
+                from,
+                to,
+                batch.info.count,
+                tree.root(),
+            );
+            let started = Instant::now();
+            match chain::submit(&consortium.client, &call, &signer).await {
+                Ok(done) => {
+                    store.put_anchored(&batch)?;
+                    store.drop_pending()?;
+                    say(
+                        ctx,
+                        json!({ "event": "anchored", "seq": seq, "from": from, "to": to, "count": batch.info.count, "root": batch.info.root, "block": done.block, "seconds": started.elapsed().as_secs_f64() }),
+                        || {
+                            format!(
+                                "anchor {seq}: {} entries finalized in consortium block {}",
+                                batch.info.count, done.block
+                            )
+                        },
+                    );
+                    seq += 1;
+                    from = to + 1;
+                }
+                Err(e) => {
+                    say(
+                        ctx,
+                        json!({ "event": "retrying", "seq": seq, "error": format!("{e:#}") }),
+                        || format!("anchor {seq} failed ({e:#}); checking the chain"),
+                    );
+                    (seq, from) =
+                        reconcile(ctx, &store, &private, &consortium, opts.org, &account).await?;
+                }
+            }
+            next = from;
+            first_seen = None;
+            continue;
+        }
+        if opts.once && caught_up {
+            say(
+                ctx,
+                json!({ "event": "caught-up", "seq": seq, "next_block": from }),
+                || {
+                    format!("every finalized record is anchored (next anchor {seq} starts at block {from})")
+                },
+            );
+            return Ok(());
+        }
+        if caught_up {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// Serves `GET /proof/RECORD` (a proof file) and `GET /status` from the store.
+async fn serve(addr: SocketAddr, store: Arc<Store>) -> Result<()> {
+    use axum::{extract::Path, extract::State, http::StatusCode, routing::get, Json, Router};
+    type Reply = (StatusCode, Json<serde_json::Value>);
+    async fn proof(State(store): State<Arc<Store>>, Path(record): Path<String>) -> Reply {
+        let Ok(record) = record.parse::<u64>() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": format!("'{record}' is not a record id") })),
+            );
+        };
+        let found =
+            tokio::task::spawn_blocking(move || ProofFile::from_store(&store, record)).await;
+        match found {
+            Ok(Ok(Some(p))) => (StatusCode::OK, Json(json!(p))),
+            Ok(Ok(None)) => (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "error": format!("record {record} is in no anchored batch yet") })),
+            ),
+            Ok(Err(e)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": format!("{e:#}") })),
+            ),
+            Err(e) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": e.to_string() })),
+            ),
+        }
+    }
+    async fn status(State(store): State<Arc<Store>>) -> Reply {
+        let batches = tokio::task::spawn_blocking(move || -> Result<Vec<BatchInfo>> {
+            let mut out = Vec::new();
+            for seq in store.sequences()? {
+                if let Some(b) = store.anchored(seq)? {
+                    out.push(b.info);
+                }
+            }
+            Ok(out)
+        })
+        .await;
+        match batches {
+            Ok(Ok(b)) => (
+                StatusCode::OK,
+                Json(json!({
+                    "batches": b.len(),
+                    "entries": b.iter().map(|i| u64::from(i.count)).sum::<u64>(),
+                    "anchored_to": b.last().map(|i| i.to),
+                })),
+            ),
+            Ok(Err(e)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": format!("{e:#}") })),
+            ),
+            Err(e) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": e.to_string() })),
+            ),
+        }
+    }
+    let app = Router::new()
+        .route("/proof/{record}", get(proof))
+        .route("/status", get(status))
+        .with_state(store);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on --serve {addr}"))?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(())
+}
