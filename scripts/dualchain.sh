@@ -40,7 +40,9 @@ case "$cmd" in
     if [ -n "$BASE" ]; then echo "$BASE" >"$DIR/port-base"; else rm -f "$DIR/port-base"; fi
     bash "$MEDCHAIN_ROOT/scripts/testnet.sh" start --dir "$DIR/consortium" --chain consortium "${port_args[@]}"
     if p=$(hospital_pid); then log "the hospital chain already runs (pid $p)"; else
-      "$MEDCHAIN_NODE" --chain hospital --alice --base-path "$H/data" \
+      # A validator keeps one network identity across restarts: made once, kept with its data.
+      [ -f "$H/node-key" ] || "$MEDCHAIN_NODE" key generate-node-key --file "$H/node-key" 2>/dev/null
+      "$MEDCHAIN_NODE" --chain hospital --alice --base-path "$H/data" --node-key-file "$H/node-key" \
         --listen-addr "/ip4/127.0.0.1/tcp/$H_P2P" --rpc-port "$H_RPC" --rpc-cors all \
         --ipfs-api "127.0.0.1:$H_IPFS" --no-prometheus --no-mdns --no-telemetry \
         >>"$H/node.log" 2>&1 &

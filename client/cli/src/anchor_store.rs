@@ -84,11 +84,21 @@ impl Store {
     /// Opens (or makes) the store in `dir`, for the chains of `id`: a store that belongs to other
     /// chains or another organisation is refused.
     pub fn open(dir: &Path, id: &Identity) -> Result<Self> {
+        Self::check(dir, id)?;
         std::fs::create_dir_all(dir.join("batches"))
             .with_context(|| format!("cannot make the relay state directory {}", dir.display()))?;
-        let store = Self {
+        let file = dir.join("relay.json");
+        if !file.exists() {
+            write_atomic(&file, &serde_json::to_vec_pretty(id)?)?;
+        }
+        Ok(Self {
             dir: dir.to_path_buf(),
-        };
+        })
+    }
+
+    /// Refuses a store in `dir` that belongs to other chains or another organisation; changes
+    /// nothing (a missing store passes).
+    pub fn check(dir: &Path, id: &Identity) -> Result<()> {
         let file = dir.join("relay.json");
         match std::fs::read(&file) {
             Ok(bytes) => {
@@ -115,12 +125,10 @@ impl Store {
                     );
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                write_atomic(&file, &serde_json::to_vec_pretty(id)?)?;
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
         }
-        Ok(store)
+        Ok(())
     }
 
     /// Opens an existing store to read proofs from, whatever its chains.

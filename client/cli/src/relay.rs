@@ -276,6 +276,8 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
             id.private_genesis
         );
     }
+    // The state's chains first: a relay pointed at the wrong chain learns so before anything else.
+    Store::check(&opts.state, &id)?;
     let role = consortium
         .client
         .storage()

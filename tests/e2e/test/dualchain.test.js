@@ -1,0 +1,322 @@
+// The dual chain (DESIGN.md flow 5) on two live networks started by scripts/dualchain.sh: the
+// consortium chain (six hospitals) and hospital 0's private chain. The private chain indexes
+// 1,000 records; `medchain relay` anchors them into the consortium chain, is killed with SIGKILL
+// while a batch is in flight and restarted, and every entry ends up anchored exactly once. Every
+// record's proof verifies through the consortium's runtime API; a tampered leaf, a proof against
+// another root, a shortened proof and a record never anchored are refused. A record is then shared
+// across hospitals: imported into the consortium with its proof, granted by the patient to a
+// clinician of another hospital, and read back byte-identical.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, submit, tempDir, waitFor } from '../lib/node.js';
+import { randomBytes } from '../lib/ipfs.js';
+
+const BASE = 36000;
+const CONSORTIUM = `ws://127.0.0.1:${BASE + 100}`;
+const HOSPITAL = `ws://127.0.0.1:${BASE + 150}`;
+const HOSPITAL_IPFS = `http://127.0.0.1:${BASE + 250}`;
+const RELAY_HTTP = `127.0.0.1:${BASE + 300}`;
+const RECORDS = 1_000;
+
+let dir;
+let home;
+let state;
+let capi;
+let hapi;
+const k = {};
+const who = {};
+
+function dualchain(...args) {
+  return execFileSync('bash', [join(SCRIPTS, 'dualchain.sh'), ...args, '--dir', dir], {
+    env: { ...process.env, MEDCHAIN_NODE: NODE_BIN },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the CLI to completion. */
+function cli(args, { url = CONSORTIUM } = {}) {
+  return new Promise((resolve) => {
+    execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', HOSPITAL_IPFS, ...args], {
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+      maxBuffer: 1 << 24,
+    }, (error, stdout, stderr) => {
+      const last = stdout.trim().split('\n').pop();
+      let json;
+      try { json = JSON.parse(last); } catch { json = undefined; }
+      resolve({ code: error ? error.code : 0, stdout, stderr, json });
+    });
+  });
+}
+
+async function ok(args, options) {
+  const r = await cli(args, options);
+  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.json;
+}
+
+/** Starts `medchain relay` (as `as`); its JSON progress lines are collected in `events`. */
+function relay({ as = 'relay', from = HOSPITAL, to = CONSORTIUM, extra = [] } = {}) {
+  const child = spawn(CLI_BIN, ['--json', '--as', as, 'relay', '--from', from, '--to', to, '--org', '0',
+    '--state', state, '--batch-size', '250', '--batch-time', '3', ...extra], {
+    env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.events = [];
+  child.err = '';
+  let buffer = '';
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) {
+      try { child.events.push(JSON.parse(line)); } catch { /* not JSON */ }
+    }
+  });
+  child.stderr.on('data', (d) => { child.err = (child.err + d).slice(-10_000); });
+  child.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return child;
+}
+
+const sha256 = (b) => createHash('sha256').update(b).digest();
+
+/** The organisation's anchors on the consortium chain, finalized. */
+async function anchors() {
+  const at = await capi.at(await capi.rpc.chain.getFinalizedHead());
+  const org = (await at.query.medicalRecords.organisations(0)).unwrap();
+  const out = [];
+  for (let seq = 0; seq < org.anchors.toNumber(); seq++) {
+    const a = (await at.query.medicalRecords.anchors(0, seq)).unwrap();
+    out.push({ seq, from: a.from.toNumber(), to: a.to.toNumber(), count: a.count.toNumber(), root: a.root.toHex() });
+  }
+  return out;
+}
+
+async function proofOf(record) {
+  const res = await fetch(`http://${RELAY_HTTP}/proof/${record}`);
+  return { status: res.status, body: await res.json() };
+}
+
+async function verifyOnChain(p) {
+  const res = await capi.call.medicalRecordsApi.verifyInclusion(p.root, p.entry,
+    { index: p.index, leaves: p.leaves, siblings: p.siblings });
+  return res.isOk ? { ok: res.asOk.toJSON() } : { err: res.asErr.type };
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  dir = tempDir('dualchain');
+  home = tempDir('dualchain-home');
+  state = join(home, 'relay-state');
+  dualchain('start', '--port-base', String(BASE));
+  capi = await connect(BASE + 100);
+  hapi = await connect(BASE + 150);
+  // Both chains finalize: six consortium validators (five must vote) and the hospital's own.
+  for (const api of [capi, hapi]) {
+    await waitFor('finality', async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead()))
+      .number.toNumber() > 0, 240_000, 1_000);
+  }
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  for (const n of ['Alice', 'Bob', 'Dave', 'Eve', 'Ferdie']) k[n.toLowerCase()] = keyring.addFromUri(`//${n}`);
+  // Alice runs hospital 0 on both chains; Dave is a patient; Eve runs hospital 4 on the consortium
+  // and is the clinician of another hospital; Ferdie is hospital 0's relayer; Bob is an outsider.
+  for (const [name, uri] of [['hospital', '//Alice'], ['patient', '//Dave'], ['specialist', '//Eve'],
+    ['relay', '//Ferdie'], ['outsider', '//Bob']]) {
+    who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
+  }
+  for (const url of [HOSPITAL, CONSORTIUM]) {
+    await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0'], { url });
+    await ok(['--as', 'patient', 'key', 'register'], { url });
+  }
+  await ok(['--as', 'specialist', 'key', 'register']);
+  await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', who.relay, '--role', 'anchorer']);
+});
+
+after(async () => {
+  await capi?.disconnect();
+  await hapi?.disconnect();
+  if (dir) {
+    try { dualchain('stop'); } catch { /* already stopped */ }
+    removeDir(dir);
+  }
+  if (home) removeDir(home);
+});
+
+let shared; // the record shared across hospitals: { record, bytes }
+
+test('the private chain indexes 1,000 records and a file stored through the CLI', async () => {
+  // A 1 MiB file through the CLI, into the hospital node's IPFS store.
+  const bytes = randomBytes(1 << 20, 77);
+  const file = join(home, 'scan.bin');
+  writeFileSync(file, bytes);
+  const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0'], { url: HOSPITAL });
+  shared = { record: put.record, bytes };
+
+  // 1,000 index entries straight through the API (the relay's load, not IPFS's), in waves of 100
+  // so that they spread over several blocks and batches.
+  let nonce = (await hapi.rpc.system.accountNextIndex(k.alice.address)).toNumber();
+  for (let wave = 0; wave < RECORDS / 100; wave++) {
+    const sent = [];
+    for (let j = 0; j < 100; j++) {
+      const i = wave * 100 + j;
+      const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256(`ciphertext ${i}`)]));
+      const tx = hapi.tx.medicalRecords.createRecord(0, who.patient, { system: 'Loinc', code: 115063 },
+        sha256(`plaintext ${i}`), cid, 1000 + i, null, randomBytes(80, i + 1), randomBytes(80, i + 5000));
+      sent.push(tx.signAndSend(k.alice, { nonce: nonce++ }));
+    }
+    await Promise.all(sent);
+    await waitFor(`wave ${wave} in a block`, async () =>
+      (await hapi.query.medicalRecords.nextRecordId()).toNumber() >= (wave + 1) * 100 + 1, 60_000, 250);
+  }
+  await waitFor('1,001 records finalized on the private chain', async () => {
+    const at = await hapi.at(await hapi.rpc.chain.getFinalizedHead());
+    return (await at.query.medicalRecords.nextRecordId()).toNumber() === RECORDS + 1;
+  }, 180_000, 1_000);
+});
+
+test('the relay refuses the wrong account and the wrong chain, and anchors nothing', async () => {
+  const outsider = relay({ as: 'outsider' });
+  const o = await outsider.exited;
+  assert.equal(o.code, 1);
+  assert.match(outsider.err, /is not an anchorer of organisation 0/);
+
+  const same = relay({ from: CONSORTIUM });
+  assert.equal((await same.exited).code, 1);
+  assert.match(same.err, /--from and --to are the same chain/);
+  assert.deepEqual(await anchors(), []);
+});
+
+test('a relay killed mid-batch and restarted anchors every entry exactly once', async () => {
+  const first = relay();
+  // Killed right after it sent the second batch, before it saw it finalized.
+  await waitFor('the second batch in flight', () => {
+    if (first.exitCode !== null) throw Object.assign(new Error(`relay exited: ${first.err}`), { fatal: true });
+    return first.events.filter((e) => e.event === 'submitting').length >= 2;
+  }, 180_000, 50);
+  first.kill('SIGKILL');
+  await first.exited;
+  assert.ok(existsSync(join(state, 'pending.json')), 'the batch in flight was kept as pending');
+
+  // The same state pointed at another chain is refused by genesis.
+  const wrong = relay({ from: CONSORTIUM, to: HOSPITAL });
+  assert.equal((await wrong.exited).code, 1);
+  assert.match(wrong.err, /genesis mismatch/);
+
+  const second = relay({ extra: ['--serve', RELAY_HTTP] });
+  try {
+    await waitFor('every entry anchored', async () => {
+      if (second.exitCode !== null) throw Object.assign(new Error(`relay exited: ${second.err}`), { fatal: true });
+      const res = await fetch(`http://${RELAY_HTTP}/status`).then((r) => r.json()).catch(() => ({}));
+      return res.entries === RECORDS + 1;
+    }, 300_000, 1_000);
+
+    const list = await anchors();
+    assert.ok(list.length >= 4, `batches of at most 250 and a block: ${JSON.stringify(list)}`);
+    assert.equal(list[0].from, 1);
+    for (let i = 1; i < list.length; i++) assert.equal(list[i].from, list[i - 1].to + 1, 'no gap, no overlap');
+    assert.equal(list.reduce((s, a) => s + a.count, 0), RECORDS + 1, 'every entry anchored once');
+    assert.equal(new Set(list.map((a) => a.root)).size, list.length);
+
+    // Every record's proof comes from the relay and verifies on the consortium chain; each
+    // position of each batch is taken by exactly one record.
+    const seen = new Set();
+    for (let r = 0; r <= RECORDS; r++) {
+      const { status, body } = await proofOf(r);
+      assert.equal(status, 200, `record ${r}: ${JSON.stringify(body)}`);
+      const anchor = list[body.anchor];
+      assert.equal(body.root, anchor.root);
+      assert.equal(body.leaves, anchor.count);
+      const slot = `${body.anchor}/${body.index}`;
+      assert.ok(!seen.has(slot), `${slot} proves one record only`);
+      seen.add(slot);
+      assert.deepEqual(await verifyOnChain(body), { ok: { org: 0, seq: body.anchor } }, `record ${r}`);
+    }
+    assert.equal(seen.size, RECORDS + 1);
+  } finally {
+    second.kill('SIGINT');
+    await second.exited;
+  }
+});
+
+test('tampered leaves, other roots, short proofs and records never anchored are refused', async () => {
+  const file = join(home, 'p.json');
+  const proof = await ok(['proof', '5', '--state', state, '-o', file]);
+  assert.equal(proof.record, 5);
+  const good = JSON.parse(readFileSync(file, 'utf8'));
+  const included = await ok(['verify', '5', '--proof', file]);
+  assert.equal(included.included, true);
+  assert.equal(included.anchor, good.anchor);
+
+  const refused = async (p, pattern) => {
+    const f = join(home, 'bad.json');
+    writeFileSync(f, JSON.stringify(p));
+    const r = await cli(['verify', String(p.record), '--proof', f]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, pattern);
+  };
+  // A tampered leaf: one bit of the plaintext digest (after record, patient, custodian, type).
+  const entry = Buffer.from(good.entry.slice(2), 'hex');
+  entry[8 + 32 + 4 + 1 + 8] ^= 1;
+  await refused({ ...good, entry: `0x${entry.toString('hex')}` }, /NotIncluded/);
+  // The proof against another batch's root.
+  const other = (await anchors()).find((a) => a.root !== good.root && a.count === good.leaves)
+    ?? (await anchors()).find((a) => a.root !== good.root);
+  await refused({ ...good, root: other.root }, /NotIncluded|WrongBatchSize/);
+  // A proof with a sibling missing, and one of the wrong length.
+  await refused({ ...good, siblings: good.siblings.slice(1) }, /WrongProofLength/);
+  await refused({ ...good, siblings: [...good.siblings, good.siblings[0]] }, /WrongProofLength/);
+  // A root no one anchored.
+  await refused({ ...good, root: u8aToHex(sha256('no such batch')) }, /UnknownRoot/);
+
+  // A record created after the relay stopped: no proof, and a forged one does not verify.
+  const nonce = (await hapi.rpc.system.accountNextIndex(k.alice.address)).toNumber();
+  const late = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, who.patient, { system: 'Loinc', code: 115063 },
+    sha256('late'), u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256('late ciphertext')])), 1, null,
+    randomBytes(80, 9), randomBytes(80, 10)), k.alice, { finalized: true });
+  assert.equal(late.error, null, `nonce ${nonce}`);
+  const lateId = RECORDS + 1;
+  const none = await cli(['proof', String(lateId), '--state', state]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /in no batch the relay .* has anchored yet/);
+  const at = await hapi.at(await hapi.rpc.chain.getFinalizedHead());
+  const rec = (await at.query.medicalRecords.records(lateId)).unwrap();
+  const entryType = hapi.tx.medicalRecords.importRecord.meta.args.find((a) => a.name.toString() === 'entry').type;
+  const lateEntry = hapi.createType(entryType.toString(), {
+    record: lateId, patient: rec.patient, custodian: rec.custodian, recordType: rec.recordType,
+    plaintextHash: rec.plaintextHash, cid: rec.cid, version: rec.version, previous: rec.previous,
+  });
+  await refused({ ...good, record: lateId, entry: lateEntry.toHex() }, /NotIncluded/);
+});
+
+test('a record of hospital 0 is imported with its proof and read by a clinician of hospital 4', async () => {
+  const file = join(home, 'shared.json');
+  await ok(['proof', String(shared.record), '--state', state, '-o', file]);
+  // Before it is imported and granted, the consortium has nothing for the specialist to read.
+  const imported = await ok(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  assert.equal(imported.origin_record, shared.record);
+  const shown = await ok(['record', 'show', String(imported.record)]);
+  assert.deepEqual(shown.origin, { org: 0, anchor: imported.anchor, record: shared.record, version: 1 });
+  assert.equal(shown.patient, who.patient);
+
+  const again = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /AlreadyImported/);
+
+  const out = join(home, 'read.bin');
+  const refused = await cli(['--as', 'specialist', 'get', String(imported.record), '-o', out]);
+  assert.equal(refused.code, 1);
+  assert.ok(!existsSync(out));
+
+  await ok(['--as', 'patient', 'grant', String(imported.record), '--to', who.specialist, '--until', '1h']);
+  const got = await ok(['--as', 'specialist', 'get', String(imported.record), '-o', out]);
+  assert.equal(got.bytes, shared.bytes.length);
+  assert.ok(readFileSync(out).equals(shared.bytes), 'hospital 4 reads the bytes hospital 0 stored');
+});
