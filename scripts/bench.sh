@@ -9,6 +9,9 @@
 #   scripts/bench.sh --ipfs     UnixFS import of 100 MiB: criterion, then medchain next to the npm
 #                               reference implementation in one run, then `medchain record put` and
 #                               `get` of 100 MiB end to end on a dev node
+#   scripts/bench.sh --anchor   the dual chain (scripts/dualchain.sh): relay lag behind private
+#                               finality, 100,000 records in one anchor, proof size and the
+#                               benchmarked on-chain verification time
 #
 # Pallet weights are measured separately by scripts/weights.sh (frame-omni-bencher).
 set -euo pipefail
@@ -16,7 +19,7 @@ set -euo pipefail
 cd "$MEDCHAIN_ROOT"
 
 what="${1:-all}"
-case "$what" in all|--kdpos|--records|--sim|--ipfs) ;; *) die "unknown option '$what' (see the top of scripts/bench.sh)" ;; esac
+case "$what" in all|--kdpos|--records|--sim|--ipfs|--anchor) ;; *) die "unknown option '$what' (see the top of scripts/bench.sh)" ;; esac
 
 if [ "$what" = --ipfs ]; then
   log "criterion: UnixFS import of 100 MiB, CID only and into the blockstore"
@@ -29,6 +32,11 @@ if [ "$what" = --ipfs ]; then
   exit 0
 fi
 
+if [ "$what" = --anchor ]; then
+  cargo build --locked --release -p medchain-node -p medchain-cli
+  (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" MEDCHAIN_CLI="$MEDCHAIN_CLI" node bench/relay-anchor.js "${@:2}")
+  exit 0
+fi
 if [ "$what" != --records ]; then
   log "criterion: classification + tally + election at consortium scale"
   SKIP_WASM_BUILD=1 cargo bench --locked -p kdpos-primitives --bench election -- --noplot

@@ -264,3 +264,118 @@ impl Store {
         Ok(index)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(org: u32) -> Identity {
+        Identity {
+            private_genesis: "0x01".into(),
+            consortium_genesis: "0x02".into(),
+            org,
+        }
+    }
+
+    fn batch(seq: u32, records: std::ops::Range<u64>) -> Batch {
+        let entries: Vec<Vec<u8>> = records
+            .map(|r| {
+                let mut e = r.to_le_bytes().to_vec();
+                e.extend_from_slice(b"rest of the entry");
+                e
+            })
+            .collect();
+        let root = medchain_merkle::root(&entries).unwrap_or_default();
+        Batch {
+            info: BatchInfo {
+                seq,
+                from: u64::from(seq) * 10 + 1,
+                to: u64::from(seq) * 10 + 10,
+                count: entries.len() as u32,
+                root: crate::proof::hex32(&root),
+            },
+            entries,
+        }
+    }
+
+    #[test]
+    fn a_store_belongs_to_its_chains_and_organisation() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        Store::open(dir.path(), &id(0))?;
+        Store::open(dir.path(), &id(0))?;
+        let other_chain = Identity {
+            private_genesis: "0x03".into(),
+            ..id(0)
+        };
+        let e = Store::open(dir.path(), &other_chain)
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("genesis mismatch")));
+        let e = Store::open(dir.path(), &id(1)).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("anchors for organisation 0")));
+        // A store that does not exist yet passes the check and is not made by it.
+        let fresh = dir.path().join("fresh");
+        Store::check(&fresh, &id(0))?;
+        assert!(!fresh.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn pending_and_anchored_batches_survive_a_reopen_and_prove_their_records() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path(), &id(0))?;
+        store.put_anchored(&batch(0, 0..5))?;
+        store.put_pending(&batch(1, 5..12))?;
+        drop(store);
+
+        let store = Store::open(dir.path(), &id(0))?;
+        assert_eq!(store.sequences()?, vec![0]);
+        assert_eq!(store.pending()?.map(|b| b.info.count), Some(7));
+        let index = store.index()?;
+        assert_eq!(index.get(&3), Some(&(0, 3)));
+        assert_eq!(index.get(&7), None, "a pending batch proves nothing");
+
+        let pending = store.pending()?.ok_or_else(|| anyhow!("pending"))?;
+        store.put_anchored(&pending)?;
+        store.drop_pending()?;
+        assert!(store.pending()?.is_none());
+        let proof =
+            crate::proof::ProofFile::from_store(&store, 7)?.ok_or_else(|| anyhow!("proof"))?;
+        assert_eq!((proof.anchor, proof.index, proof.leaves), (1, 2, 7));
+        let (root, entry, p) = (
+            medchain_merkle::Tree::new(&pending.entries)
+                .map_err(|e| anyhow!("{e:?}"))?
+                .root(),
+            &pending.entries[2],
+            medchain_merkle::InclusionProof {
+                index: proof.index,
+                leaves: proof.leaves,
+                siblings: proof
+                    .siblings
+                    .iter()
+                    .map(|s| {
+                        let v = hex::decode(&s[2..]).unwrap_or_default();
+                        <[u8; 32]>::try_from(v.as_slice()).unwrap_or_default()
+                    })
+                    .collect(),
+            },
+        );
+        assert_eq!(medchain_merkle::verify(&root, entry, &p), Ok(true));
+
+        store.forget(1)?;
+        assert_eq!(store.sequences()?, vec![0]);
+        assert!(crate::proof::ProofFile::from_store(&store, 7)?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn a_damaged_batch_is_reported_not_trusted() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path(), &id(0))?;
+        store.put_anchored(&batch(0, 0..5))?;
+        std::fs::write(dir.path().join("batches/00000000.scale"), b"\x04\x00")?;
+        let e = store.anchored(0).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("lists 5 entries but holds")));
+        Ok(())
+    }
+}

@@ -20,6 +20,7 @@ use crate::cli::Context;
 use crate::keys::address;
 use crate::proof::{hex32, ProofFile};
 use anyhow::{anyhow, bail, Context as _, Result};
+use futures::StreamExt;
 use runtime::runtime_types::pallet_medical_records::types::Role;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -83,30 +84,41 @@ impl Chain {
         let block = self.client.blocks().at(hash).await?;
         let events = block.events().await?;
         let storage = self.client.storage().at(hash);
-        let mut entries = Vec::new();
-        for created in events.find::<runtime::medical_records::events::RecordCreated>() {
-            let created = created?;
-            let record = storage
-                .fetch(&runtime::storage().medical_records().records(created.record))
-                .await?
-                .ok_or_else(|| {
-                    anyhow!(
-                        "block {n} created record {} but does not hold it",
-                        created.record
-                    )
-                })?;
-            let entry = crate::proof::IndexEntry {
-                record: created.record,
-                patient: record.patient,
-                custodian: record.custodian,
-                record_type: record.record_type,
-                plaintext_hash: record.plaintext_hash,
-                cid: record.cid,
-                version: record.version,
-                previous: record.previous,
-            };
-            entries.push(entry.encode());
-        }
+        let created = events
+            .find::<runtime::medical_records::events::RecordCreated>()
+            .collect::<Result<Vec<_>, _>>()?;
+        // Many reads in flight at once over the one connection, answers kept in event order.
+        let entries = futures::stream::iter(created)
+            .map(|created| {
+                let storage = storage.clone();
+                async move {
+                    let record = storage
+                        .fetch(&runtime::storage().medical_records().records(created.record))
+                        .await?
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "block {n} created record {} but does not hold it",
+                                created.record
+                            )
+                        })?;
+                    let entry = crate::proof::IndexEntry {
+                        record: created.record,
+                        patient: record.patient,
+                        custodian: record.custodian,
+                        record_type: record.record_type,
+                        plaintext_hash: record.plaintext_hash,
+                        cid: record.cid,
+                        version: record.version,
+                        previous: record.previous,
+                    };
+                    anyhow::Ok(entry.encode())
+                }
+            })
+            .buffered(64)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
         Ok(entries)
     }
 
