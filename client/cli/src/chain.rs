@@ -33,6 +33,10 @@ pub async fn connect(url: &str) -> Result<Client> {
     })
 }
 
+/// Set once an extrinsic has reached a node: from then on, stopping the command cannot take it
+/// back, and an interruption must say so.
+pub static SUBMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// What an extrinsic did, once finalized.
 pub struct Included {
     pub block: u32,
@@ -51,6 +55,7 @@ pub async fn submit<Call: subxt::tx::Payload>(
         .sign_and_submit_then_watch_default(call, signer)
         .await
         .map_err(explain)?;
+    SUBMITTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let in_block = progress.wait_for_finalized().await.map_err(explain)?;
     let events = in_block.wait_for_success().await.map_err(explain)?;
     let block = client

@@ -322,7 +322,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 // registered that was not already finalized.
                 tokio::select! {
                     result = crate::records::run(&ctx, command) => result,
-                    _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted: nothing more was written or registered")),
+                    _ = tokio::signal::ctrl_c() => Err(if crate::chain::SUBMITTED.load(std::sync::atomic::Ordering::SeqCst) {
+                        anyhow!("interrupted after an extrinsic was sent to the node: it may still be included; check before running the command again")
+                    } else {
+                        anyhow!("interrupted: nothing more was written or registered")
+                    }),
                 }
             })
         }

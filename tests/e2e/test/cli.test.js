@@ -6,11 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir } from '../lib/node.js';
+import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
 
 const RPC = 19989;
@@ -28,10 +28,14 @@ let separate;
 let separateRepo;
 const who = {};
 
-/** Runs the CLI; resolves with its exit code, output and --json result. */
+/**
+ * Runs the CLI; resolves with its exit code, output and --json result. The promise's `child` is
+ * the process.
+ */
 function cli(args, { ipfs = `http://127.0.0.1:${NODE_IPFS}`, url = `ws://127.0.0.1:${RPC}`, env = {} } = {}) {
-  return new Promise((resolve) => {
-    execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', ipfs, ...args], {
+  let child;
+  const done = new Promise((resolve) => {
+    child = execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', ipfs, ...args], {
       env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase', ...env },
       maxBuffer: 1 << 24,
     }, (error, stdout, stderr) => {
@@ -41,6 +45,19 @@ function cli(args, { ipfs = `http://127.0.0.1:${NODE_IPFS}`, url = `ws://127.0.0
       resolve({ code: error ? error.code : 0, stdout, stderr, json });
     });
   });
+  done.child = child;
+  return done;
+}
+
+/** Whether process `pid` has `path` open (Linux /proc). */
+function hasOpen(pid, path) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === path; } catch { return false; }
+    });
+  } catch {
+    return false;
+  }
 }
 
 async function ok(args, options) {
@@ -260,8 +277,9 @@ test('a file that changes while it uploads is not registered', async () => {
   const before = (await ok(['record', 'list', '--patient', who.patient])).length;
   const put = cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
     '--type', 'loinc:11506-3', '--org', '0']);
-  // The CLI notes the file's size and time as it starts; the upload of 64 MiB takes longer than this.
-  await new Promise((r) => setTimeout(r, 300));
+  // The CLI notes the file's size and time, then opens it to encrypt and upload: the file changes
+  // once it is open (the upload of 64 MiB takes seconds longer).
+  await waitFor('the CLI reading the file', () => hasOpen(put.child.pid, path), 30_000, 10);
   appendFileSync(path, 'one more line the upload did not see');
   const r = await put;
   assert.equal(r.code, 1);

@@ -72,7 +72,7 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.equal(typeof api.tx.session.setKeys, 'function');
   // Runtime APIs come from the metadata too (Apps: Developer > Runtime calls).
   const presets = (await api.call.genesisBuilder.presetNames()).map((p) => p.toString());
-  assert.deepEqual(presets.sort(), ['consortium', 'development', 'local_testnet']);
+  assert.deepEqual(presets.sort(), ['consortium', 'development', 'hospital', 'local_testnet']);
   assert.equal(typeof api.call.kdposApi.preview, 'function', 'KdposApi is in the metadata');
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   assert.ok((await api.call.accountNonceApi.accountNonce(alice.address)).toNumber() >= 0);

@@ -1,0 +1,144 @@
+// Record encryption in the browser, in the same format as the `medchain` CLI
+// (client/cli/src/crypto.rs), with audited libraries (@noble/ciphers, @noble/curves,
+// @noble/hashes):
+//
+// - A file is `MAGIC` (8) || nonce prefix (19) || segments. Each segment holds 64 KiB of
+//   plaintext (the last one less, or nothing for an empty file) sealed with XChaCha20-Poly1305
+//   under the record's data key. The nonce is prefix || segment counter (u32, big end) ||
+//   last-segment flag (1 byte), and the associated data is `MAGIC`. This is the STREAM
+//   construction of RustCrypto's `aead::stream::EncryptorBE32`, so a cut, reordered or altered
+//   ciphertext does not decrypt.
+// - A data key is sealed to a reader's X25519 key as 80 bytes: ephemeral public key (32) ||
+//   ChaCha20-Poly1305(data key) (32) || tag (16). The AEAD key and nonce are
+//   HKDF-SHA256(X25519(ephemeral, recipient), salt = ephemeral || recipient,
+//   info = "medchain/sealed-key/v1"): 32 + 12 bytes.
+import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes } from '@noble/ciphers/utils.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+export const MAGIC = new TextEncoder().encode('MEDCHv1\0');
+export const SEGMENT = 64 * 1024;
+export const SEALED_LEN = 80;
+const TAG = 16;
+const PREFIX = 19;
+const SEALED_INFO = new TextEncoder().encode('medchain/sealed-key/v1');
+
+/** What encryption or decryption saw of the plaintext. */
+export interface Plaintext {
+  bytes: Uint8Array;
+  sha256: Uint8Array;
+}
+
+function segmentNonce(prefix: Uint8Array, counter: number, last: boolean): Uint8Array {
+  const nonce = new Uint8Array(24);
+  nonce.set(prefix, 0);
+  new DataView(nonce.buffer).setUint32(PREFIX, counter, false);
+  nonce[23] = last ? 1 : 0;
+  return nonce;
+}
+
+/** A fresh random data key. */
+export function newDataKey(): Uint8Array {
+  return randomBytes(32);
+}
+
+/** The ciphertext length of a plaintext of `len` bytes. */
+export function ciphertextLength(len: number): number {
+  const segments = Math.max(1, Math.ceil(len / SEGMENT));
+  return MAGIC.length + PREFIX + len + segments * TAG;
+}
+
+/** Encrypts a whole file under `key`; returns the ciphertext and the plaintext's SHA-256. */
+export function encrypt(key: Uint8Array, plaintext: Uint8Array, prefix: Uint8Array = randomBytes(PREFIX)): {
+  ciphertext: Uint8Array;
+  sha256: Uint8Array;
+} {
+  if (key.length !== 32) throw new Error('a data key is 32 bytes');
+  if (prefix.length !== PREFIX) throw new Error(`a nonce prefix is ${PREFIX} bytes`);
+  const out = new Uint8Array(ciphertextLength(plaintext.length));
+  out.set(MAGIC, 0);
+  out.set(prefix, MAGIC.length);
+  let at = MAGIC.length + PREFIX;
+  const segments = Math.max(1, Math.ceil(plaintext.length / SEGMENT));
+  for (let i = 0; i < segments; i++) {
+    const piece = plaintext.subarray(i * SEGMENT, Math.min(plaintext.length, (i + 1) * SEGMENT));
+    const sealed = xchacha20poly1305(key, segmentNonce(prefix, i, i === segments - 1), MAGIC).encrypt(piece);
+    out.set(sealed, at);
+    at += sealed.length;
+  }
+  return { ciphertext: out, sha256: sha256(plaintext) };
+}
+
+/**
+ * Decrypts a whole file under `key`. A wrong key, or a ciphertext altered, reordered or cut
+ * short, throws; nothing of the plaintext is returned then.
+ */
+export function decrypt(key: Uint8Array, ciphertext: Uint8Array): Plaintext {
+  const head = MAGIC.length + PREFIX;
+  if (ciphertext.length < head + TAG) throw new Error('this is not a medchain encrypted file (too short)');
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (ciphertext[i] !== MAGIC[i]) throw new Error('this is not a medchain encrypted file (no MEDCHv1 header)');
+  }
+  const prefix = ciphertext.subarray(MAGIC.length, head);
+  const body = ciphertext.subarray(head);
+  const sealedSegment = SEGMENT + TAG;
+  // The last segment is the final piece of the body, whole or not.
+  const segments = Math.max(1, Math.ceil(body.length / sealedSegment));
+  const plain = new Uint8Array(body.length - segments * TAG);
+  let at = 0;
+  for (let i = 0; i < segments; i++) {
+    const piece = body.subarray(i * sealedSegment, Math.min(body.length, (i + 1) * sealedSegment));
+    if (piece.length < TAG) throw new Error('the encrypted file is cut short');
+    let opened: Uint8Array;
+    try {
+      opened = xchacha20poly1305(key, segmentNonce(prefix, i, i === segments - 1), MAGIC).decrypt(piece);
+    } catch {
+      throw new Error(`segment ${i} does not decrypt: a wrong key, or the file was altered or cut short`);
+    }
+    plain.set(opened, at);
+    at += opened.length;
+  }
+  return { bytes: plain, sha256: sha256(plain) };
+}
+
+function sealedAead(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array) {
+  const salt = new Uint8Array(64);
+  salt.set(ephemeral, 0);
+  salt.set(recipient, 32);
+  const okm = hkdf(sha256, shared, salt, SEALED_INFO, 44);
+  return chacha20poly1305(okm.subarray(0, 32), okm.subarray(32, 44));
+}
+
+/** The X25519 public key of a secret. */
+export function x25519Public(secret: Uint8Array): Uint8Array {
+  return x25519.getPublicKey(secret);
+}
+
+/** Seals a 32-byte data key to the X25519 public key `recipient`: 80 bytes. */
+export function seal(dataKey: Uint8Array, recipient: Uint8Array): Uint8Array {
+  if (dataKey.length !== 32) throw new Error('a data key is 32 bytes');
+  if (recipient.length !== 32) throw new Error('an X25519 public key is 32 bytes');
+  const ephemeralSecret = randomBytes(32);
+  const ephemeral = x25519.getPublicKey(ephemeralSecret);
+  const shared = x25519.getSharedSecret(ephemeralSecret, recipient);
+  const body = sealedAead(shared, ephemeral, recipient).encrypt(dataKey);
+  const sealed = new Uint8Array(SEALED_LEN);
+  sealed.set(ephemeral, 0);
+  sealed.set(body, 32);
+  return sealed;
+}
+
+/** Opens a sealed key with the recipient's X25519 secret; throws if it was not sealed to it. */
+export function open(sealed: Uint8Array, secret: Uint8Array): Uint8Array {
+  if (sealed.length !== SEALED_LEN) throw new Error(`a sealed key is ${SEALED_LEN} bytes, this one ${sealed.length}`);
+  const recipient = x25519.getPublicKey(secret);
+  const ephemeral = sealed.subarray(0, 32);
+  const shared = x25519.getSharedSecret(secret, ephemeral);
+  try {
+    return sealedAead(shared, ephemeral, recipient).decrypt(sealed.subarray(32));
+  } catch {
+    throw new Error('this key was not sealed to your encryption key');
+  }
+}

@@ -1,0 +1,227 @@
+// Two things the CLI scenario does not show:
+// - The sealed-key format is one format. The patient's encryption key here is made and held by
+//   Node's own crypto (tests/e2e/lib/sealed.js). The Rust CLI seals the record's key to it, Node
+//   opens that key and seals it to the specialist, and the specialist's CLI reads the record
+//   byte-identical with it.
+// - The portal's crypto (portal/src/crypto.ts, compiled by scripts/test.sh) is the CLI's format:
+//   it opens and decrypts a record the CLI stored, and the CLI reads one it encrypted and sealed.
+// - Ctrl-C midway: an interrupted `record put` registers nothing, and an interrupted `get`
+//   leaves no file, no temporary file and no audit entry.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { create as kubo } from 'kubo-rpc-client';
+import { u8aToHex } from '@polkadot/util';
+import { CLI_BIN, ROOT, connect, removeDir, sleep, startDev, stop, submit, tempDir } from '../lib/node.js';
+import { randomBytes } from '../lib/ipfs.js';
+import { keyPair, open, seal } from '../lib/sealed.js';
+
+const RPC = 19979;
+const P2P = 19379;
+const IPFS = 35211;
+
+let node;
+let api;
+let base;
+let home;
+let work;
+const who = {};
+const k = {};
+
+function cli(args) {
+  return new Promise((resolve) => {
+    execFile(CLI_BIN, ['--json', '--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+      maxBuffer: 1 << 24,
+    }, (error, stdout, stderr) => {
+      let json;
+      try { json = JSON.parse(stdout.trim().split('\n').pop()); } catch { json = undefined; }
+      resolve({ code: error ? error.code : 0, stdout, stderr, json });
+    });
+  });
+}
+
+async function ok(args) {
+  const r = await cli(args);
+  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.json;
+}
+
+/** Whether process `pid` has a file open that `match` accepts (Linux /proc). */
+function hasOpen(pid, match) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try { return match(readlinkSync(`/proc/${pid}/fd/${fd}`)); } catch { return false; }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the CLI and sends it SIGINT (Ctrl-C) once it has a file open that `match` accepts (so
+ * that it is midway); resolves with its exit and stderr.
+ */
+function interrupted(args, match) {
+  return new Promise((resolve) => {
+    const child = spawn(CLI_BIN, ['--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const poll = setInterval(() => {
+      if (hasOpen(child.pid, match)) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }
+    }, 5);
+    child.on('exit', (code, signal) => { clearInterval(poll); resolve({ code, signal, stderr }); });
+  });
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  base = tempDir('interop-node');
+  home = tempDir('interop-home');
+  work = tempDir('interop-work');
+  node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: IPFS });
+  api = await connect(RPC, { child: node });
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  for (const n of ['Alice', 'Dave']) k[n.toLowerCase()] = keyring.addFromUri(`//${n}`);
+  for (const [name, uri] of [['hospital', '//Bob'], ['specialist', '//Eve']]) {
+    who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
+  }
+  who.patient = k.dave.address;
+  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), k.alice,
+    { finalized: true });
+  assert.equal(joined.error, null);
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
+  await ok(['--as', 'specialist', 'key', 'register']);
+});
+
+after(async () => {
+  await api?.disconnect();
+  if (node) await stop(node);
+  for (const dir of [base, home, work]) if (dir) removeDir(dir);
+});
+
+test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens in the CLI', async () => {
+  // The patient's X25519 key lives in Node only.
+  const patientKey = keyPair();
+  const set = await submit(api, api.tx.medicalRecords.setEncryptionKey(patientKey.publicKey), k.dave, { finalized: true });
+  assert.equal(set.error, null);
+
+  const bytes = randomBytes(700 * 1024, 31);
+  const file = join(work, 'lab.bin');
+  writeFileSync(file, bytes);
+  const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0']);
+
+  // Rust sealed the data key to the Node key: Node opens it.
+  const record = (await api.query.medicalRecords.records(put.record)).unwrap();
+  const dataKey = open(record.keyForPatient.toU8a(), patientKey);
+  assert.equal(dataKey.length, 32);
+  // A key sealed to someone else does not open with it.
+  assert.throws(() => open(record.keyForCustodian.toU8a(), patientKey));
+
+  // Node seals it to the specialist's key, registered by the CLI; the patient grants from Node.
+  const specialistKey = (await api.call.medicalRecordsApi.encryptionKey(who.specialist)).unwrap();
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const granted = await submit(api, api.tx.medicalRecords.grantAccess(put.record, who.specialist, best + 600,
+    seal(dataKey, specialistKey.toU8a())), k.dave, { finalized: true });
+  assert.equal(granted.error, null);
+
+  const out = join(work, 'lab-read.bin');
+  const got = await ok(['--as', 'specialist', 'get', String(put.record), '-o', out]);
+  assert.equal(got.bytes, bytes.length);
+  assert.ok(readFileSync(out).equals(bytes), 'the CLI decrypts with the key Node sealed');
+});
+
+test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the portal stored', async () => {
+  const portal = await import(join(ROOT, 'portal', 'dist-lib', 'crypto.js'));
+  const ipfs = kubo({ url: `http://127.0.0.1:${IPFS}` });
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const [ferdie, bob] = ['//Ferdie', '//Bob'].map((u) => keyring.addFromUri(u));
+  // Ferdie, a patient whose X25519 key the portal made.
+  const secret = new Uint8Array(randomBytes(32, 55));
+  const registered = await submit(api, api.tx.medicalRecords.setEncryptionKey(portal.x25519Public(secret)), ferdie,
+    { finalized: true });
+  assert.equal(registered.error, null);
+
+  // CLI -> portal: the data key opens with the portal's key, the ciphertext from IPFS decrypts,
+  // and the plaintext's SHA-256 is the chain's.
+  const bytes = randomBytes(300 * 1024 + 7, 61);
+  const file = join(work, 'cli-stored.bin');
+  writeFileSync(file, bytes);
+  const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', ferdie.address,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  const record = (await api.query.medicalRecords.records(put.record)).unwrap();
+  const dataKey = portal.open(record.keyForPatient.toU8a(), secret);
+  const chunks = [];
+  for await (const c of ipfs.cat(put.cid)) chunks.push(c);
+  const opened = portal.decrypt(dataKey, new Uint8Array(Buffer.concat(chunks)));
+  assert.ok(Buffer.from(opened.bytes).equals(bytes), 'the portal decrypts the CLI\'s ciphertext');
+  assert.equal(u8aToHex(opened.sha256), record.plaintextHash.toHex());
+  assert.throws(() => portal.decrypt(portal.newDataKey(), new Uint8Array(Buffer.concat(chunks))), /does not decrypt/);
+
+  // portal -> CLI: encrypted and sealed by the portal's code, registered, granted, read by the CLI.
+  const bytes2 = randomBytes(500 * 1024 + 3, 62);
+  const key2 = portal.newDataKey();
+  const { ciphertext, sha256 } = portal.encrypt(key2, new Uint8Array(bytes2));
+  const added = await ipfs.add(ciphertext, { cidVersion: 1, rawLeaves: true });
+  const orgKey = (await api.query.medicalRecords.organisations(0)).unwrap().key.unwrap().toU8a();
+  const created = await submit(api, api.tx.medicalRecords.createRecord(0, ferdie.address,
+    { system: 'Loinc', code: 115063 }, sha256, u8aToHex(added.cid.bytes), ciphertext.length, null,
+    portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
+  assert.equal(created.error, null);
+  const id = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event)).event.data[0].toNumber();
+  const specialistKey = (await api.call.medicalRecordsApi.encryptionKey(who.specialist)).unwrap().toU8a();
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  // The patient opens her copy from the chain and seals it to the specialist, as the portal will.
+  const hers = (await api.query.medicalRecords.records(id)).unwrap().keyForPatient.toU8a();
+  const granted = await submit(api, api.tx.medicalRecords.grantAccess(id, who.specialist, best + 600,
+    portal.seal(portal.open(hers, secret), specialistKey)), ferdie, { finalized: true });
+  assert.equal(granted.error, null);
+  const out = join(work, 'portal-stored.bin');
+  const got = await ok(['--as', 'specialist', 'get', String(id), '-o', out]);
+  assert.equal(got.bytes, bytes2.length);
+  assert.ok(readFileSync(out).equals(bytes2), 'the CLI decrypts the portal\'s ciphertext');
+});
+
+test('Ctrl-C during record put registers nothing; during get it leaves no file and no audit entry', async () => {
+  const big = randomBytes(96 * 1024 * 1024, 41);
+  const file = join(work, 'big.bin');
+  writeFileSync(file, big);
+  const nextBefore = (await api.query.medicalRecords.nextRecordId()).toNumber();
+  const put = await interrupted(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0'], (path) => path === file);
+  assert.equal(put.code, 1, put.stderr);
+  assert.match(put.stderr, /interrupted: nothing more was written or registered/);
+  // Nothing reaches the chain afterwards either.
+  await sleep(7_000);
+  assert.equal((await api.query.medicalRecords.nextRecordId()).toNumber(), nextBefore);
+
+  // The same file stored whole, then its download interrupted.
+  const stored = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  const dir = tempDir('interop-get');
+  try {
+    const out = join(dir, 'big-read.bin');
+    // Once its temporary file is open in the output's directory: the download has begun.
+    const get = await interrupted(['--as', 'hospital', 'get', String(stored.record), '-o', out],
+      (path) => path.startsWith(`${dir}/`));
+    assert.equal(get.code, 1, get.stderr);
+    assert.match(get.stderr, /interrupted/);
+    assert.ok(!existsSync(out), 'no file');
+    assert.deepEqual(readdirSync(dir), [], 'no temporary file');
+    const audit = (await api.call.medicalRecordsApi.audit(stored.record)).toJSON();
+    assert.equal(audit.accesses, 0, 'no access was logged');
+  } finally {
+    removeDir(dir);
+  }
+});
