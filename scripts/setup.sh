@@ -8,6 +8,8 @@ need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# The portal's browser tests drive Debian's chromium; no tool downloads a browser of its own.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -31,5 +33,9 @@ if [ -f tests/e2e/package-lock.json ]; then
     log "installing tests/e2e node packages"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+if [ ! -d portal/node_modules ] || [ portal/package-lock.json -nt portal/node_modules/.package-lock.json ]; then
+  log "installing portal node packages"
+  (cd portal && npm ci --no-audit --no-fund --loglevel=error)
 fi
 log "setup complete"

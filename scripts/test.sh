@@ -31,11 +31,13 @@ if [ $e2e = 1 ]; then
   if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  # The portal's record crypto, compiled for the live tests that cross it with the CLI.
+  # The portal: type-checked and built for the browser tests, and its record crypto compiled for
+  # the live tests that cross it with the CLI.
   if [ ! -d portal/node_modules ] || [ portal/package-lock.json -nt portal/node_modules/.package-lock.json ]; then
     (cd portal && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  (cd portal && npm run --silent build:lib)
+  log "building the portal"
+  (cd portal && npm run --silent build:lib && npm run --silent build >/dev/null)
   log "live-network tests"
   (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" MEDCHAIN_CLI="$MEDCHAIN_CLI" node --test --test-concurrency=1 --test-timeout=900000 test/)
 fi
