@@ -14,7 +14,6 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use subxt::ext::codec::{Decode, Encode};
@@ -249,19 +248,18 @@ impl Store {
         Ok(())
     }
 
-    /// Where each anchored record is: record -> (batch, position).
-    pub fn index(&self) -> Result<BTreeMap<u64, (u32, u32)>> {
-        let mut index = BTreeMap::new();
+    /// The range, count and root of every anchored batch kept, in order, without their entries.
+    pub fn infos(&self) -> Result<Vec<BatchInfo>> {
+        let mut infos = Vec::new();
         for seq in self.sequences()? {
-            if let Some(batch) = self.anchored(seq)? {
-                for (i, entry) in batch.entries.iter().enumerate() {
-                    if let Some(record) = record_of(entry) {
-                        index.insert(record, (seq, i as u32));
-                    }
-                }
-            }
+            let (info, _) = self.paths(&Self::batch_name(seq));
+            let bytes = std::fs::read(&info)?;
+            infos.push(
+                serde_json::from_slice(&bytes)
+                    .with_context(|| format!("{} is damaged", info.display()))?,
+            );
         }
-        Ok(index)
+        Ok(infos)
     }
 }
 
@@ -331,9 +329,17 @@ mod tests {
         let store = Store::open(dir.path(), &id(0))?;
         assert_eq!(store.sequences()?, vec![0]);
         assert_eq!(store.pending()?.map(|b| b.info.count), Some(7));
-        let index = store.index()?;
-        assert_eq!(index.get(&3), Some(&(0, 3)));
-        assert_eq!(index.get(&7), None, "a pending batch proves nothing");
+        let three =
+            crate::proof::ProofFile::from_store(&store, 3)?.ok_or_else(|| anyhow!("proof"))?;
+        assert_eq!((three.anchor, three.index), (0, 3));
+        assert!(
+            crate::proof::ProofFile::from_store(&store, 7)?.is_none(),
+            "a pending batch proves nothing"
+        );
+        assert_eq!(
+            store.infos()?.iter().map(|i| i.count).collect::<Vec<_>>(),
+            vec![5]
+        );
 
         let pending = store.pending()?.ok_or_else(|| anyhow!("pending"))?;
         store.put_anchored(&pending)?;

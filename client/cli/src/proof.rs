@@ -15,10 +15,9 @@
 //! as Option<u64>). The tree is medchain-merkle's: leaf `SHA-256(0x00 || entry)`, inner
 //! `SHA-256(0x01 || left || right)`, pairs ordered by position, an odd node moved up.
 
-use crate::anchor_store::{record_of, Store};
+use crate::anchor_store::{record_of, Batch, Store};
 use crate::chain::{self, runtime, AccountId, Client};
 use crate::cli::Context;
-use crate::keys::address;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -67,20 +66,21 @@ fn unhex32(s: &str, what: &str) -> Result<[u8; 32]> {
 }
 
 impl ProofFile {
-    /// The proof of `record` from the relay's store, if an anchored batch holds it.
+    /// The proof of `record` from the relay's store, if an anchored batch holds it: each batch is
+    /// read once, until the one that holds it.
     pub fn from_store(store: &Store, record: u64) -> Result<Option<Self>> {
-        let Some((seq, _)) = store.index()?.get(&record).copied() else {
-            return Ok(None);
-        };
-        Self::from_batch(store, seq, record)
+        for seq in store.sequences()? {
+            if let Some(batch) = store.anchored(seq)? {
+                if let Some(proof) = Self::from_batch(store, &batch, record)? {
+                    return Ok(Some(proof));
+                }
+            }
+        }
+        Ok(None)
     }
 
-    /// The proof of `record` in anchored batch `seq`.
-    pub fn from_batch(store: &Store, seq: u32, record: u64) -> Result<Option<Self>> {
-        let id = store.identity()?;
-        let Some(batch) = store.anchored(seq)? else {
-            return Ok(None);
-        };
+    /// The proof of `record` in `batch`, if it holds it.
+    fn from_batch(store: &Store, batch: &Batch, record: u64) -> Result<Option<Self>> {
         let Some(index) = batch
             .entries
             .iter()
@@ -92,11 +92,12 @@ impl ProofFile {
             .tree()?
             .prove(index as u32)
             .map_err(|e| anyhow!("{e:?}"))?;
+        let id = store.identity()?;
         Ok(Some(Self {
             format: FORMAT.into(),
             record,
             org: id.org,
-            anchor: seq,
+            anchor: batch.info.seq,
             from: batch.info.from,
             to: batch.info.to,
             root: batch.info.root.clone(),
@@ -316,10 +317,7 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
     {
         bail!("record {record} on the private chain is not the entry the proof proves");
     }
-    let org_identity = match org_key {
-        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
-        _ => None,
-    };
+    let org_identity = crate::records::other_org_key(ctx, &me, org_key)?;
     let org_secret = org_identity
         .as_ref()
         .map_or(me.encryption_secret(), |i| i.encryption_secret());
@@ -338,7 +336,8 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
         )
         .await?
         .map_or(0, |c| c.size);
-    let patient_key = consortium_key(&consortium, &entry.patient).await?;
+    let patient_key =
+        crate::records::encryption_key_of(&consortium, &entry.patient, "patient").await?;
     let organisation = consortium
         .storage()
         .at_latest()
@@ -372,20 +371,4 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
         },
     );
     Ok(())
-}
-
-async fn consortium_key(client: &Client, who: &AccountId) -> Result<[u8; 32]> {
-    chain::query(
-        client,
-        runtime::apis()
-            .medical_records_api()
-            .encryption_key(who.clone()),
-    )
-    .await?
-    .ok_or_else(|| {
-        anyhow!(
-            "the patient {} has no encryption key on the consortium chain: they run `medchain key register` there first",
-            address(who)
-        )
-    })
 }

@@ -375,7 +375,11 @@ fn basis(b: &GrantBasis) -> &'static str {
     }
 }
 
-async fn encryption_key_of(client: &Client, who: &AccountId, role: &str) -> Result<[u8; 32]> {
+pub(crate) async fn encryption_key_of(
+    client: &Client,
+    who: &AccountId,
+    role: &str,
+) -> Result<[u8; 32]> {
     chain::query(
         client,
         runtime::apis()
@@ -573,6 +577,19 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
     Ok(())
 }
 
+/// The hospital's key opens what was sealed to the custodian: --org-key when it names another key
+/// than --as (loaded only then); `None` means the --as key, already unlocked.
+pub(crate) fn other_org_key(
+    ctx: &Context,
+    me: &Identity,
+    org_key: Option<&str>,
+) -> Result<Option<Identity>> {
+    Ok(match org_key {
+        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
+        _ => None,
+    })
+}
+
 /// The data key of `view` for `me`, by the access the chain gives it.
 async fn data_key_for(
     ctx: &Context,
@@ -592,12 +609,7 @@ async fn data_key_for(
     .map_err(|denied| {
         anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
     })?;
-    // The hospital's key opens what was sealed to the custodian: --org-key when it names another
-    // key (loaded only then), else the --as key already unlocked.
-    let other_org_key = match org_key {
-        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
-        _ => None,
-    };
+    let other_org_key = other_org_key(ctx, me, org_key)?;
     let org_secret = other_org_key
         .as_ref()
         .map_or(me.encryption_secret(), Identity::encryption_secret);

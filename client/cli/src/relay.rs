@@ -424,44 +424,38 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
 async fn serve(addr: SocketAddr, store: Arc<Store>) -> Result<()> {
     use axum::{extract::Path, extract::State, http::StatusCode, routing::get, Json, Router};
     type Reply = (StatusCode, Json<serde_json::Value>);
+    fn error(status: StatusCode, message: String) -> Reply {
+        (status, Json(json!({ "error": message })))
+    }
+    /// Runs a store read off the async threads; a failure is a 500 with its reason.
+    async fn blocking<T: Send + 'static>(
+        read: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T, Reply> {
+        match tokio::task::spawn_blocking(read).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
+            Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        }
+    }
     async fn proof(State(store): State<Arc<Store>>, Path(record): Path<String>) -> Reply {
         let Ok(record) = record.parse::<u64>() else {
-            return (
+            return error(
                 StatusCode::BAD_REQUEST,
-                Json(json!({ "error": format!("'{record}' is not a record id") })),
+                format!("'{record}' is not a record id"),
             );
         };
-        let found =
-            tokio::task::spawn_blocking(move || ProofFile::from_store(&store, record)).await;
-        match found {
-            Ok(Ok(Some(p))) => (StatusCode::OK, Json(json!(p))),
-            Ok(Ok(None)) => (
+        match blocking(move || ProofFile::from_store(&store, record)).await {
+            Ok(Some(p)) => (StatusCode::OK, Json(json!(p))),
+            Ok(None) => error(
                 StatusCode::NOT_FOUND,
-                Json(json!({ "error": format!("record {record} is in no anchored batch yet") })),
+                format!("record {record} is in no anchored batch yet"),
             ),
-            Ok(Err(e)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": format!("{e:#}") })),
-            ),
-            Err(e) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": e.to_string() })),
-            ),
+            Err(reply) => reply,
         }
     }
     async fn status(State(store): State<Arc<Store>>) -> Reply {
-        let batches = tokio::task::spawn_blocking(move || -> Result<Vec<BatchInfo>> {
-            let mut out = Vec::new();
-            for seq in store.sequences()? {
-                if let Some(b) = store.anchored(seq)? {
-                    out.push(b.info);
-                }
-            }
-            Ok(out)
-        })
-        .await;
-        match batches {
-            Ok(Ok(b)) => (
+        match blocking(move || store.infos()).await {
+            Ok(b) => (
                 StatusCode::OK,
                 Json(json!({
                     "batches": b.len(),
@@ -469,14 +463,7 @@ async fn serve(addr: SocketAddr, store: Arc<Store>) -> Result<()> {
                     "anchored_to": b.last().map(|i| i.to),
                 })),
             ),
-            Ok(Err(e)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": format!("{e:#}") })),
-            ),
-            Err(e) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": e.to_string() })),
-            ),
+            Err(reply) => reply,
         }
     }
     let app = Router::new()
