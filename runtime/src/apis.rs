@@ -27,7 +27,7 @@ use sp_version::RuntimeVersion;
 use crate::{BlockNumber, IpfsRegistry, Kdpos, MedicalRecords};
 use pallet_kdpos::runtime_api::{CandidateView, ElectionPreview, ValidatorsView};
 use pallet_medical_records::{
-    runtime_api::{AuditView, GrantView, TypeGrantView},
+    runtime_api::{AuditView, GrantView, SharedRecord, TypeGrantView},
     Access, AccessDenied, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, ProofError,
     RecordId, Sha256,
 };
@@ -225,6 +225,7 @@ impl_runtime_apis! {
         }
     }
 
+    #[api_version(2)]
     impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber>
         for Runtime
     {
@@ -238,6 +239,10 @@ impl_runtime_apis! {
 
         fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>> {
             MedicalRecords::api_grants_of(record)
+        }
+
+        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber>> {
+            MedicalRecords::api_shared_with(grantee)
         }
 
         fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>> {

@@ -149,6 +149,12 @@ pub mod pallet {
         Grant<BlockNumberFor<T>>,
     >;
 
+    /// The same grants by grantee: grantee, record -> (). A clinician's "shared with me" is one
+    /// prefix read (runtime API `shared_with`) instead of a scan of every grant.
+    #[pallet::storage]
+    pub type GranteeGrants<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RecordId, ()>;
+
     /// Number of grants per record.
     #[pallet::storage]
     pub type GrantCount<T> = StorageMap<_, Twox64Concat, RecordId, u32, ValueQuery>;
@@ -618,11 +624,7 @@ pub mod pallet {
             let patient = ensure_signed(origin)?;
             let rec = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
             ensure!(rec.patient == patient, Error::<T>::NotPatient);
-            ensure!(
-                Grants::<T>::take(record, &grantee).is_some(),
-                Error::<T>::NoGrant
-            );
-            GrantCount::<T>::mutate(record, |n| *n = n.saturating_sub(1));
+            ensure!(Self::remove_grant(record, &grantee), Error::<T>::NoGrant);
             Self::audit(record, &patient, AuditAction::Revoked);
             Self::deposit_event(Event::AccessRevoked {
                 record,
@@ -1067,6 +1069,7 @@ pub mod pallet {
                     Error::<T>::TooManyGrants
                 );
                 GrantCount::<T>::insert(record, count.saturating_add(1));
+                GranteeGrants::<T>::insert(grantee, record, ());
             }
             Grants::<T>::insert(
                 record,
@@ -1079,6 +1082,16 @@ pub mod pallet {
                 },
             );
             Ok(())
+        }
+
+        /// Removes a grant and its index entries; false if there was none.
+        fn remove_grant(record: RecordId, grantee: &T::AccountId) -> bool {
+            if Grants::<T>::take(record, grantee).is_none() {
+                return false;
+            }
+            GrantCount::<T>::mutate(record, |n| *n = n.saturating_sub(1));
+            GranteeGrants::<T>::remove(grantee, record);
+            true
         }
 
         /// Adds an entry to a record's audit trail, counting it and dropping the oldest recent
@@ -1138,8 +1151,7 @@ pub mod pallet {
             SweepCursor::<T>::set(cursor);
             for (record, grantee, grant) in batch {
                 if grant.expires_at <= now {
-                    Grants::<T>::remove(record, &grantee);
-                    GrantCount::<T>::mutate(record, |n| *n = n.saturating_sub(1));
+                    Self::remove_grant(record, &grantee);
                     Self::deposit_event(Event::GrantExpired { record, grantee });
                 }
             }
@@ -1227,8 +1239,18 @@ pub mod pallet {
                 ensure!(grants == GrantCount::<T>::get(id), "grant count mismatch");
                 ensure!(grants <= T::MaxGrantsPerRecord::get(), "too many grants");
             }
-            for (record, _, _) in Grants::<T>::iter() {
+            for (record, grantee, _) in Grants::<T>::iter() {
                 ensure!(Records::<T>::contains_key(record), "grant without a record");
+                ensure!(
+                    GranteeGrants::<T>::contains_key(&grantee, record),
+                    "grant missing from its grantee's index"
+                );
+            }
+            for (grantee, record, ()) in GranteeGrants::<T>::iter() {
+                ensure!(
+                    Grants::<T>::contains_key(record, &grantee),
+                    "grantee index entry without a grant"
+                );
             }
             for (record, _) in GrantCount::<T>::iter() {
                 ensure!(

@@ -25,6 +25,15 @@ pub struct GrantView<AccountId, BlockNumber> {
     pub effective: bool,
 }
 
+/// A record shared with a grantee, with the grant that shares it.
+#[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub struct SharedRecord<AccountId, BlockNumber> {
+    pub record: RecordView<AccountId, BlockNumber>,
+    pub grant: Grant<BlockNumber>,
+    /// Whether it works now (an expired grant stays listed until it is swept).
+    pub effective: bool,
+}
+
 /// A record-type grant with its type and grantee.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
 pub struct TypeGrantView<AccountId, BlockNumber> {
@@ -46,6 +55,9 @@ pub struct AuditView<AccountId, BlockNumber> {
 
 sp_api::decl_runtime_apis! {
     /// Queries over medical records, consent, audit and batch anchors.
+    ///
+    /// Version 2 added `shared_with`.
+    #[api_version(2)]
     pub trait MedicalRecordsApi<AccountId, BlockNumber>
     where
         AccountId: Codec,
@@ -57,6 +69,9 @@ sp_api::decl_runtime_apis! {
         fn records_of(patient: AccountId) -> Vec<RecordView<AccountId, BlockNumber>>;
         /// The grants of a record.
         fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>>;
+        /// The records shared with `grantee`, by any basis, oldest first.
+        #[api_version(2)]
+        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber>>;
         /// A patient's record-type grants.
         fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>>;
         /// Whether `who` may read `record` now, and why (or why not).
@@ -113,6 +128,25 @@ impl<T: crate::Config> crate::Pallet<T> {
                 effective: grant.expires_at > now,
                 grantee,
                 grant,
+            })
+            .collect()
+    }
+
+    pub fn api_shared_with(
+        grantee: T::AccountId,
+    ) -> Vec<SharedRecord<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+        let now = frame_system::Pallet::<T>::block_number();
+        let mut ids: Vec<RecordId> = crate::GranteeGrants::<T>::iter_key_prefix(&grantee).collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .filter_map(|id| {
+                let grant = crate::Grants::<T>::get(id, &grantee)?;
+                let record = Self::api_record(id)?;
+                Some(SharedRecord {
+                    effective: grant.expires_at > now,
+                    record,
+                    grant,
+                })
             })
             .collect()
     }

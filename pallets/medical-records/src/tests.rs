@@ -602,6 +602,45 @@ fn a_patient_grant_lets_the_grantee_read_until_expiry() {
 }
 
 #[test]
+fn shared_with_lists_a_grantees_records_until_revoked_and_marks_expired_ones() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let a = create(1, None);
+        let b = create(2, None);
+        let listed = |who: u64| -> Vec<(RecordId, u64, bool)> {
+            Pallet::<Test>::api_shared_with(who)
+                .into_iter()
+                .map(|s| (s.record.id, s.grant.expires_at, s.effective))
+                .collect()
+        };
+        assert!(listed(SPECIALIST).is_empty());
+        grant(b, SPECIALIST, 30);
+        grant(a, SPECIALIST, 10);
+        grant(a, OTHER_PATIENT, 40);
+        // Oldest record first, each with its own grant; another grantee's grants stay apart.
+        assert_eq!(listed(SPECIALIST), vec![(a, 10, true), (b, 30, true)]);
+        assert_eq!(listed(OTHER_PATIENT), vec![(a, 40, true)]);
+        let shared = Pallet::<Test>::api_shared_with(SPECIALIST);
+        assert_eq!(shared[0].record.record.patient, PATIENT);
+        assert_eq!(shared[0].grant.wrapped_key, Some(sealed(20)));
+        // Granting again replaces the grant: still one entry.
+        grant(a, SPECIALIST, 12);
+        assert_eq!(listed(SPECIALIST), vec![(a, 12, true), (b, 30, true)]);
+        // Revocation removes it at once.
+        assert_ok!(MedicalRecords::revoke_access(
+            RuntimeOrigin::signed(PATIENT),
+            b,
+            SPECIALIST
+        ));
+        assert_eq!(listed(SPECIALIST), vec![(a, 12, true)]);
+        // An expired grant is listed as not effective until it is swept.
+        go_to(12);
+        assert_eq!(listed(SPECIALIST), vec![(a, 12, false)]);
+        check();
+    });
+}
+
+#[test]
 fn grant_access_refuses_bad_input_and_changes_nothing() {
     new_test_ext().execute_with(|| {
         hospital();
@@ -997,6 +1036,9 @@ fn the_idle_sweep_removes_expired_grants_in_bounded_steps() {
             (GrantCount::<Test>::get(a), GrantCount::<Test>::get(b)),
             (1, 0)
         );
+        // The grantee index loses the swept grants too.
+        let index: Vec<_> = GranteeGrants::<Test>::iter_keys().collect();
+        assert_eq!(index, vec![(OTHER_PATIENT, a)]);
         let expired = System::events()
             .iter()
             .filter(|e| {

@@ -52,8 +52,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `1489`
-		// Minimum execution time: 10_816_000 picoseconds.
-		Weight::from_parts(11_628_000, 0)
+		// Minimum execution time: 10_496_000 picoseconds.
+		Weight::from_parts(11_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `6062`
-		// Minimum execution time: 21_072_000 picoseconds.
-		Weight::from_parts(22_523_000, 0)
+		// Minimum execution time: 20_811_000 picoseconds.
+		Weight::from_parts(22_223_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `6062`
-		// Minimum execution time: 21_172_000 picoseconds.
-		Weight::from_parts(22_523_000, 0)
+		// Minimum execution time: 20_911_000 picoseconds.
+		Weight::from_parts(22_293_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_820_000 picoseconds.
-		Weight::from_parts(7_431_000, 0)
+		// Minimum execution time: 6_420_000 picoseconds.
+		Weight::from_parts(7_151_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `259`
 		//  Estimated: `3535`
-		// Minimum execution time: 15_382_000 picoseconds.
-		Weight::from_parts(16_554_000, 0)
+		// Minimum execution time: 15_132_000 picoseconds.
+		Weight::from_parts(16_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -131,8 +131,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `975`
 		//  Estimated: `3842`
-		// Minimum execution time: 50_565_000 picoseconds.
-		Weight::from_parts(53_440_000, 0)
+		// Minimum execution time: 50_464_000 picoseconds.
+		Weight::from_parts(52_969_000, 0)
 			.saturating_add(Weight::from_parts(0, 3842))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -147,15 +147,17 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::GrantCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::Audit` (r:1 w:1)
 	/// Proof: `MedicalRecords::Audit` (`max_values`: None, `max_size`: Some(1217), added: 3692, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::GranteeGrants` (r:0 w:1)
+	/// Proof: `MedicalRecords::GranteeGrants` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn grant_access() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1899`
 		//  Estimated: `4682`
-		// Minimum execution time: 31_587_000 picoseconds.
-		Weight::from_parts(33_700_000, 0)
+		// Minimum execution time: 33_099_000 picoseconds.
+		Weight::from_parts(35_503_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `MedicalRecords::Records` (r:1 w:0)
 	/// Proof: `MedicalRecords::Records` (`max_values`: None, `max_size`: Some(377), added: 2852, mode: `MaxEncodedLen`)
@@ -165,15 +167,17 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::GrantCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::Audit` (r:1 w:1)
 	/// Proof: `MedicalRecords::Audit` (`max_values`: None, `max_size`: Some(1217), added: 3692, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::GranteeGrants` (r:0 w:1)
+	/// Proof: `MedicalRecords::GranteeGrants` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn revoke_access() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2010`
+		//  Measured:  `2043`
 		//  Estimated: `4682`
-		// Minimum execution time: 26_179_000 picoseconds.
-		Weight::from_parts(27_932_000, 0)
+		// Minimum execution time: 28_032_000 picoseconds.
+		Weight::from_parts(30_035_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `MedicalRecords::EncryptionKeys` (r:2 w:0)
 	/// Proof: `MedicalRecords::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -185,8 +189,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1902`
 		//  Estimated: `47574`
-		// Minimum execution time: 133_398_000 picoseconds.
-		Weight::from_parts(138_245_000, 0)
+		// Minimum execution time: 132_697_000 picoseconds.
+		Weight::from_parts(138_876_000, 0)
 			.saturating_add(Weight::from_parts(0, 47574))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(18))
@@ -199,8 +203,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `329`
 		//  Estimated: `3578`
-		// Minimum execution time: 15_232_000 picoseconds.
-		Weight::from_parts(16_404_000, 0)
+		// Minimum execution time: 14_952_000 picoseconds.
+		Weight::from_parts(16_334_000, 0)
 			.saturating_add(Weight::from_parts(0, 3578))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -217,15 +221,17 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::GrantCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::Audit` (r:1 w:1)
 	/// Proof: `MedicalRecords::Audit` (`max_values`: None, `max_size`: Some(1217), added: 3692, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::GranteeGrants` (r:0 w:1)
+	/// Proof: `MedicalRecords::GranteeGrants` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn share_key() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2091`
 		//  Estimated: `4682`
-		// Minimum execution time: 42_242_000 picoseconds.
-		Weight::from_parts(44_786_000, 0)
+		// Minimum execution time: 43_795_000 picoseconds.
+		Weight::from_parts(47_520_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `MedicalRecords::Records` (r:1 w:0)
 	/// Proof: `MedicalRecords::Records` (`max_values`: None, `max_size`: Some(377), added: 2852, mode: `MaxEncodedLen`)
@@ -237,15 +243,17 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::GrantCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::Audit` (r:1 w:1)
 	/// Proof: `MedicalRecords::Audit` (`max_values`: None, `max_size`: Some(1217), added: 3692, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::GranteeGrants` (r:0 w:1)
+	/// Proof: `MedicalRecords::GranteeGrants` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn emergency_access() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1879`
 		//  Estimated: `4682`
-		// Minimum execution time: 33_940_000 picoseconds.
-		Weight::from_parts(36_474_000, 0)
+		// Minimum execution time: 35_583_000 picoseconds.
+		Weight::from_parts(38_387_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `MedicalRecords::Records` (r:1 w:0)
 	/// Proof: `MedicalRecords::Records` (`max_values`: None, `max_size`: Some(377), added: 2852, mode: `MaxEncodedLen`)
@@ -257,10 +265,10 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::Audit` (`max_values`: None, `max_size`: Some(1217), added: 3692, mode: `MaxEncodedLen`)
 	fn log_access() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2132`
+		//  Measured:  `2165`
 		//  Estimated: `4682`
-		// Minimum execution time: 27_200_000 picoseconds.
-		Weight::from_parts(29_524_000, 0)
+		// Minimum execution time: 27_010_000 picoseconds.
+		Weight::from_parts(28_953_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -277,8 +285,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `379`
 		//  Estimated: `3535`
-		// Minimum execution time: 24_386_000 picoseconds.
-		Weight::from_parts(26_019_000, 0)
+		// Minimum execution time: 23_916_000 picoseconds.
+		Weight::from_parts(25_668_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -311,8 +319,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `591`
 		//  Estimated: `3612`
-		// Minimum execution time: 91_446_000 picoseconds.
-		Weight::from_parts(95_942_000, 0)
+		// Minimum execution time: 91_797_000 picoseconds.
+		Weight::from_parts(96_253_000, 0)
 			.saturating_add(Weight::from_parts(0, 3612))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -326,11 +334,11 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `335`
 		//  Estimated: `3577`
-		// Minimum execution time: 14_281_000 picoseconds.
-		Weight::from_parts(13_476_238, 0)
+		// Minimum execution time: 14_271_000 picoseconds.
+		Weight::from_parts(13_616_531, 0)
 			.saturating_add(Weight::from_parts(0, 3577))
-			// Standard Error: 330
-			.saturating_add(Weight::from_parts(1_664_662, 0).saturating_mul(d.into()))
+			// Standard Error: 484
+			.saturating_add(Weight::from_parts(1_685_681, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// Storage: `MedicalRecords::SweepCursor` (r:1 w:1)
@@ -339,20 +347,22 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `MedicalRecords::Grants` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::GrantCount` (r:2 w:2)
 	/// Proof: `MedicalRecords::GrantCount` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::GranteeGrants` (r:0 w:64)
+	/// Proof: `MedicalRecords::GranteeGrants` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn sweep(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `315 + n * (86 ±0)`
+		//  Measured:  `545 + n * (93 ±0)`
 		//  Estimated: `3619 + n * (2629 ±0)`
-		// Minimum execution time: 2_554_000 picoseconds.
-		Weight::from_parts(9_661_351, 0)
+		// Minimum execution time: 2_664_000 picoseconds.
+		Weight::from_parts(7_703_799, 0)
 			.saturating_add(Weight::from_parts(0, 3619))
-			// Standard Error: 11_531
-			.saturating_add(Weight::from_parts(9_308_734, 0).saturating_mul(n.into()))
+			// Standard Error: 26_738
+			.saturating_add(Weight::from_parts(12_415_255, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2629).saturating_mul(n.into()))
 	}
 }
