@@ -169,6 +169,9 @@ pub enum Command {
     /// IPFS storage: serve kubo's RPC API from a local store, add and read files.
     #[command(subcommand)]
     Ipfs(crate::ipfs::IpfsCommand),
+    /// The web portal: serve it on this machine.
+    #[command(subcommand)]
+    Portal(crate::portal::PortalCommand),
 }
 
 #[derive(Subcommand)]
@@ -314,6 +317,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Ipfs(command) => crate::ipfs::run(command),
+        Command::Portal(command) => crate::portal::run(&ctx.global, command),
         Command::Key(command) => key(&ctx, command),
         command => {
             let runtime = tokio::runtime::Runtime::new()?;

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod ipfs;
 pub mod keys;
 pub mod operator;
+pub mod portal;
 pub mod proof;
 pub mod records;
 pub mod relay;

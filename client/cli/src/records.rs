@@ -301,7 +301,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             bond,
             node_rpc,
         }) => crate::operator::onboard(ctx, org, &bond, node_rpc.as_deref()).await,
-        Command::Key(_) | Command::Ipfs(_) => {
+        Command::Key(_) | Command::Ipfs(_) | Command::Portal(_) => {
             bail!("key and ipfs commands run before any connection")
         }
     }

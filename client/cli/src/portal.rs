@@ -1,0 +1,208 @@
+//! `medchain portal serve`: serves the built web portal (portal/dist) on this machine, tells it
+//! which node to talk to, and passes its IPFS calls to the IPFS API under the portal's own origin.
+//!
+//! The IPFS API is proxied because browsers refuse cross-origin calls that the API does not allow
+//! (the embedded store sends no CORS headers and kubo allows none by default). Only the calls the
+//! portal makes go through, and only from the portal's own pages: the proxy is not a way for any
+//! web page to reach the IPFS API. No keys and no plaintext pass here: the page encrypts before it
+//! uploads and decrypts after it downloads.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use clap::Subcommand;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum PortalCommand {
+    /// Serve the web portal on this machine, talking to --url and --ipfs.
+    ///
+    /// Example: medchain portal serve --listen 127.0.0.1:8080, then open http://127.0.0.1:8080
+    Serve {
+        /// The built portal (`npm run build` in portal/ writes it).
+        #[arg(long, default_value = "portal/dist", value_name = "DIR")]
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+        listen: SocketAddr,
+    },
+}
+
+/// The IPFS API calls the portal makes; nothing else is passed on.
+const IPFS_CALLS: &[&str] = &["add", "cat", "block/get", "block/stat", "version", "id"];
+
+struct Proxy {
+    ipfs: String,
+    rpc: String,
+    http: reqwest::Client,
+}
+
+pub fn run(global: &crate::cli::Global, command: PortalCommand) -> Result<()> {
+    let PortalCommand::Serve { dir, listen } = command;
+    check_dir(&dir)?;
+    let ipfs = global.ipfs.trim_end_matches('/').to_string();
+    if !ipfs.starts_with("http://") && !ipfs.starts_with("https://") {
+        bail!("--ipfs must be an http:// or https:// URL, not '{ipfs}'");
+    }
+    let proxy = Arc::new(Proxy {
+        ipfs,
+        rpc: global.url.clone(),
+        http: reqwest::Client::new(),
+    });
+    let app = Router::new()
+        .route("/medchain-portal.json", get(config))
+        .route("/ipfs/api/v0/{*call}", post(forward))
+        .with_state(proxy.clone())
+        .fallback_service(tower_http::services::ServeDir::new(&dir));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on --listen {listen}"))?;
+        let addr = listener.local_addr()?;
+        eprintln!(
+            "portal on http://{addr} (node {}, IPFS {})",
+            proxy.rpc, proxy.ipfs
+        );
+        tokio::select! {
+            served = axum::serve(listener, app) => served.context("the portal server stopped"),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}
+
+fn check_dir(dir: &Path) -> Result<()> {
+    if !dir.join("index.html").is_file() {
+        bail!(
+            "no built portal in {} (no index.html): run `npm ci && npm run build` in portal/, or pass --dir",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// What the page needs to know to find the node and the IPFS API.
+async fn config(State(proxy): State<Arc<Proxy>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "rpc": proxy.rpc, "ipfs": "/ipfs" }))
+}
+
+/// Whether a request comes from the portal's own pages. A browser sends `Origin` on every POST a
+/// page makes; it must name the host the request was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+        // Not from a browser page (curl, the CLI): nothing to guard against.
+        None => true,
+        Some(Ok(origin)) => host.is_some_and(|host| {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
+        }),
+        Some(Err(_)) => false,
+    }
+}
+
+fn refuse(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "Message": message, "Type": "error" })),
+    )
+        .into_response()
+}
+
+/// Passes one IPFS API call on, streaming both ways.
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let call = path.trim_start_matches("/ipfs/api/v0/");
+    if !IPFS_CALLS.contains(&call) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!("the portal does not pass on /api/v0/{call}"),
+        );
+    }
+    if !same_origin(request.headers()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "IPFS calls are passed on for the portal's own pages only".into(),
+        );
+    }
+    let query = request
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let url = format!("{}/api/v0/{call}{query}", proxy.ipfs);
+    let mut upstream = proxy.http.post(&url);
+    if let Some(kind) = request.headers().get(header::CONTENT_TYPE) {
+        upstream = upstream.header(header::CONTENT_TYPE, kind.clone());
+    }
+    let body = reqwest::Body::wrap_stream(request.into_body().into_data_stream());
+    match upstream.body(body).send().await {
+        Ok(answer) => {
+            let mut response = Response::builder().status(answer.status().as_u16());
+            if let Some(kind) = answer.headers().get(reqwest::header::CONTENT_TYPE) {
+                response = response.header(header::CONTENT_TYPE, kind.as_bytes());
+            }
+            response
+                .body(Body::from_stream(answer.bytes_stream()))
+                .unwrap_or_else(|e| refuse(StatusCode::BAD_GATEWAY, e.to_string()))
+        }
+        Err(e) => refuse(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "the IPFS API at {} cannot be reached: {}",
+                proxy.ipfs,
+                anyhow!(e)
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(host: &str, origin: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_str(host).unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_str(o).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_portals_own_pages_pass() {
+        assert!(same_origin(&headers("127.0.0.1:8080", None)));
+        assert!(same_origin(&headers(
+            "127.0.0.1:8080",
+            Some("http://127.0.0.1:8080")
+        )));
+        assert!(!same_origin(&headers(
+            "127.0.0.1:8080",
+            Some("http://evil.example")
+        )));
+        assert!(!same_origin(&headers(
+            "127.0.0.1:8080",
+            Some("http://127.0.0.1:8081")
+        )));
+        assert!(!same_origin(&headers("127.0.0.1:8080", Some("null"))));
+    }
+
+    #[test]
+    fn a_missing_build_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = check_dir(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("npm run build"), "{e}");
+    }
+}
