@@ -4,20 +4,25 @@
 #   scripts/start.sh            a development chain: one validator (Alice), fresh state each start
 #   scripts/start.sh --local    six hospitals on 127.0.0.1, four producing (scripts/testnet.sh)
 #   scripts/start.sh -- ARGS    a development chain with extra medchain-node arguments
+#   scripts/start.sh --no-portal  the development chain without the web portal
 #
+# On the development chain the web portal is served on http://127.0.0.1:8080 (MEDCHAIN_PORTAL to
+# change it) by `medchain portal serve`, built first if portal/dist is missing.
 # Ctrl-C stops everything it started.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$MEDCHAIN_ROOT"
 
 mode=dev
+portal=1
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --local) mode=local; shift ;;
     --dev) mode=dev; shift ;;
+    --no-portal) portal=0; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) die "unknown option '$1': use --local, --dev or -- followed by medchain-node arguments" ;;
   esac
 done
@@ -43,9 +48,32 @@ if [ "$mode" = local ]; then
 fi
 
 rpc_port=9944
+ipfs_api=127.0.0.1:5001
 for ((i = 0; i < ${#extra[@]}; i++)); do
-  [ "${extra[$i]}" = --rpc-port ] && rpc_port="${extra[$((i + 1))]}"
+  case "${extra[$i]}" in
+    --rpc-port) rpc_port="${extra[$((i + 1))]}" ;;
+    --ipfs-api) ipfs_api="${extra[$((i + 1))]}" ;;
+    --no-ipfs-api) portal=0 ;;
+  esac
 done
 log "RPC: ws://127.0.0.1:$rpc_port"
 log "Polkadot.js Apps: $(apps_link "$rpc_port")"
-exec "$MEDCHAIN_NODE" --dev --rpc-cors all "${extra[@]}"
+if [ "$portal" = 0 ]; then
+  exec "$MEDCHAIN_NODE" --dev --rpc-cors all "${extra[@]}"
+fi
+
+if [ ! -f portal/dist/index.html ]; then
+  command -v npm >/dev/null 2>&1 || bash scripts/setup.sh
+  log "building the web portal (portal/dist)"
+  (cd portal && npm ci --no-audit --no-fund --loglevel=error && npm run build >/dev/null)
+fi
+portal_addr="${MEDCHAIN_PORTAL:-127.0.0.1:8080}"
+"$MEDCHAIN_NODE" --dev --rpc-cors all "${extra[@]}" &
+node_pid=$!
+"$MEDCHAIN_CLI" --url "ws://127.0.0.1:$rpc_port" --ipfs "http://$ipfs_api" portal serve --dir portal/dist --listen "$portal_addr" &
+portal_pid=$!
+trap 'kill "$node_pid" "$portal_pid" 2>/dev/null; wait; exit 0' INT TERM
+log "web portal: http://$portal_addr (development accounts //Alice..//Ferdie)"
+wait -n "$node_pid" "$portal_pid"
+kill "$node_pid" "$portal_pid" 2>/dev/null || true
+wait

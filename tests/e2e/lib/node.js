@@ -70,7 +70,8 @@ export async function connect(port, { timeoutMs = 120_000, child } = {}) {
 
 /** A dev chain started by scripts/start.sh (one validator, Alice). */
 export function startDev({ rpcPort, p2pPort, basePath, ipfsPort }) {
-  const args = ['--', '--rpc-port', String(rpcPort), '--port', String(p2pPort), '--no-prometheus',
+  // The tests that use the portal serve it themselves.
+  const args = ['--no-portal', '--', '--rpc-port', String(rpcPort), '--port', String(p2pPort), '--no-prometheus',
     '--no-telemetry'];
   // The embedded IPFS API is on by default with --dev: on the test's own port, or off.
   args.push(...(ipfsPort ? ['--ipfs-api', `127.0.0.1:${ipfsPort}`] : ['--no-ipfs-api']));

@@ -1,0 +1,88 @@
+// Hospital view: for a clinician of an organisation, upload a record for a patient or amend one
+// (encrypt here, add the ciphertext to IPFS with its CID checked, register it on chain with the
+// data key sealed to the patient and to the organisation); for an admin, set the organisation's key.
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { u8aToHex } from '@polkadot/util';
+import { CID } from 'multiformats/cid';
+import { encrypt, newDataKey, seal } from './crypto';
+import { action, h, say } from './dom';
+import { parseType } from './records';
+import type { Session } from './session';
+
+interface Membership { org: number; role: string; key: string | null }
+
+async function memberships(session: Session, address: string): Promise<Membership[]> {
+  const api = session.api;
+  const next = Number((await api.query.medicalRecords.nextOrgId()).toString());
+  const out: Membership[] = [];
+  for (let org = 0; org < next; org++) {
+    const role = (await api.query.medicalRecords.members(org, address)).toJSON() as string | null;
+    if (!role) continue;
+    const o = (await api.query.medicalRecords.organisations(org)).toJSON() as { key: string | null } | null;
+    out.push({ org, role, key: o?.key ? o.key.replace(/^0x/, '') : null });
+  }
+  return out;
+}
+
+export async function hospitalView(session: Session, view: HTMLElement): Promise<void> {
+  const api = session.api;
+  const me = session.me();
+  const orgs = (await memberships(session, me.address)).filter((m) => m.role === 'Admin' || m.role === 'Clinician');
+  if (orgs.length === 0) {
+    view.replaceChildren(h('h2', {}, 'Hospital'),
+      h('p', { class: 'error' }, `${me.name} is no clinician or admin of any organisation: an admin adds members (medchain org add-member).`));
+    return;
+  }
+  const out = h('p', { id: 'hospital-message', class: 'message' });
+  const org = h('select', { id: 'org' }, ...orgs.map((m) => h('option', { value: String(m.org) }, `organisation ${m.org} (${m.role})`)));
+  const patient = h('input', { id: 'patient', placeholder: 'patient account (SS58)', size: '50' });
+  const type = h('input', { id: 'record-type', placeholder: 'loinc:11506-3', size: '16' });
+  const previous = h('input', { id: 'previous', placeholder: 'amends record (optional)', size: '10' });
+  const file = h('input', { id: 'record-file', type: 'file' });
+  const upload = h('button', { id: 'upload' }, 'Encrypt, store and register');
+  const setKey = h('button', { id: 'set-org-key' }, 'Make my encryption key the organisation\'s key');
+
+  action(upload, out, async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) throw new Error('choose a file');
+    const orgId = Number(org.value);
+    const address = session.parseAccount(patient.value, 'patient');
+    const recordType = parseType(type.value);
+    const prev = previous.value.trim() === '' ? null : Number(previous.value);
+    if (prev !== null && !Number.isSafeInteger(prev)) throw new Error(`'${previous.value}' is not a record id`);
+    const patientKey = await session.registeredKey(address);
+    if (!patientKey) throw new Error(`the patient ${address} has registered no encryption key: nothing was stored`);
+    const orgKey = orgs.find((m) => m.org === orgId)?.key;
+    if (!orgKey) throw new Error(`organisation ${orgId} has no key: its admin sets one first (this page, or medchain org set-key)`);
+    // Fail before encrypting if IPFS is not there.
+    await session.ipfs.version();
+    say(out, 'encrypting in this browser', 'muted');
+    const dataKey = newDataKey();
+    const { ciphertext, sha256 } = encrypt(dataKey, new Uint8Array(await chosen.arrayBuffer()));
+    say(out, 'adding the ciphertext to IPFS', 'muted');
+    const cid = await session.ipfs.add(ciphertext, `${chosen.name}.medchain`);
+    say(out, 'registering on chain', 'muted');
+    const done = await session.send(api.tx.medicalRecords.createRecord(orgId, address, recordType, sha256,
+      u8aToHex(CID.parse(cid).bytes),
+      ciphertext.length, prev, seal(dataKey, hexToBytes(patientKey)), seal(dataKey, hexToBytes(orgKey))));
+    const created = done.events.find((e) => e.section === 'medicalRecords' && e.method === 'RecordCreated');
+    const id = created ? (created.data as unknown[])[0] : '?';
+    return `record ${id} stored as ${cid} and registered in block ${done.block}`;
+  });
+  action(setKey, out, async () => {
+    const orgId = Number(org.value);
+    const done = await session.send(api.tx.medicalRecords.setOrganisationKey(orgId, `0x${session.publicKey()}`));
+    const m = orgs.find((x) => x.org === orgId);
+    if (m) m.key = session.publicKey();
+    return `organisation ${orgId}'s key is now yours (block ${done.block})`;
+  });
+
+  view.replaceChildren(h('h2', {}, `Hospital (${me.name})`),
+    h('p', {}, org, ' ', setKey),
+    h('h3', {}, 'Upload a record'),
+    h('p', { class: 'muted' }, 'The file is encrypted in this browser; only its ciphertext goes to IPFS and only its digest and CID go on chain.'),
+    h('p', {}, patient, ' ', type, ' ', previous),
+    h('p', {}, file, ' ', upload),
+    out);
+  if (!session.hasSecret()) view.prepend(h('p', { class: 'error' }, 'Unlock your encryption key (Account page) first.'));
+}

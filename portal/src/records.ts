@@ -1,0 +1,123 @@
+// What the patient, clinician and hospital views share: record types, block times, and the
+// whole read path of flow 3 (DESIGN.md): may I read it, which sealed key is mine, fetch by CID and
+// check the CID, decrypt, check the SHA-256 on chain, log the access, and only then show it.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { decrypt, open } from './crypto';
+import type { Session } from './session';
+
+export interface RecordType { system: 'Loinc' | 'Snomed' | 'Local'; code: number }
+
+export interface RecordView {
+  id: number;
+  record: {
+    patient: string;
+    custodian: number;
+    author: string;
+    recordType: RecordType;
+    plaintextHash: string;
+    cid: string;
+    version: number;
+    previous: number | null;
+    supersededBy: number | null;
+    createdAt: number;
+    keyForPatient: string;
+    keyForCustodian: string;
+  };
+  cid: string;
+  origin: unknown;
+}
+
+export interface Grant { basis: 'Patient' | 'RecordType' | 'Emergency'; grantedAt: number; expiresAt: number; wrappedKey: string | null }
+
+/** `loinc:11506-3`, `snomed:…` or `local:…`, as the CLI writes it. */
+export function typeLabel(t: RecordType): string {
+  const system = typeof t.system === 'string' ? t.system : Object.keys(t.system as object)[0];
+  if (system === 'Loinc') {
+    const digits = String(t.code);
+    return `loinc:${digits.slice(0, -1)}-${digits.slice(-1)}`;
+  }
+  return `${system.toLowerCase()}:${t.code}`;
+}
+
+/** Parses a record type as the CLI takes it. */
+export function parseType(text: string): RecordType {
+  const m = /^(loinc|snomed|local):([0-9]+)(?:-([0-9]))?$/.exec(text.trim().toLowerCase());
+  if (!m) throw new Error(`'${text}' is not a record type: write loinc:11506-3, snomed:NUMBER or local:NUMBER`);
+  const [, system, code, check] = m;
+  if (system === 'loinc' && check === undefined) throw new Error('a LOINC code ends with its check digit: loinc:11506-3');
+  if (system !== 'loinc' && check !== undefined) throw new Error(`a ${system} code has no check digit`);
+  const n = Number(code + (check ?? ''));
+  if (!Number.isSafeInteger(n)) throw new Error('the code is too large');
+  return { system: system === 'loinc' ? 'Loinc' : system === 'snomed' ? 'Snomed' : 'Local', code: n };
+}
+
+/** The block time in milliseconds (Aura's slot). */
+export function slotMs(session: Session): number {
+  return Number(session.api.consts.aura?.slotDuration?.toString() ?? 6000) || 6000;
+}
+
+/** A block number with its approximate wall-clock time, from the current block and slot length. */
+export async function blockTime(session: Session, block: number): Promise<string> {
+  const best = (await session.api.rpc.chain.getHeader()).number.toNumber();
+  const when = new Date(Date.now() + (block - best) * slotMs(session));
+  return `block ${block} (~${when.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+}
+
+export async function recordView(session: Session, id: number): Promise<RecordView | null> {
+  return (await session.api.call.medicalRecordsApi.record(id)).toJSON() as unknown as RecordView | null;
+}
+
+const DENIED: Record<string, string> = {
+  UnknownRecord: 'there is no such record',
+  NoGrant: 'this record is not shared with you (never granted, or revoked)',
+  Expired: 'your access to this record has expired',
+  TypeGrantEnded: 'the record-type grant this record was shared under has ended',
+};
+
+export interface Opened { bytes: Uint8Array; block: number; view: RecordView }
+
+/**
+ * Opens record `id` as the chosen account. Every check happens before anything is signed; the
+ * access is logged on chain before the content is returned.
+ */
+export async function openRecord(session: Session, id: number, progress: (step: string) => void): Promise<Opened> {
+  const api = session.api;
+  const me = session.me();
+  const secret = session.secret();
+  const view = await recordView(session, id);
+  if (!view) throw new Error(`record ${id}: ${DENIED.UnknownRecord}`);
+  const access = (await api.call.medicalRecordsApi.canRead(id, me.address)).toJSON() as { ok?: unknown; err?: string };
+  if (access.err !== undefined) throw new Error(`record ${id}: ${DENIED[access.err] ?? access.err}`);
+  // A unit variant of a non-basic enum comes as { patient: null }.
+  const how = access.ok as string | Record<string, unknown>;
+  const kind = (typeof how === 'string' ? how : Object.keys(how)[0]).toLowerCase();
+  let sealed: string;
+  if (kind === 'patient') {
+    sealed = view.record.keyForPatient;
+  } else {
+    // A grant carries the key sealed to the grantee; the author and an emergency opening read
+    // with the custodian organisation's key.
+    const grant = kind === 'custodian' ? null
+      : (await api.query.medicalRecords.grants(id, me.address)).toJSON() as Grant | null;
+    if (grant?.wrappedKey) {
+      sealed = grant.wrappedKey;
+    } else {
+      const org = (await api.query.medicalRecords.organisations(view.record.custodian)).toJSON() as { key: string | null } | null;
+      if (!org?.key || org.key.replace(/^0x/, '') !== session.publicKey()) {
+        throw new Error(`record ${id}: it opens with organisation ${view.record.custodian}'s key, and yours is not that key`);
+      }
+      sealed = view.record.keyForCustodian;
+    }
+  }
+  const dataKey = open(hexToBytes(sealed.replace(/^0x/, '')), secret);
+  progress(`fetching ${view.cid} from IPFS`);
+  const ciphertext = await session.ipfs.cat(view.cid);
+  progress('decrypting');
+  const plain = decrypt(dataKey, ciphertext);
+  if (bytesToHex(plain.sha256) !== view.record.plaintextHash.replace(/^0x/, '')) {
+    throw new Error(`record ${id} decrypts to content whose SHA-256 is not the one on chain: refused`);
+  }
+  progress('logging the access on chain');
+  const done = await session.send(api.tx.medicalRecords.logAccess(id));
+  return { bytes: plain.bytes, block: done.block, view };
+}
