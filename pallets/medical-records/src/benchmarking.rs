@@ -222,13 +222,35 @@ mod benchmarks {
         Ok(())
     }
 
-    /// An amendment: reads and links the previous version as well.
+    /// A new record (version 1).
     #[benchmark]
     fn create_record() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
-        let first = record::<T>(&s, 1, None)?;
+        let id = NextRecordId::<T>::get();
         #[extrinsic_call]
         _(
+            RawOrigin::Signed(s.clinician.clone()),
+            0,
+            s.patient.clone(),
+            LAB,
+            [3; 32],
+            cid(1),
+            1_000,
+            None,
+            [4; WRAPPED_KEY_LEN],
+            [5; WRAPPED_KEY_LEN],
+        );
+        assert!(Records::<T>::contains_key(id));
+        Ok(())
+    }
+
+    /// An amendment: `create_record` with `previous`, which reads and links that version too.
+    #[benchmark]
+    fn amend_record() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let first = record::<T>(&s, 1, None)?;
+        #[extrinsic_call]
+        create_record(
             RawOrigin::Signed(s.clinician.clone()),
             0,
             s.patient.clone(),

@@ -542,10 +542,14 @@ pub mod pallet {
         }
 
         /// A clinician of `org` creates a record version: registers the ciphertext's CID (for
-        /// good: it holds no deposit and cannot be unregistered) and indexes it. With `previous`, it amends that version,
-        /// which must be the latest of its chain.
+        /// good: it holds no deposit and cannot be unregistered) and indexes it. With `previous`,
+        /// it amends that version, which must be the latest of its chain. A new record is charged
+        /// less than an amendment, which reads and writes the previous version too.
         #[pallet::call_index(5)]
-        #[pallet::weight(<T as Config>::WeightInfo::create_record())]
+        #[pallet::weight(match previous {
+            None => <T as Config>::WeightInfo::create_record(),
+            Some(_) => <T as Config>::WeightInfo::amend_record(),
+        })]
         pub fn create_record(
             origin: OriginFor<T>,
             org: OrgId,

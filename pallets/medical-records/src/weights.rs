@@ -14,6 +14,7 @@ pub trait WeightInfo {
     fn set_encryption_key() -> Weight;
     fn set_organisation_key() -> Weight;
     fn create_record() -> Weight;
+    fn amend_record() -> Weight;
     fn grant_access() -> Weight;
     fn revoke_access() -> Weight;
     fn grant_type_access() -> Weight;
@@ -53,6 +54,9 @@ impl WeightInfo for () {
         rw(2, 1)
     }
     fn create_record() -> Weight {
+        rw(9, 7).saturating_add(CID_PARSE)
+    }
+    fn amend_record() -> Weight {
         rw(10, 8).saturating_add(CID_PARSE)
     }
     fn grant_access() -> Weight {

@@ -52,8 +52,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `4`
 		//  Estimated: `1489`
-		// Minimum execution time: 10_496_000 picoseconds.
-		Weight::from_parts(11_387_000, 0)
+		// Minimum execution time: 10_356_000 picoseconds.
+		Weight::from_parts(11_326_000, 0)
 			.saturating_add(Weight::from_parts(0, 1489))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -66,8 +66,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `6062`
-		// Minimum execution time: 20_811_000 picoseconds.
-		Weight::from_parts(22_223_000, 0)
+		// Minimum execution time: 20_590_000 picoseconds.
+		Weight::from_parts(22_023_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `279`
 		//  Estimated: `6062`
-		// Minimum execution time: 20_911_000 picoseconds.
-		Weight::from_parts(22_293_000, 0)
+		// Minimum execution time: 20_861_000 picoseconds.
+		Weight::from_parts(22_353_000, 0)
 			.saturating_add(Weight::from_parts(0, 6062))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_420_000 picoseconds.
-		Weight::from_parts(7_151_000, 0)
+		// Minimum execution time: 6_430_000 picoseconds.
+		Weight::from_parts(7_091_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -105,11 +105,37 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `259`
 		//  Estimated: `3535`
-		// Minimum execution time: 15_132_000 picoseconds.
-		Weight::from_parts(16_284_000, 0)
+		// Minimum execution time: 15_032_000 picoseconds.
+		Weight::from_parts(16_254_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `MedicalRecords::Organisations` (r:1 w:0)
+	/// Proof: `MedicalRecords::Organisations` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::Members` (r:1 w:0)
+	/// Proof: `MedicalRecords::Members` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::EncryptionKeys` (r:1 w:0)
+	/// Proof: `MedicalRecords::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::PatientRecordCount` (r:1 w:1)
+	/// Proof: `MedicalRecords::PatientRecordCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::NextRecordId` (r:1 w:1)
+	/// Proof: `MedicalRecords::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `IpfsRegistry::Cids` (r:1 w:1)
+	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::PatientRecords` (r:0 w:1)
+	/// Proof: `MedicalRecords::PatientRecords` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `MedicalRecords::Records` (r:0 w:1)
+	/// Proof: `MedicalRecords::Records` (`max_values`: None, `max_size`: Some(377), added: 2852, mode: `MaxEncodedLen`)
+	fn create_record() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `368`
+		//  Estimated: `3612`
+		// Minimum execution time: 37_095_000 picoseconds.
+		Weight::from_parts(39_469_000, 0)
+			.saturating_add(Weight::from_parts(0, 3612))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `MedicalRecords::Organisations` (r:1 w:0)
 	/// Proof: `MedicalRecords::Organisations` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
@@ -127,12 +153,12 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	/// Proof: `IpfsRegistry::Cids` (`max_values`: None, `max_size`: Some(147), added: 2622, mode: `MaxEncodedLen`)
 	/// Storage: `MedicalRecords::PatientRecords` (r:0 w:1)
 	/// Proof: `MedicalRecords::PatientRecords` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	fn create_record() -> Weight {
+	fn amend_record() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `975`
 		//  Estimated: `3842`
-		// Minimum execution time: 50_464_000 picoseconds.
-		Weight::from_parts(52_969_000, 0)
+		// Minimum execution time: 49_904_000 picoseconds.
+		Weight::from_parts(52_668_000, 0)
 			.saturating_add(Weight::from_parts(0, 3842))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -153,8 +179,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1899`
 		//  Estimated: `4682`
-		// Minimum execution time: 33_099_000 picoseconds.
-		Weight::from_parts(35_503_000, 0)
+		// Minimum execution time: 33_279_000 picoseconds.
+		Weight::from_parts(35_493_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -173,8 +199,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2043`
 		//  Estimated: `4682`
-		// Minimum execution time: 28_032_000 picoseconds.
-		Weight::from_parts(30_035_000, 0)
+		// Minimum execution time: 27_901_000 picoseconds.
+		Weight::from_parts(30_114_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -189,8 +215,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1902`
 		//  Estimated: `47574`
-		// Minimum execution time: 132_697_000 picoseconds.
-		Weight::from_parts(138_876_000, 0)
+		// Minimum execution time: 133_448_000 picoseconds.
+		Weight::from_parts(139_717_000, 0)
 			.saturating_add(Weight::from_parts(0, 47574))
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(18))
@@ -203,8 +229,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `329`
 		//  Estimated: `3578`
-		// Minimum execution time: 14_952_000 picoseconds.
-		Weight::from_parts(16_334_000, 0)
+		// Minimum execution time: 15_212_000 picoseconds.
+		Weight::from_parts(16_384_000, 0)
 			.saturating_add(Weight::from_parts(0, 3578))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -227,8 +253,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2091`
 		//  Estimated: `4682`
-		// Minimum execution time: 43_795_000 picoseconds.
-		Weight::from_parts(47_520_000, 0)
+		// Minimum execution time: 43_995_000 picoseconds.
+		Weight::from_parts(46_439_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -249,8 +275,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1879`
 		//  Estimated: `4682`
-		// Minimum execution time: 35_583_000 picoseconds.
-		Weight::from_parts(38_387_000, 0)
+		// Minimum execution time: 35_603_000 picoseconds.
+		Weight::from_parts(38_117_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -267,8 +293,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `2165`
 		//  Estimated: `4682`
-		// Minimum execution time: 27_010_000 picoseconds.
-		Weight::from_parts(28_953_000, 0)
+		// Minimum execution time: 27_261_000 picoseconds.
+		Weight::from_parts(29_514_000, 0)
 			.saturating_add(Weight::from_parts(0, 4682))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -285,8 +311,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `379`
 		//  Estimated: `3535`
-		// Minimum execution time: 23_916_000 picoseconds.
-		Weight::from_parts(25_668_000, 0)
+		// Minimum execution time: 24_106_000 picoseconds.
+		Weight::from_parts(26_139_000, 0)
 			.saturating_add(Weight::from_parts(0, 3535))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -319,8 +345,8 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `591`
 		//  Estimated: `3612`
-		// Minimum execution time: 91_797_000 picoseconds.
-		Weight::from_parts(96_253_000, 0)
+		// Minimum execution time: 92_307_000 picoseconds.
+		Weight::from_parts(96_063_000, 0)
 			.saturating_add(Weight::from_parts(0, 3612))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -334,11 +360,11 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `335`
 		//  Estimated: `3577`
-		// Minimum execution time: 14_271_000 picoseconds.
-		Weight::from_parts(13_616_531, 0)
+		// Minimum execution time: 14_311_000 picoseconds.
+		Weight::from_parts(13_485_344, 0)
 			.saturating_add(Weight::from_parts(0, 3577))
-			// Standard Error: 484
-			.saturating_add(Weight::from_parts(1_685_681, 0).saturating_mul(d.into()))
+			// Standard Error: 456
+			.saturating_add(Weight::from_parts(1_726_072, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// Storage: `MedicalRecords::SweepCursor` (r:1 w:1)
@@ -353,12 +379,12 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 	fn sweep(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `545 + n * (93 ±0)`
-		//  Estimated: `3619 + n * (2629 ±0)`
-		// Minimum execution time: 2_664_000 picoseconds.
-		Weight::from_parts(7_703_799, 0)
+		//  Estimated: `3619 + n * (2629 ±2)`
+		// Minimum execution time: 2_604_000 picoseconds.
+		Weight::from_parts(8_110_773, 0)
 			.saturating_add(Weight::from_parts(0, 3619))
-			// Standard Error: 26_738
-			.saturating_add(Weight::from_parts(12_415_255, 0).saturating_mul(n.into()))
+			// Standard Error: 14_142
+			.saturating_add(Weight::from_parts(12_225_281, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -359,6 +359,23 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   assert.ok(again.bytes.equals(fromPortal));
   await context.close();
   assert.equal((await audit(id)).accesses, 2, 'the CLI read and the portal read are both audited');
+
+  // Bob amends the portal record; Dave sees version 2 linked to it, and reads the new content.
+  const amended = Buffer.from('amended by the portal\n');
+  await show(bob.page, 'hospital');
+  await bob.page.fill('#patient', dave.address);
+  await bob.page.fill('#record-type', 'loinc:11506-3');
+  await bob.page.fill('#previous', String(id));
+  await bob.page.setInputFiles('#record-file', { name: 'amended.txt', mimeType: 'text/plain', buffer: amended });
+  await bob.page.click('#upload');
+  const v2 = Number(/record (\d+) stored/.exec(await succeeds(bob.page, '#hospital-message'))[1]);
+  await bob.page.fill('#previous', '');
+  await show(dave.page, 'patient');
+  assert.match(await dave.page.locator(`#record-${v2}`).textContent(), new RegExp(`version 2 \\(amends record ${id}\\)`));
+  assert.match(await dave.page.locator(`#record-${id}`).textContent(), new RegExp(`superseded by record ${v2}`));
+  const mine = await openInPortal(dave.page, v2);
+  assert.ok(mine.ok, mine.text);
+  assert.ok(mine.bytes.equals(amended), 'the patient opens her own record with her own key');
 });
 
 test('no plaintext left any browser: no request body or RPC frame holds the record\'s marker', async () => {
@@ -374,10 +391,11 @@ test('no plaintext left any browser: no request body or RPC frame holds the reco
   // What the pages sent themselves (the RPC frames, and the bodies the browser reports)...
   let frames = 0;
   for (const [name, p] of Object.entries(people)) frames += clean(`${name}'s page`, p.sent.all());
-  // ...and what reached IPFS from them through the portal server: both uploads among it.
+  // ...and what reached IPFS from them through the portal server: the three uploads (two with
+  // the marker in their plaintext, and the amendment) among it, whole.
   const uploads = ipfsBodies.filter((b) => b.includes('Content-Disposition'));
-  assert.equal(uploads.length, 2, 'both portal uploads passed the recorder');
-  assert.ok(uploads.every((b) => b.length > content.length / 2), 'whole ciphertexts');
+  assert.equal(uploads.length, 3, 'every portal upload passed the recorder');
+  assert.ok(uploads.filter((b) => b.length > 200_000).length === 2, 'whole ciphertexts');
   clean('the portal\'s IPFS traffic', ipfsBodies);
   assert.ok(frames > 50, `only ${frames} frames seen`);
   // The check can fail: the marker is found where it is (the CLI's own plaintext file).
