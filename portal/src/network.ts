@@ -18,7 +18,7 @@ export async function networkView(api: ApiPromise, view: HTMLElement, rpc: strin
     <h3>Elected producers</h3><ul id="producers"></ul>
     <h3>Standbys</h3><ul id="standbys"></ul>
     <h3>Candidates</h3>
-    <table><thead><tr><th>account</th><th>organisation</th><th>role</th><th>class</th><th>reason</th></tr></thead>
+    <table><thead><tr><th>account</th><th>organisation</th><th>role</th><th>class</th><th>score</th><th>reason</th><th>bond</th><th>producing</th></tr></thead>
       <tbody id="candidates"></tbody></table>`;
   (view.querySelector('#explorer') as HTMLAnchorElement).href =
     `https://polkadot.js.org/apps/?rpc=${encodeURIComponent(rpc)}#/explorer`;
@@ -54,14 +54,23 @@ export async function networkView(api: ApiPromise, view: HTMLElement, rpc: strin
     account: string;
     org: number;
     role: unknown;
-    standing: { class: string; reason: unknown } | null;
+    bond: string | number;
+    active: boolean;
+    disabled: boolean;
+    standing: { class: string; reason: unknown; score: number } | null;
   }>;
+  const decimals = api.registry.chainDecimals[0] ?? 12;
+  const token = api.registry.chainTokens[0] ?? 'MED';
   const body = view.querySelector('#candidates') as HTMLElement;
   body.replaceChildren(...candidates.map((c) => {
     const tr = document.createElement('tr');
     tr.append(cell(c.account), cell(String(c.org)), cell(JSON.stringify(c.role)),
       cell(c.standing ? String(c.standing.class) : 'unclassified'),
-      cell(c.standing ? JSON.stringify(c.standing.reason) : ''));
+      // The composite score is in parts per million.
+      cell(c.standing ? `${(c.standing.score / 10_000).toFixed(1)} %` : ''),
+      cell(c.standing ? JSON.stringify(c.standing.reason) : ''),
+      cell(`${(BigInt(c.bond) / 10n ** BigInt(decimals)).toString()} ${token}`),
+      cell(c.disabled ? 'disabled' : c.active ? 'yes' : 'no'));
     return tr;
   }));
 }
