@@ -9,7 +9,7 @@
 //   leaves no file, no temporary file and no audit entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -19,6 +19,7 @@ import { u8aToHex } from '@polkadot/util';
 import { CLI_BIN, ROOT, connect, removeDir, sleep, startDev, stop, submit, tempDir } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
 import { keyPair, open, seal } from '../lib/sealed.js';
+import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 
 const RPC = 19979;
 const P2P = 19379;
@@ -32,24 +33,7 @@ let work;
 const who = {};
 const k = {};
 
-function cli(args) {
-  return new Promise((resolve) => {
-    execFile(CLI_BIN, ['--json', '--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
-      maxBuffer: 1 << 24,
-    }, (error, stdout, stderr) => {
-      let json;
-      try { json = JSON.parse(stdout.trim().split('\n').pop()); } catch { json = undefined; }
-      resolve({ code: error ? error.code : 0, stdout, stderr, json });
-    });
-  });
-}
-
-async function ok(args) {
-  const r = await cli(args);
-  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.json;
-}
+let ok;
 
 /** Whether process `pid` has a file open that `match` accepts (Linux /proc). */
 function hasOpen(pid, match) {
@@ -69,7 +53,7 @@ function hasOpen(pid, match) {
 function interrupted(args, match) {
   return new Promise((resolve) => {
     const child = spawn(CLI_BIN, ['--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASSPHRASE },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -88,6 +72,7 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('interop-node');
   home = tempDir('interop-home');
+  ({ ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}` }));
   work = tempDir('interop-work');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: IPFS });
   api = await connect(RPC, { child: node });

@@ -5,13 +5,13 @@
 // node's embedded IPFS API, and against a separately started `medchain ipfs serve`, as with kubo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
+import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
+import { cliRunner } from '../lib/cli.js';
 
 const RPC = 19989;
 const P2P = 19389;
@@ -28,26 +28,8 @@ let separate;
 let separateRepo;
 const who = {};
 
-/**
- * Runs the CLI; resolves with its exit code, output and --json result. The promise's `child` is
- * the process.
- */
-function cli(args, { ipfs = `http://127.0.0.1:${NODE_IPFS}`, url = `ws://127.0.0.1:${RPC}`, env = {} } = {}) {
-  let child;
-  const done = new Promise((resolve) => {
-    child = execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', ipfs, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase', ...env },
-      maxBuffer: 1 << 24,
-    }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop();
-      let json;
-      try { json = JSON.parse(last); } catch { json = undefined; }
-      resolve({ code: error ? error.code : 0, stdout, stderr, json });
-    });
-  });
-  done.child = child;
-  return done;
-}
+let cli;
+let ok;
 
 /** Whether process `pid` has `path` open (Linux /proc). */
 function hasOpen(pid, path) {
@@ -60,11 +42,6 @@ function hasOpen(pid, path) {
   }
 }
 
-async function ok(args, options) {
-  const r = await cli(args, options);
-  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.json;
-}
 
 /** Every file under `dir`, recursively. */
 function files(dir) {
@@ -85,6 +62,7 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('cli-node');
   home = tempDir('cli-home');
+  ({ cli, ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${NODE_IPFS}` }));
   work = tempDir('cli-work');
   separateRepo = tempDir('cli-ipfs');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: NODE_IPFS });

@@ -8,7 +8,7 @@
 // clinician of another hospital, and read back byte-identical.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
+import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 
 const BASE = 36000;
 const CONSORTIUM = `ws://127.0.0.1:${BASE + 100}`;
@@ -41,32 +42,14 @@ function dualchain(...args) {
   });
 }
 
-/** Runs the CLI to completion. */
-function cli(args, { url = CONSORTIUM } = {}) {
-  return new Promise((resolve) => {
-    execFile(CLI_BIN, ['--json', '--url', url, '--ipfs', HOSPITAL_IPFS, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
-      maxBuffer: 1 << 24,
-    }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').pop();
-      let json;
-      try { json = JSON.parse(last); } catch { json = undefined; }
-      resolve({ code: error ? error.code : 0, stdout, stderr, json });
-    });
-  });
-}
-
-async function ok(args, options) {
-  const r = await cli(args, options);
-  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.json;
-}
+let cli;
+let ok;
 
 /** Starts `medchain relay` (as `as`); its JSON progress lines are collected in `events`. */
 function relay({ as = 'relay', from = HOSPITAL, to = CONSORTIUM, extra = [] } = {}) {
   const child = spawn(CLI_BIN, ['--json', '--as', as, 'relay', '--from', from, '--to', to, '--org', '0',
     '--state', state, '--batch-size', '250', '--batch-time', '3', ...extra], {
-    env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'test passphrase' },
+    env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASSPHRASE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.events = [];
@@ -114,6 +97,7 @@ before(async () => {
   await cryptoWaitReady();
   dir = tempDir('dualchain');
   home = tempDir('dualchain-home');
+  ({ cli, ok } = cliRunner({ home, url: CONSORTIUM, ipfs: HOSPITAL_IPFS }));
   state = join(home, 'relay-state');
   dualchain('start', '--port-base', String(BASE));
   capi = await connect(BASE + 100);

@@ -12,14 +12,14 @@
 // Screenshots of each view go to tests/e2e/screenshots/ (gitignored).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
+import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { SCREENSHOTS, launch, portalServe, recordSent } from '../lib/browser.js';
+import { cliRunner } from '../lib/cli.js';
 
 const RPC = 19969;
 const P2P = 19369;
@@ -47,24 +47,7 @@ const cliWho = {};
 let record;
 let content;
 
-function cli(args) {
-  return new Promise((resolve) => {
-    execFile(CLI_BIN, ['--json', '--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASS },
-      maxBuffer: 1 << 24,
-    }, (error, stdout, stderr) => {
-      let json;
-      try { json = JSON.parse(stdout.trim().split('\n').pop()); } catch { json = undefined; }
-      resolve({ code: error ? error.code : 0, stderr, json });
-    });
-  });
-}
-
-async function ok(args) {
-  const r = await cli(args);
-  assert.equal(r.code, 0, `medchain ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.json;
-}
+let ok;
 
 /** Waits until the view `name` is drawn. */
 async function ready(page, name) {
@@ -166,6 +149,7 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('portal-node');
   home = tempDir('portal-home');
+  ({ ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}`, passphrase: PASS }));
   work = tempDir('portal-work');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: IPFS });
   api = await connect(RPC, { child: node });
