@@ -72,13 +72,3 @@ export function storedKey(account: string): KeyFile | undefined {
 export function storeKey(file: KeyFile): void {
   localStorage.setItem(PREFIX + file.account, JSON.stringify(file));
 }
-
-/** Every key file kept in this browser. */
-export function storedKeys(): KeyFile[] {
-  const out: KeyFile[] = [];
-  for (let i = 0; i < localStorage.length; i++) {
-    const name = localStorage.key(i);
-    if (name?.startsWith(PREFIX)) out.push(JSON.parse(localStorage.getItem(name) ?? '{}') as KeyFile);
-  }
-  return out;
-}

@@ -11,7 +11,7 @@ import type { Config } from './config';
 import { Ipfs } from './ipfs';
 import { openKey, sealKey, storedKey, storeKey, type KeyFile } from './keys';
 import { x25519Public } from './crypto';
-import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 
 export interface Account {
   address: string;
@@ -216,4 +216,3 @@ export class Session {
   }
 }
 
-export { bytesToHex, hexToBytes };
