@@ -2,7 +2,7 @@
 // check the CID, decrypt here, check the SHA-256 on chain, log the access), then show or save it.
 // Records that were shared and are no longer are shown as revoked.
 import { action, h, say, table } from './dom';
-import { blockTime, openRecord, typeLabel, type Grant, type RecordView } from './records';
+import { blockClock, openRecord, typeLabel, type Grant, type RecordView } from './records';
 import type { Session } from './session';
 
 interface Shared { record: RecordView; grant: Grant; effective: boolean }
@@ -26,21 +26,23 @@ export async function clinicianView(session: Session, view: HTMLElement): Promis
   const shared = (await api.call.medicalRecordsApi.sharedWith(me.address)).toJSON() as unknown as Shared[];
   const seen = new Set<number>(JSON.parse(localStorage.getItem(SEEN + me.address) ?? '[]') as number[]);
   const listed = new Set(shared.map((s) => s.record.id));
+  const blockTime = await blockClock(session);
+  const openAndShow = async (id: number) => {
+    content.replaceChildren();
+    const opened = await openRecord(session, id, (step) => say(out, step, 'muted'));
+    showContent(content, id, opened.bytes);
+    return `record ${id} verified and decrypted; access logged in block ${opened.block}`;
+  };
   const openButton = (id: number) => {
     const b = h('button', { class: 'open', 'data-record': String(id) }, 'Open');
-    action(b, out, async () => {
-      content.replaceChildren();
-      const opened = await openRecord(session, id, (step) => say(out, step, 'muted'));
-      showContent(content, id, opened.bytes);
-      return `record ${id} verified and decrypted; access logged in block ${opened.block}`;
-    });
+    action(b, out, () => openAndShow(id));
     return b;
   };
   const rows: Array<Array<Node | string>> = [];
   for (const s of shared) {
     seen.add(s.record.id);
     rows.push([String(s.record.id), h('code', {}, s.record.record.patient), typeLabel(s.record.record.recordType),
-      String(s.record.record.custodian), await blockTime(session, s.grant.expiresAt),
+      String(s.record.record.custodian), blockTime(s.grant.expiresAt),
       h('span', { class: `status ${s.effective ? 'ok' : 'error'}` }, s.effective ? `shared (${s.grant.basis})` : 'expired'),
       openButton(s.record.id)]);
   }
@@ -55,10 +57,7 @@ export async function clinicianView(session: Session, view: HTMLElement): Promis
   action(openById, out, async () => {
     const id = Number(byId.value);
     if (!Number.isSafeInteger(id) || id < 0 || byId.value.trim() === '') throw new Error(`'${byId.value}' is not a record id`);
-    content.replaceChildren();
-    const opened = await openRecord(session, id, (step) => say(out, step, 'muted'));
-    showContent(content, id, opened.bytes);
-    return `record ${id} verified and decrypted; access logged in block ${opened.block}`;
+    return openAndShow(id);
   });
   view.replaceChildren(h('h2', {}, `Shared with me (${me.name})`),
     rows.length ? table(['record', 'patient', 'type', 'custodian', 'until', 'status', ''], rows, 'shared')

@@ -3,7 +3,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { open, seal } from './crypto';
 import { action, h, table } from './dom';
-import { blockTime, slotMs, typeLabel, type Grant, type RecordView } from './records';
+import { blockClock, slotMs, typeLabel, type Grant, type RecordView } from './records';
 import type { Session } from './session';
 
 interface GrantView { grantee: string; grant: Grant; effective: boolean }
@@ -23,21 +23,23 @@ async function expiry(session: Session, text: string): Promise<number> {
 export async function patientView(session: Session, view: HTMLElement): Promise<void> {
   const api = session.api;
   const me = session.me();
+  const blockTime = await blockClock(session);
   const records = (await api.call.medicalRecordsApi.recordsOf(me.address)).toJSON() as unknown as RecordView[];
   const sections: HTMLElement[] = [];
   for (const r of records) {
-    const grants = (await api.call.medicalRecordsApi.grantsOf(r.id)).toJSON() as unknown as GrantView[];
-    const audit = (await api.call.medicalRecordsApi.audit(r.id)).toJSON() as unknown as Audit;
+    const [grantsOf, auditOf] = await Promise.all([api.call.medicalRecordsApi.grantsOf(r.id), api.call.medicalRecordsApi.audit(r.id)]);
+    const grants = grantsOf.toJSON() as unknown as GrantView[];
+    const audit = auditOf.toJSON() as unknown as Audit;
     const out = h('p', { class: 'message' });
-    const grantRows = await Promise.all(grants.map(async (g) => {
+    const grantRows = grants.map((g) => {
       const revoke = h('button', { class: 'revoke' }, 'Revoke');
       action(revoke, out, async () => {
         const done = await session.send(api.tx.medicalRecords.revokeAccess(r.id, g.grantee));
         return `revoked in block ${done.block}: it stops working from the next block`;
       });
-      return [h('code', {}, g.grantee), g.grant.basis, await blockTime(session, g.grant.expiresAt),
+      return [h('code', {}, g.grantee), g.grant.basis, blockTime(g.grant.expiresAt),
         h('span', { class: g.effective ? 'ok' : 'error' }, g.effective ? 'active' : 'expired'), revoke];
-    }));
+    });
     const grantee = h('input', { class: 'grantee', placeholder: 'clinician account (SS58)', size: '50' });
     const until = h('input', { class: 'until', value: '7d', size: '6' });
     const grant = h('button', { class: 'grant' }, 'Grant');
@@ -61,7 +63,7 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
       h('p', {}, `custodian organisation ${r.record.custodian}, version ${r.record.version}`,
         r.record.previous !== null ? ` (amends record ${r.record.previous})` : '',
         r.record.supersededBy !== null ? `, superseded by record ${r.record.supersededBy}` : '',
-        `, ${await blockTime(session, r.record.createdAt)}`),
+        `, ${blockTime(r.record.createdAt)}`),
       h('h4', {}, 'Who can read it'),
       grantRows.length ? table(['grantee', 'basis', 'until', 'status', ''], grantRows) : h('p', { class: 'muted' }, 'nobody but you and your hospital'),
       h('p', {}, grantee, ' until ', until, ' ', grant),

@@ -56,11 +56,18 @@ export function slotMs(session: Session): number {
   return Number(session.api.consts.aura?.slotDuration?.toString() ?? 6000) || 6000;
 }
 
-/** A block number with its approximate wall-clock time, from the current block and slot length. */
-export async function blockTime(session: Session, block: number): Promise<string> {
+/**
+ * A formatter of block numbers with their approximate wall-clock time, from the best block (read
+ * once, when a view is drawn) and the slot length.
+ */
+export async function blockClock(session: Session): Promise<(block: number) => string> {
   const best = (await session.api.rpc.chain.getHeader()).number.toNumber();
-  const when = new Date(Date.now() + (block - best) * slotMs(session));
-  return `block ${block} (~${when.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+  const slot = slotMs(session);
+  const now = Date.now();
+  return (block) => {
+    const when = new Date(now + (block - best) * slot);
+    return `block ${block} (~${when.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+  };
 }
 
 export async function recordView(session: Session, id: number): Promise<RecordView | null> {
