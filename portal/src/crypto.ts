@@ -1,6 +1,6 @@
 // Record encryption in the browser, in the same format as the `medchain` CLI
 // (client/cli/src/crypto.rs), with audited libraries (@noble/ciphers, @noble/curves,
-// @noble/hashes):
+// @noble/hashes). docs/formats.md specifies both; docs/vectors/ holds the vectors both pass.
 //
 // - A file is `MAGIC` (8) || nonce prefix (19) || segments. Each segment holds 64 KiB of
 //   plaintext (the last one less, or nothing for an empty file) sealed with XChaCha20-Poly1305
@@ -116,11 +116,14 @@ export function x25519Public(secret: Uint8Array): Uint8Array {
   return x25519.getPublicKey(secret);
 }
 
-/** Seals a 32-byte data key to the X25519 public key `recipient`: 80 bytes. */
-export function seal(dataKey: Uint8Array, recipient: Uint8Array): Uint8Array {
+/**
+ * Seals a 32-byte data key to the X25519 public key `recipient`: 80 bytes. Only the test vectors
+ * pass `ephemeralSecret`: one used twice would break the seal.
+ */
+export function seal(dataKey: Uint8Array, recipient: Uint8Array, ephemeralSecret: Uint8Array = randomBytes(32)): Uint8Array {
   if (dataKey.length !== 32) throw new Error('a data key is 32 bytes');
   if (recipient.length !== 32) throw new Error('an X25519 public key is 32 bytes');
-  const ephemeralSecret = randomBytes(32);
+  if (ephemeralSecret.length !== 32) throw new Error('an X25519 secret is 32 bytes');
   const ephemeral = x25519.getPublicKey(ephemeralSecret);
   const shared = x25519.getSharedSecret(ephemeralSecret, recipient);
   const body = sealedAead(shared, ephemeral, recipient).encrypt(dataKey);

@@ -6,7 +6,8 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { x25519Public } from './crypto';
+// With its extension: the compiled library (tsconfig.lib.json) runs in Node, which needs it.
+import { x25519Public } from './crypto.js';
 
 /** A sealed key file: the CLI's format, whose secrets may lack `suri` (extension accounts). */
 export interface KeyFile {
@@ -33,11 +34,16 @@ async function kdf(passphrase: string, file: KeyFile['kdf'], salt: Uint8Array): 
     { t: file.iterations, m: file.memory_kib, p: file.parallelism, dkLen: 32 });
 }
 
-/** Seals a new X25519 secret for `account` with `passphrase`. */
-export async function sealKey(name: string, account: string, secret: Uint8Array, passphrase: string): Promise<KeyFile> {
+/**
+ * Seals a new X25519 secret for `account` with `passphrase` (docs/formats.md, "Key file"). Only
+ * the test vectors pass `salt` and `nonce`.
+ */
+export async function sealKey(
+  name: string, account: string, secret: Uint8Array, passphrase: string,
+  salt: Uint8Array = randomBytes(16), nonce: Uint8Array = randomBytes(24),
+): Promise<KeyFile> {
   if (!passphrase) throw new Error('choose a passphrase: the key is kept in this browser sealed with it');
-  const params = { algorithm: 'argon2id', memory_kib: 19 * 1024, iterations: 2, parallelism: 1, salt: bytesToHex(randomBytes(16)) };
-  const nonce = randomBytes(24);
+  const params = { algorithm: 'argon2id', memory_kib: 19 * 1024, iterations: 2, parallelism: 1, salt: bytesToHex(salt) };
   const key = await kdf(passphrase, params, hexToBytes(params.salt));
   const secrets: Secrets = { x25519: bytesToHex(secret) };
   const sealed = xchacha20poly1305(key, nonce).encrypt(new TextEncoder().encode(JSON.stringify(secrets)));
@@ -49,7 +55,8 @@ export async function sealKey(name: string, account: string, secret: Uint8Array,
 
 /** Opens a key file with its passphrase. */
 export async function openKey(file: KeyFile, passphrase: string): Promise<{ secret: Uint8Array; suri?: string }> {
-  if (file.version !== 1 || !file.kdf || !file.sealed || !file.nonce) throw new Error('this is not a medchain key file');
+  if (!file.kdf || !file.sealed || !file.nonce) throw new Error('this is not a medchain key file');
+  if (file.version !== 1) throw new Error(`key file '${file.name}' is version ${file.version}: this portal reads version 1`);
   const key = await kdf(passphrase, file.kdf, hexToBytes(file.kdf.salt));
   let plain: Uint8Array;
   try {
@@ -57,9 +64,16 @@ export async function openKey(file: KeyFile, passphrase: string): Promise<{ secr
   } catch {
     throw new Error(`wrong passphrase for key '${file.name}'`);
   }
-  const secrets = JSON.parse(new TextDecoder().decode(plain)) as Secrets;
-  const secret = hexToBytes(secrets.x25519);
-  if (bytesToHex(x25519Public(secret)) !== file.encryption_key) throw new Error(`key file '${file.name}' is damaged`);
+  const damaged = new Error(`key file '${file.name}' is damaged`);
+  let secret: Uint8Array;
+  let secrets: Secrets;
+  try {
+    secrets = JSON.parse(new TextDecoder().decode(plain)) as Secrets;
+    secret = hexToBytes(secrets.x25519);
+  } catch {
+    throw damaged;
+  }
+  if (secret.length !== 32 || bytesToHex(x25519Public(secret)) !== file.encryption_key) throw damaged;
   return { secret, suri: secrets.suri };
 }
 

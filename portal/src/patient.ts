@@ -3,21 +3,17 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { open, seal } from './crypto';
 import { action, h, table } from './dom';
+import { parseUntil } from './formats';
 import { blockClock, slotMs, typeLabel, type Grant, type RecordView } from './records';
 import type { Session } from './session';
 
 interface GrantView { grantee: string; grant: Grant; effective: boolean }
 interface Audit { grants: number; revocations: number; emergencyOpenings: number; accesses: number; recent: Array<{ who: string; action: string; at: number }> }
 
-/** Expiry as a block number: `N` blocks, or a duration such as 30m, 12h, 7d. */
+/** Expiry as a block number, from the best block and the chain's block time. */
 async function expiry(session: Session, text: string): Promise<number> {
-  const m = /^\s*([0-9]+)\s*([mhd]?)\s*$/.exec(text);
-  if (!m) throw new Error(`'${text}' is not a duration: write a number of blocks, or 30m, 12h, 7d`);
   const best = (await session.api.rpc.chain.getHeader()).number.toNumber();
-  const n = Number(m[1]);
-  if (!m[2]) return best + n;
-  const ms = n * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
-  return best + Math.ceil(ms / slotMs(session));
+  return parseUntil(text, best, slotMs(session));
 }
 
 export async function patientView(session: Session, view: HTMLElement): Promise<void> {

@@ -3,9 +3,10 @@
 // check the CID, decrypt, check the SHA-256 on chain, log the access, and only then show it.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { decrypt, open } from './crypto';
+import type { RecordType } from './formats';
 import type { Session } from './session';
 
-export interface RecordType { system: 'Loinc' | 'Snomed' | 'Local'; code: number }
+export { parseType, typeLabel, type RecordType } from './formats';
 
 export interface RecordView {
   id: number;
@@ -28,28 +29,6 @@ export interface RecordView {
 }
 
 export interface Grant { basis: 'Patient' | 'RecordType' | 'Emergency'; grantedAt: number; expiresAt: number; wrappedKey: string | null }
-
-/** `loinc:11506-3`, `snomed:…` or `local:…`, as the CLI writes it. */
-export function typeLabel(t: RecordType): string {
-  const system = typeof t.system === 'string' ? t.system : Object.keys(t.system as object)[0];
-  if (system === 'Loinc') {
-    const digits = String(t.code);
-    return `loinc:${digits.slice(0, -1)}-${digits.slice(-1)}`;
-  }
-  return `${system.toLowerCase()}:${t.code}`;
-}
-
-/** Parses a record type as the CLI takes it. */
-export function parseType(text: string): RecordType {
-  const m = /^(loinc|snomed|local):([0-9]+)(?:-([0-9]))?$/.exec(text.trim().toLowerCase());
-  if (!m) throw new Error(`'${text}' is not a record type: write loinc:11506-3, snomed:NUMBER or local:NUMBER`);
-  const [, system, code, check] = m;
-  if (system === 'loinc' && check === undefined) throw new Error('a LOINC code ends with its check digit: loinc:11506-3');
-  if (system !== 'loinc' && check !== undefined) throw new Error(`a ${system} code has no check digit`);
-  const n = Number(code + (check ?? ''));
-  if (!Number.isSafeInteger(n)) throw new Error('the code is too large');
-  return { system: system === 'loinc' ? 'Loinc' : system === 'snomed' ? 'Snomed' : 'Local', code: n };
-}
 
 /** The block time in milliseconds (Aura's slot). */
 export function slotMs(session: Session): number {

@@ -25,7 +25,8 @@ pub const MAGIC: &[u8; 8] = b"MEDCHv1\0";
 /// Plaintext bytes per segment.
 pub const SEGMENT: usize = 64 * 1024;
 const TAG: usize = 16;
-const NONCE_PREFIX: usize = 19;
+/// Length of a file's nonce prefix.
+pub const NONCE_PREFIX: usize = 19;
 /// Length of a sealed data key.
 pub const SEALED_LEN: usize = 80;
 const SEALED_INFO: &[u8] = b"medchain/sealed-key/v1";
@@ -70,10 +71,20 @@ fn fill(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// piece. Returns the plaintext's length and SHA-256.
 pub fn encrypt(
     key: &DataKey,
+    reader: impl Read,
+    out: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<Plaintext> {
+    encrypt_with_prefix(key, &random()?, reader, out)
+}
+
+/// [`encrypt`] with a chosen nonce prefix. Only the test vectors choose one
+/// (`docs/vectors/file-v1.json`): a prefix used twice under one key breaks the encryption.
+pub fn encrypt_with_prefix(
+    key: &DataKey,
+    prefix: &[u8; NONCE_PREFIX],
     mut reader: impl Read,
     mut out: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<Plaintext> {
-    let prefix: [u8; NONCE_PREFIX] = random()?;
     let cipher = XChaCha20Poly1305::new(key.as_ref().into());
     // `encrypt_last` consumes the encryptor: it is taken out for the last segment.
     let mut encryptor = Some(stream::EncryptorBE32::from_aead(
@@ -82,7 +93,7 @@ pub fn encrypt(
     ));
     let failed = || anyhow::anyhow!("encryption failed");
     out(MAGIC)?;
-    out(&prefix)?;
+    out(prefix)?;
     let mut hash = Sha256::new();
     let mut len = 0u64;
     // One segment of lookahead: the last segment is only known once the next read is empty.
@@ -211,7 +222,17 @@ fn sealed_aead(
 
 /// Seals `key` to the X25519 public key `recipient`.
 pub fn seal(key: &DataKey, recipient: &[u8; 32]) -> Result<[u8; SEALED_LEN]> {
-    let ephemeral = x25519_dalek::StaticSecret::from(random::<32>()?);
+    seal_with_ephemeral(key, &Zeroizing::new(random()?), recipient)
+}
+
+/// [`seal`] with a chosen ephemeral secret. Only the test vectors choose one
+/// (`docs/vectors/sealed-key.json`): an ephemeral secret must never be used twice.
+pub fn seal_with_ephemeral(
+    key: &DataKey,
+    ephemeral: &Zeroizing<[u8; 32]>,
+    recipient: &[u8; 32],
+) -> Result<[u8; SEALED_LEN]> {
+    let ephemeral = x25519_dalek::StaticSecret::from(**ephemeral);
     let ephemeral_public = x25519_dalek::PublicKey::from(&ephemeral).to_bytes();
     let shared = ephemeral.diffie_hellman(&x25519_dalek::PublicKey::from(*recipient));
     let (aead, nonce) = sealed_aead(shared.as_bytes(), &ephemeral_public, recipient)?;

@@ -6,6 +6,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use chacha20poly1305::{aead::Aead, KeyInit, XChaCha20Poly1305};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use subxt_signer::{sr25519, SecretUri};
@@ -33,7 +34,9 @@ struct KeyFile {
 
 #[derive(Serialize, Deserialize)]
 struct Secrets {
-    suri: String,
+    /// Absent in files the portal makes for extension accounts, whose account secret it never has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suri: Option<String>,
     x25519: String,
 }
 
@@ -77,6 +80,13 @@ impl Identity {
             suri: Zeroizing::new(suri.into()),
             x25519: Zeroizing::new(crate::crypto::random()?),
         })
+    }
+
+    /// An identity from known secrets: a secret URI and an X25519 secret.
+    pub fn from_secrets(name: &str, suri: &str, x25519: [u8; 32]) -> Result<Self> {
+        let mut identity = Self::import(name, suri)?;
+        identity.x25519 = Zeroizing::new(x25519);
+        Ok(identity)
     }
 
     pub fn signer(&self) -> Result<sr25519::Keypair> {
@@ -139,6 +149,99 @@ fn argon2(passphrase: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<Zeroi
     Ok(key)
 }
 
+/// A key file (`docs/formats.md`, "Key file") holding `identity`'s secrets sealed with
+/// `passphrase` under `salt` and `nonce`, as pretty JSON. Callers pass fresh random ones; only the
+/// test vectors fix them.
+pub fn seal_key_file(
+    identity: &Identity,
+    passphrase: &str,
+    salt: &[u8; 16],
+    nonce: &[u8; 24],
+) -> Result<String> {
+    if passphrase.is_empty() {
+        bail!("the passphrase is empty: set one (MEDCHAIN_PASSPHRASE or --passphrase-file)");
+    }
+    let (m, t, p) = (19 * 1024, 2, 1);
+    let key = argon2(passphrase, salt, m, t, p)?;
+    let secrets = Zeroizing::new(serde_json::to_vec(&Secrets {
+        suri: Some(identity.suri.to_string()),
+        x25519: hex::encode(identity.x25519.as_ref()),
+    })?);
+    let sealed = XChaCha20Poly1305::new(key.as_ref().into())
+        .encrypt(nonce.into(), secrets.as_slice())
+        .map_err(|_| anyhow!("encrypting the key failed"))?;
+    let file = KeyFile {
+        version: 1,
+        name: identity.name.clone(),
+        account: address(&identity.account()?),
+        encryption_key: hex::encode(identity.encryption_public()),
+        kdf: Kdf {
+            algorithm: "argon2id".into(),
+            memory_kib: m,
+            iterations: t,
+            parallelism: p,
+            salt: hex::encode(salt),
+        },
+        nonce: hex::encode(nonce),
+        sealed: hex::encode(sealed),
+    };
+    Ok(serde_json::to_string_pretty(&file)?)
+}
+
+/// Opens a key file's text with its passphrase.
+pub fn open_key_file(text: &str, passphrase: &str) -> Result<Identity> {
+    let file: KeyFile =
+        serde_json::from_str(text).map_err(|_| anyhow!("this is not a medchain key file"))?;
+    let name = &file.name;
+    if file.version != 1 {
+        bail!(
+            "key file '{name}' is version {}: this medchain reads version 1",
+            file.version
+        );
+    }
+    if file.kdf.algorithm != "argon2id" {
+        bail!(
+            "key file '{name}' uses {}, not argon2id",
+            file.kdf.algorithm
+        );
+    }
+    let unreadable = || anyhow!("key file of '{name}' is damaged");
+    let salt = hex::decode(&file.kdf.salt).map_err(|_| unreadable())?;
+    let nonce: [u8; 24] = hex::decode(&file.nonce)
+        .ok()
+        .and_then(|n| n.try_into().ok())
+        .ok_or_else(unreadable)?;
+    let sealed = hex::decode(&file.sealed).map_err(|_| unreadable())?;
+    let key = argon2(
+        passphrase,
+        &salt,
+        file.kdf.memory_kib,
+        file.kdf.iterations,
+        file.kdf.parallelism,
+    )?;
+    let plain = Zeroizing::new(
+        XChaCha20Poly1305::new(key.as_ref().into())
+            .decrypt(&nonce.into(), sealed.as_slice())
+            .map_err(|_| anyhow!("wrong passphrase for key '{name}'"))?,
+    );
+    let secrets: Secrets = serde_json::from_slice(&plain).map_err(|_| unreadable())?;
+    let x25519: [u8; 32] = hex::decode(&secrets.x25519)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(unreadable)?;
+    if hex::encode(crate::crypto::x25519_public(&x25519)) != file.encryption_key {
+        return Err(unreadable());
+    }
+    let suri = secrets.suri.ok_or_else(|| {
+        anyhow!("key file '{name}' holds no account secret (the portal makes such files for extension accounts): the command line cannot sign with it")
+    })?;
+    Ok(Identity {
+        name: file.name,
+        suri: Zeroizing::new(suri),
+        x25519: Zeroizing::new(x25519),
+    })
+}
+
 impl KeyStore {
     pub fn new(home: &Path) -> Self {
         Self {
@@ -167,57 +270,35 @@ impl KeyStore {
                 path.display()
             );
         }
-        if passphrase.is_empty() {
-            bail!("the passphrase is empty: set one (MEDCHAIN_PASSPHRASE or --passphrase-file)");
-        }
+        let text = seal_key_file(
+            identity,
+            passphrase,
+            &crate::crypto::random()?,
+            &crate::crypto::random()?,
+        )?;
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
-        let salt: [u8; 16] = crate::crypto::random()?;
-        let nonce: [u8; 24] = crate::crypto::random()?;
-        let (m, t, p) = (19 * 1024, 2, 1);
-        let key = argon2(passphrase, &salt, m, t, p)?;
-        let secrets = Zeroizing::new(serde_json::to_vec(&Secrets {
-            suri: identity.suri.to_string(),
-            x25519: hex::encode(identity.x25519.as_ref()),
-        })?);
-        let sealed = XChaCha20Poly1305::new(key.as_ref().into())
-            .encrypt(&nonce.into(), secrets.as_slice())
-            .map_err(|_| anyhow!("encrypting the key failed"))?;
-        let file = KeyFile {
-            version: 1,
-            name: identity.name.clone(),
-            account: address(&identity.account()?),
-            encryption_key: hex::encode(identity.encryption_public()),
-            kdf: Kdf {
-                algorithm: "argon2id".into(),
-                memory_kib: m,
-                iterations: t,
-                parallelism: p,
-                salt: hex::encode(salt),
-            },
-            nonce: hex::encode(nonce),
-            sealed: hex::encode(sealed),
-        };
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        serde_json::to_writer_pretty(tmp.as_file_mut(), &file)?;
+        tmp.as_file_mut().write_all(text.as_bytes())?;
         tmp.as_file().sync_all()?;
         tmp.persist_noclobber(&path)
             .map_err(|e| anyhow!("writing {}: {}", path.display(), e.error))?;
         Ok(())
     }
 
-    fn read(&self, name: &str) -> Result<KeyFile> {
+    fn read(&self, name: &str) -> Result<(String, KeyFile)> {
         let path = self.path(name)?;
         let text = std::fs::read_to_string(&path).map_err(|e| {
             anyhow!("no key named '{name}' ({}: {e}): make one with `medchain key generate --name {name}`", path.display())
         })?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a medchain key file", path.display()))
+        let file = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a medchain key file", path.display()))?;
+        Ok((text, file))
     }
 
     /// The public parts of key `name` (no passphrase needed).
     pub fn public(&self, name: &str) -> Result<Public> {
-        let file = self.read(name)?;
+        let (_, file) = self.read(name)?;
         Ok(Public {
             name: file.name,
             account: parse_account(&file.account, "the stored account")?,
@@ -230,36 +311,8 @@ impl KeyStore {
 
     /// Key `name` with its secrets, unlocked with `passphrase`.
     pub fn load(&self, name: &str, passphrase: &str) -> Result<Identity> {
-        let file = self.read(name)?;
-        let unreadable = || anyhow!("key file of '{name}' is damaged");
-        let salt = hex::decode(&file.kdf.salt).map_err(|_| unreadable())?;
-        let nonce: [u8; 24] = hex::decode(&file.nonce)
-            .ok()
-            .and_then(|n| n.try_into().ok())
-            .ok_or_else(unreadable)?;
-        let sealed = hex::decode(&file.sealed).map_err(|_| unreadable())?;
-        let key = argon2(
-            passphrase,
-            &salt,
-            file.kdf.memory_kib,
-            file.kdf.iterations,
-            file.kdf.parallelism,
-        )?;
-        let plain = Zeroizing::new(
-            XChaCha20Poly1305::new(key.as_ref().into())
-                .decrypt(&nonce.into(), sealed.as_slice())
-                .map_err(|_| anyhow!("wrong passphrase for key '{name}'"))?,
-        );
-        let secrets: Secrets = serde_json::from_slice(&plain).map_err(|_| unreadable())?;
-        let x25519: [u8; 32] = hex::decode(&secrets.x25519)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(unreadable)?;
-        Ok(Identity {
-            name: file.name,
-            suri: Zeroizing::new(secrets.suri),
-            x25519: Zeroizing::new(x25519),
-        })
+        let (text, _) = self.read(name)?;
+        open_key_file(&text, passphrase)
     }
 
     /// Names of the stored keys.

@@ -1,0 +1,287 @@
+//! The CLI against the test vectors of `docs/formats.md` (`docs/vectors/*.json`), which the
+//! portal's `portal/test/vectors.test.js` passes too.
+//!
+//! The crypto vectors were written by this implementation (`MEDCHAIN_WRITE_VECTORS=1 cargo test
+//! -p medchain-cli --test vectors` rewrites them) and are checked both ways: what the CLI makes
+//! from the fixed inputs must be the stored bytes, and what is stored must open (or fail) as the
+//! vector says. The portal, written with other libraries, checks the same bytes.
+
+use medchain_cli::crypto;
+use medchain_cli::keys::{open_key_file, seal_key_file, Identity};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/vectors")
+        .join(name)
+}
+
+fn load(name: &str) -> Value {
+    let text = std::fs::read_to_string(path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The stored vectors, after checking that this implementation still makes exactly them (or
+/// writing them, with `MEDCHAIN_WRITE_VECTORS=1`).
+fn made_here(name: &str, made: Value) -> Value {
+    if std::env::var_os("MEDCHAIN_WRITE_VECTORS").is_some() {
+        let text = serde_json::to_string_pretty(&made).expect("json") + "\n";
+        std::fs::write(path(name), text).expect("vectors written");
+    }
+    let stored = load(name);
+    assert_eq!(
+        stored, made,
+        "{name}: the CLI no longer makes the stored vectors"
+    );
+    stored
+}
+
+fn bytes(v: &Value) -> Vec<u8> {
+    hex::decode(v.as_str().expect("a hex string")).expect("hex")
+}
+
+fn array<const N: usize>(v: &Value) -> [u8; N] {
+    bytes(v).try_into().expect("length")
+}
+
+fn counting(from: u8, n: usize) -> Vec<u8> {
+    (0..n).map(|i| from.wrapping_add(i as u8)).collect()
+}
+
+fn sha(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+fn encrypt(key: &crypto::DataKey, prefix: &[u8; 19], plain: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    crypto::encrypt_with_prefix(key, prefix, plain, |c| {
+        out.extend_from_slice(c);
+        Ok(())
+    })
+    .expect("encrypts");
+    out
+}
+
+fn decrypt(key: &crypto::DataKey, cipher: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    crypto::decrypt(key, cipher, |p| {
+        out.extend_from_slice(p);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn plaintext(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn encrypted_files_match_the_vectors() {
+    let key: crypto::DataKey = Zeroizing::new(counting(0, 32).try_into().expect("32"));
+    let prefix: [u8; 19] = counting(0xa0, 19).try_into().expect("19");
+    let lens = [0usize, 1, 65_536, 65_537];
+    let ciphers: Vec<Vec<u8>> = lens
+        .iter()
+        .map(|&n| encrypt(&key, &prefix, &plaintext(n)))
+        .collect();
+    let boundary = 27 + 65_536 + 16;
+    let made = json!({
+        "spec": "docs/formats.md, Encrypted file, version 1",
+        "key": hex::encode(key.as_ref()),
+        "prefix": hex::encode(prefix),
+        "plaintext": "byte i is i mod 251",
+        "files": lens.iter().zip(&ciphers).map(|(&n, c)| json!({
+            "len": n,
+            "plaintext_sha256": sha(&plaintext(n)),
+            "ciphertext_len": c.len(),
+            "ciphertext_sha256": sha(c),
+            "ciphertext": if c.len() <= 64 { json!(hex::encode(c)) } else { Value::Null },
+        })).collect::<Vec<_>>(),
+        "bad": [
+            { "name": "another key", "from": 1, "key": hex::encode(counting(1, 32)) },
+            { "name": "one byte altered", "from": 1, "flip": 30 },
+            { "name": "header altered", "from": 1, "flip": 3 },
+            { "name": "cut at a segment boundary", "from": 65_537, "truncate": boundary },
+            { "name": "cut by one byte", "from": 65_537, "truncate": ciphers[3].len() - 1 },
+            { "name": "cut to nothing", "from": 0, "truncate": 0 },
+        ],
+    });
+    let v = made_here("file-v1.json", made);
+
+    // What is stored decrypts to the plaintext, at the length the format gives.
+    let key: crypto::DataKey = Zeroizing::new(array(&v["key"]));
+    let prefix: [u8; 19] = array(&v["prefix"]);
+    for file in v["files"].as_array().expect("files") {
+        let len = file["len"].as_u64().expect("len");
+        let cipher = match &file["ciphertext"] {
+            Value::Null => encrypt(&key, &prefix, &plaintext(len as usize)),
+            hex => bytes(hex),
+        };
+        assert_eq!(sha(&cipher), file["ciphertext_sha256"], "{len} bytes");
+        assert_eq!(crypto::ciphertext_len(len), file["ciphertext_len"]);
+        assert_eq!(cipher.len() as u64, crypto::ciphertext_len(len));
+        let plain = decrypt(&key, &cipher).expect("decrypts");
+        assert_eq!(sha(&plain), file["plaintext_sha256"], "{len} bytes");
+    }
+    for bad in v["bad"].as_array().expect("bad") {
+        let from = bad["from"].as_u64().expect("from") as usize;
+        let mut cipher = encrypt(&key, &prefix, &plaintext(from));
+        let mut with = key.clone();
+        if let Some(other) = bad.get("key") {
+            with = Zeroizing::new(array(other));
+        }
+        if let Some(at) = bad["flip"].as_u64() {
+            cipher[at as usize] ^= 1;
+        }
+        if let Some(len) = bad["truncate"].as_u64() {
+            cipher.truncate(len as usize);
+        }
+        assert!(decrypt(&with, &cipher).is_err(), "{}", bad["name"]);
+    }
+}
+
+#[test]
+fn sealed_keys_match_the_vectors() {
+    let data_key: crypto::DataKey = Zeroizing::new(counting(0x40, 32).try_into().expect("32"));
+    let ephemeral = Zeroizing::new(counting(0x60, 32).try_into().expect("32"));
+    let recipient: [u8; 32] = counting(0x80, 32).try_into().expect("32");
+    let recipient_public = crypto::x25519_public(&recipient);
+    let sealed =
+        crypto::seal_with_ephemeral(&data_key, &ephemeral, &recipient_public).expect("seals");
+    let made = json!({
+        "spec": "docs/formats.md, Sealed key",
+        "data_key": hex::encode(data_key.as_ref()),
+        "ephemeral_secret": hex::encode(ephemeral.as_ref()),
+        "ephemeral_public": hex::encode(crypto::x25519_public(&ephemeral)),
+        "recipient_secret": hex::encode(recipient),
+        "recipient_public": hex::encode(recipient_public),
+        "sealed": hex::encode(sealed),
+        "bad": [
+            { "name": "sealed to someone else", "secret": hex::encode(counting(0xc0, 32)) },
+            { "name": "a byte altered", "flip": 40 },
+            { "name": "79 bytes", "truncate": 79 },
+        ],
+    });
+    let v = made_here("sealed-key.json", made);
+
+    let sealed = bytes(&v["sealed"]);
+    assert_eq!(&sealed[..32], &bytes(&v["ephemeral_public"])[..]);
+    let secret: [u8; 32] = array(&v["recipient_secret"]);
+    assert_eq!(
+        crypto::x25519_public(&secret).to_vec(),
+        bytes(&v["recipient_public"])
+    );
+    assert_eq!(
+        crypto::open(&sealed, &secret).expect("opens").to_vec(),
+        bytes(&v["data_key"])
+    );
+    for bad in v["bad"].as_array().expect("bad") {
+        let mut s = sealed.clone();
+        let mut with = secret;
+        if let Some(other) = bad.get("secret") {
+            with = array(other);
+        }
+        if let Some(at) = bad["flip"].as_u64() {
+            s[at as usize] ^= 1;
+        }
+        if let Some(len) = bad["truncate"].as_u64() {
+            s.truncate(len as usize);
+        }
+        assert!(crypto::open(&s, &with).is_err(), "{}", bad["name"]);
+    }
+}
+
+/// A key file without an account secret, as the portal makes one for an extension account:
+/// sealed here with the crates directly, since the CLI never writes one.
+fn portal_key_file(
+    account: &str,
+    x25519: &[u8; 32],
+    passphrase: &str,
+    salt: &[u8],
+    nonce: &[u8],
+) -> Value {
+    use chacha20poly1305::{aead::Aead, KeyInit, XChaCha20Poly1305};
+    let params = argon2::Params::new(19 * 1024, 2, 1, Some(32)).expect("params");
+    let mut key = [0u8; 32];
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .expect("argon2");
+    let secrets = format!("{{\"x25519\":\"{}\"}}", hex::encode(x25519));
+    let sealed = XChaCha20Poly1305::new(&key.into())
+        .encrypt(nonce.into(), secrets.as_bytes())
+        .expect("seals");
+    json!({
+        "version": 1,
+        "name": "vector-portal",
+        "account": account,
+        "encryption_key": hex::encode(crypto::x25519_public(x25519)),
+        "kdf": { "algorithm": "argon2id", "memory_kib": 19456, "iterations": 2, "parallelism": 1,
+                 "salt": hex::encode(salt) },
+        "nonce": hex::encode(nonce),
+        "sealed": hex::encode(sealed),
+    })
+}
+
+#[test]
+fn key_files_match_the_vectors() {
+    let passphrase = "correct horse battery staple";
+    let x25519: [u8; 32] = counting(0x10, 32).try_into().expect("32");
+    let portal_x25519: [u8; 32] = counting(0x30, 32).try_into().expect("32");
+    let salt: [u8; 16] = counting(0xe0, 16).try_into().expect("16");
+    let nonce: [u8; 24] = counting(0xf0, 24).try_into().expect("24");
+    let identity = Identity::from_secrets("vector", "//Alice", x25519).expect("identity");
+    let cli_file: Value =
+        serde_json::from_str(&seal_key_file(&identity, passphrase, &salt, &nonce).expect("seals"))
+            .expect("json");
+    let alice = cli_file["account"].as_str().expect("account").to_owned();
+    let made = json!({
+        "spec": "docs/formats.md, Key file",
+        "passphrase": passphrase,
+        "files": [
+            { "name": "with an account secret (the CLI's)", "suri": "//Alice",
+              "x25519": hex::encode(x25519), "file": cli_file },
+            { "name": "without an account secret (the portal's, for an extension account)",
+              "x25519": hex::encode(portal_x25519),
+              "file": portal_key_file(&alice, &portal_x25519, passphrase, &counting(0x50, 16), &counting(0x70, 24)) },
+        ],
+        "bad": [
+            { "name": "wrong passphrase", "file": 0, "passphrase": "wrong horse", "error": "wrong passphrase" },
+            { "name": "encryption key not the sealed secret's", "file": 0,
+              "set": { "encryption_key": hex::encode(crypto::x25519_public(&portal_x25519)) }, "error": "damaged" },
+            { "name": "version 2", "file": 0, "set": { "version": 2 }, "error": "version" },
+            { "name": "another algorithm", "file": 0, "set": { "kdf": { "algorithm": "scrypt", "memory_kib": 19456,
+              "iterations": 2, "parallelism": 1, "salt": hex::encode(salt) } }, "error": "argon2id" },
+        ],
+    });
+    let v = made_here("key-file.json", made);
+
+    let passphrase = v["passphrase"].as_str().expect("passphrase");
+    let files = v["files"].as_array().expect("files");
+    let opened = open_key_file(&files[0]["file"].to_string(), passphrase).expect("opens");
+    assert_eq!(
+        opened.encryption_secret().to_vec(),
+        bytes(&files[0]["x25519"])
+    );
+    assert_eq!(
+        medchain_cli::keys::address(&opened.account().expect("account")),
+        files[0]["file"]["account"].as_str().expect("account")
+    );
+    let portal = open_key_file(&files[1]["file"].to_string(), passphrase)
+        .expect_err("the CLI cannot sign with a portal key file");
+    assert!(portal.to_string().contains("no account secret"), "{portal}");
+    for bad in v["bad"].as_array().expect("bad") {
+        let mut file = files[bad["file"].as_u64().expect("file") as usize]["file"].clone();
+        if let Some(set) = bad["set"].as_object() {
+            for (k, value) in set {
+                file[k] = value.clone();
+            }
+        }
+        let pass = bad["passphrase"].as_str().unwrap_or(passphrase);
+        let err = open_key_file(&file.to_string(), pass).expect_err("refused");
+        let want = bad["error"].as_str().expect("error");
+        assert!(err.to_string().contains(want), "{}: {err}", bad["name"]);
+    }
+}
