@@ -36,7 +36,7 @@ export function parseType(text: string): RecordType {
   const code = s.slice(colon + 1);
   if (system === 'loinc') {
     const m = /^([0-9]{1,7})-([0-9])$/.exec(code);
-    if (!m) throw new Error(`LOINC code '${code}' is written with its check digit after a hyphen, such as loinc:11506-3`);
+    if (!m) throw new Error(`LOINC code '${code}' ends with its check digit after a hyphen, such as loinc:11506-3`);
     if (m[1].length > 1 && m[1][0] === '0') throw new Error(`LOINC code '${code}' has a leading zero`);
     const expected = loincCheckDigit(m[1]);
     if (Number(m[2]) !== expected) throw new Error(`LOINC code '${code}' has a wrong check digit: ${m[1]}-${expected} is valid`);
