@@ -5,27 +5,11 @@ use crate::{
     votes::{eligibility, Tally, Vote},
     Class, Error, Params,
 };
+// Kept at its old path, `election::Standing`, for code that names it there.
+pub use crate::standing::Standing;
 use alloc::{collections::BTreeSet, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
-
-/// What the election knows of a candidate this era.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Standing<C, O> {
-    pub id: C,
-    /// The hospital it belongs to.
-    pub org: O,
-    /// Its class this era.
-    pub class: Class,
-    /// Its composite score (ppm), the tie-breaker after backing.
-    pub score: u32,
-    /// Its own bonded stake.
-    pub self_bond: u128,
-    /// Whether it registered session keys (no keys, no blocks).
-    pub has_keys: bool,
-    /// Whether a proven offence bans it.
-    pub banned: bool,
-}
 
 /// Why a candidate was or was not elected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]

@@ -27,13 +27,15 @@ pub mod eviction;
 pub mod features;
 pub mod kmeans;
 pub mod params;
+pub mod standing;
 pub mod votes;
 
 pub use classify::{classify, CandidateInput, Class, ClassReason, Classified};
-pub use election::{elect, elect_phragmen, Election, Standing, Verdict};
+pub use election::{elect, elect_phragmen, Election, Verdict};
 pub use eviction::{decide, Decision, Fault};
 pub use features::{EraCounters, Features, Record};
 pub use params::{Params, Strategy, Weights};
+pub use standing::Standing;
 pub use votes::{check_vote, tally, Backing, Cap, Tally, Vote};
 
 /// Parts per million: every feature, weight and score is an integer in `0..=PPM`.

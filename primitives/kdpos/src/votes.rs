@@ -1,7 +1,7 @@
 //! Votes (KDPOS.md, "Votes: restricted range, split stake, caps"): who may receive votes, how a
 //! voter's stake splits over its targets, and the two caps on what a candidate counts.
 
-use crate::{election::Standing, sorted_unique, Class, Error, Params, MAX_VOTE_TARGETS};
+use crate::{sorted_unique, standing::Standing, Class, Error, Params, MAX_VOTE_TARGETS};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
