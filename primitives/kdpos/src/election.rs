@@ -125,12 +125,15 @@ impl<C: Clone, O: Ord + Clone> Seats<C, O> {
     }
 }
 
+/// What screening leaves: the pool to seat, and the verdicts of those that cannot sit.
+type Screened<'a, C, O> = (Vec<&'a Standing<C, O>>, Vec<(C, Verdict)>);
+
 /// Sorts by id, refuses duplicates, and gives the verdict of every candidate that cannot sit at
 /// all (banned, out of range, no keys); the rest are returned as the pool to seat.
-fn screen<'a, C: Ord + Clone, O>(
-    standings: &'a [Standing<C, O>],
+fn screen<C: Ord + Clone, O>(
+    standings: &[Standing<C, O>],
     in_range: impl Fn(&Standing<C, O>) -> bool,
-) -> Result<(Vec<&'a Standing<C, O>>, Vec<(C, Verdict)>), Error> {
+) -> Result<Screened<'_, C, O>, Error> {
     if standings.is_empty() {
         return Err(Error::NoCandidates);
     }

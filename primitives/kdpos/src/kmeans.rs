@@ -149,9 +149,9 @@ pub fn cluster(
             }
         }
         for k in 0..K {
-            if counts[k] > 0 {
-                for j in 0..FEATURES {
-                    centroids[k][j] = u32::try_from(sums[k][j] / counts[k]).unwrap_or(u32::MAX);
+            for j in 0..FEATURES {
+                if let Some(mean) = sums[k][j].checked_div(counts[k]) {
+                    centroids[k][j] = u32::try_from(mean).unwrap_or(u32::MAX);
                 }
             }
         }

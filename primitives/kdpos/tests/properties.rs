@@ -89,15 +89,17 @@ fn world() -> impl Strategy<Value = World> {
     })
 }
 
-/// Classification, tally and election of a world, as the pallet runs them each era.
-fn run(
-    w: &World,
-) -> (
+/// What `run` returns: each candidate's (id, class, score), the tally, the election, and how the
+/// candidates were classified.
+type Outcome = (
     Vec<(u32, Class, u32)>,
     kdpos_primitives::Tally<u32>,
     kdpos_primitives::Election<u32>,
     Method,
-) {
+);
+
+/// Classification, tally and election of a world, as the pallet runs them each era.
+fn run(w: &World) -> Outcome {
     let c = classify(w.candidates.clone(), &w.params).expect("valid world");
     let by_id: BTreeMap<u32, usize> = w
         .candidates
@@ -210,7 +212,7 @@ proptest! {
     fn kmeans_terminates_within_its_bound_and_scores_stay_in_range(w in world()) {
         let (classes, _, _, method) = run(&w);
         if let Method::KMeans { iterations, .. } = method {
-            prop_assert!(iterations >= 1 && iterations <= MAX_KMEANS_ITERATIONS);
+            prop_assert!((1..=MAX_KMEANS_ITERATIONS).contains(&iterations));
         }
         for (_, _, score) in classes {
             prop_assert!(score <= PPM);
