@@ -47,8 +47,9 @@ fi
 
 if [ "$what" = all ] || [ "$what" = --records ]; then
   scripts/setup.sh
-  log "building the node (release)"
+  log "building the node (release) and the portal's record crypto, which the run seals keys with"
   cargo build --locked --release -p medchain-node -p medchain-cli
+  (cd portal && npm run --silent build:lib)
   log "records vs transfers finalized per second, 4 validators on 127.0.0.1"
   (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" node bench/records-throughput.js "${@:2}")
 fi

@@ -1,52 +1,30 @@
-// The sealed-key format of pallet-medical-records (types.rs, WRAPPED_KEY_LEN), written
-// independently of the Rust client with Node's own X25519, HKDF and ChaCha20-Poly1305:
-//   sealed = ephemeral X25519 public key (32) || ChaCha20-Poly1305(data key) (32) || tag (16)
-//   key || nonce = HKDF-SHA256(ikm = X25519(ephemeral, recipient), salt = ephemeral || recipient,
-//                              info = "medchain/sealed-key/v1", 44 bytes)
-import {
-  createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman,
-  generateKeyPairSync, hkdfSync,
-} from 'node:crypto';
+// Record crypto for the live tests: the portal's compiled library (portal/dist-lib, built by
+// `npm run build:lib` in portal/, as scripts/test.sh does), which passes the vectors of
+// docs/formats.md exactly as the Rust CLI does. No third copy of the formats lives here.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 
-const INFO = Buffer.from('medchain/sealed-key/v1');
-
-const rawPublic = (keyObject) => Buffer.from(keyObject.export({ format: 'jwk' }).x, 'base64url');
-const publicFromRaw = (raw) =>
-  createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+const LIB = new URL('../../../portal/dist-lib/crypto.js', import.meta.url);
+if (!existsSync(LIB)) throw new Error(`${LIB.pathname} is missing: run \`npm run build:lib\` in portal/ first`);
+const portal = await import(LIB.href);
 
 /** A new X25519 key pair: `publicKey` is the 32 raw bytes registered on chain. */
 export function keyPair() {
-  const { privateKey } = generateKeyPairSync('x25519');
-  return { privateKey, publicKey: rawPublic(createPublicKey(privateKey)) };
-}
-
-function aeadKey(shared, ephemeral, recipient) {
-  const okm = Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephemeral, recipient]), INFO, 44));
-  return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) };
+  const secret = new Uint8Array(randomBytes(32));
+  return { secret, publicKey: Buffer.from(portal.x25519Public(secret)) };
 }
 
 /** Seals a 32-byte data key to a recipient's raw X25519 public key: 80 bytes. */
-export function seal(dataKey, recipientPublic) {
-  const eph = keyPair();
-  const recipient = Buffer.from(recipientPublic);
-  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: publicFromRaw(recipient) });
-  const { key, nonce } = aeadKey(shared, eph.publicKey, recipient);
-  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-  const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return Buffer.concat([eph.publicKey, body, cipher.getAuthTag()]);
-}
+export const seal = (dataKey, recipientPublic) => Buffer.from(portal.seal(new Uint8Array(dataKey), new Uint8Array(recipientPublic)));
 
 /** Opens a sealed key with the recipient's key pair; throws if it was not sealed to it. */
-export function open(sealed, recipient) {
-  const buf = Buffer.from(sealed);
-  if (buf.length !== 80) throw new Error(`a sealed key is 80 bytes, got ${buf.length}`);
-  const ephemeral = buf.subarray(0, 32);
-  const shared = diffieHellman({ privateKey: recipient.privateKey, publicKey: publicFromRaw(ephemeral) });
-  const { key, nonce } = aeadKey(shared, ephemeral, recipient.publicKey);
-  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-  decipher.setAuthTag(buf.subarray(64, 80));
-  return Buffer.concat([decipher.update(buf.subarray(32, 64)), decipher.final()]);
-}
+export const open = (sealed, recipient) => Buffer.from(portal.open(new Uint8Array(sealed), recipient.secret));
+
+/** A record file (docs/formats.md, "Encrypted file, version 1") of `bytes` under `dataKey`. */
+export const encryptFile = (dataKey, bytes) => Buffer.from(portal.encrypt(new Uint8Array(dataKey), new Uint8Array(bytes)).ciphertext);
+
+/** The plaintext of a record file; throws on a wrong key or an altered file. */
+export const decryptFile = (dataKey, file) => Buffer.from(portal.decrypt(new Uint8Array(dataKey), new Uint8Array(file)).bytes);
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
 

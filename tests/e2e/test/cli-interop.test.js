@@ -1,8 +1,8 @@
 // Two things the CLI scenario does not show:
-// - The sealed-key format is one format. The patient's encryption key here is made and held by
-//   Node's own crypto (tests/e2e/lib/sealed.js). The Rust CLI seals the record's key to it, Node
-//   opens that key and seals it to the specialist, and the specialist's CLI reads the record
-//   byte-identical with it.
+// - The sealed-key format is one format. The patient's encryption key here is made and held in
+//   Node (tests/e2e/lib/sealed.js, on the portal's library). The Rust CLI seals the record's key
+//   to it, Node opens that key and seals it to the specialist, and the specialist's CLI reads the
+//   record byte-identical with it.
 // - The portal's crypto (portal/src/crypto.ts, compiled by scripts/test.sh) is the CLI's format:
 //   it opens and decrypts a record the CLI stored, and the CLI reads one it encrypted and sealed.
 // - Ctrl-C midway: an interrupted `record put` registers nothing, and an interrupted `get`

@@ -4,12 +4,12 @@
 // anchor verifies a real inclusion proof and rejects a tampered one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { connect, startDev, stop, submit, waitFor } from '../lib/node.js';
-import { keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
+import { decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
 
 const RPC = 19988;
 const P2P = 19388;
@@ -23,17 +23,6 @@ const keys = {}; // X25519 key pairs
 let dataKey;
 let ciphertext;
 let record;
-
-/** Stand-in for the CLI's streamed file encryption (issue 6): one ChaCha20-Poly1305 message. */
-function encrypt(key, bytes) {
-  const c = createCipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
-  return Buffer.concat([c.update(bytes), c.final(), c.getAuthTag()]);
-}
-function decrypt(key, bytes) {
-  const d = createDecipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
-  d.setAuthTag(bytes.subarray(bytes.length - 16));
-  return Buffer.concat([d.update(bytes.subarray(0, bytes.length - 16)), d.final()]);
-}
 
 async function ok(tx, signer) {
   const r = await submit(api, tx, signer);
