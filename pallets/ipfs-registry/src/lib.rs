@@ -14,6 +14,9 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+/// What another pallet's test runtime needs to configure this one (feature `mock`).
+#[cfg(any(test, feature = "mock"))]
+pub mod config_preludes;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -64,20 +67,26 @@ pub mod pallet {
     #[pallet::pallet]
     pub struct Pallet<T>(_);
 
-    #[pallet::config]
+    // `with_default` lets test runtimes take every setting but the currency from
+    // `config_preludes::TestDefaultConfig`; a real runtime still sets each one.
+    #[pallet::config(with_default)]
     pub trait Config: frame_system::Config {
         /// The currency deposits are held in.
+        #[pallet::no_default]
         type Currency: Mutate<Self::AccountId>
             + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
         /// The overarching hold reason.
+        #[pallet::no_default_bounds]
         type RuntimeHoldReason: From<HoldReason>;
         /// Deposit held for each registered CID.
         #[pallet::constant]
+        #[pallet::no_default_bounds]
         type CidDeposit: Get<BalanceOf<Self>>;
         /// Most providers that can attest one CID.
         #[pallet::constant]
         type MaxPins: Get<u32>;
         /// Who admits and removes storage providers.
+        #[pallet::no_default_bounds]
         type ProviderOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Weights of the calls.
         type WeightInfo: WeightInfo;

@@ -1,8 +1,7 @@
 //! A minimal runtime for the pallet's tests: system, balances and the registry.
 
 use crate as pallet_ipfs_registry;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
+use frame_support::derive_impl;
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -41,17 +40,10 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const CidDeposit: u64 = 10;
-}
-
+// The settings other pallets' mocks use too (feature `mock`).
+#[derive_impl(pallet_ipfs_registry::config_preludes::TestDefaultConfig)]
 impl pallet_ipfs_registry::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type CidDeposit = CidDeposit;
-    type MaxPins = ConstU32<3>;
-    type ProviderOrigin = EnsureRoot<u64>;
-    type WeightInfo = ();
 }
 
 pub const ALICE: u64 = 1;

@@ -1,7 +1,10 @@
 //! A minimal runtime for the pallet's tests: system, balances, the IPFS registry and records.
 
 use crate as pallet_medical_records;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::{
+    derive_impl,
+    traits::{ConstU32, ConstU64},
+};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
@@ -43,17 +46,10 @@ impl pallet_balances::Config for Test {
     type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-parameter_types! {
-    pub const CidDeposit: u64 = 10;
-}
-
+// The registry as its own tests run it (its feature `mock`).
+#[derive_impl(pallet_ipfs_registry::config_preludes::TestDefaultConfig)]
 impl pallet_ipfs_registry::Config for Test {
     type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type CidDeposit = CidDeposit;
-    type MaxPins = ConstU32<3>;
-    type ProviderOrigin = EnsureRoot<u64>;
-    type WeightInfo = ();
 }
 
 impl pallet_medical_records::Config for Test {
@@ -68,8 +64,6 @@ impl pallet_medical_records::Config for Test {
     type MaxSweep = ConstU32<2>;
     type WeightInfo = ();
 }
-
-use frame_support::traits::ConstU64;
 
 /// The hospital's admin.
 pub const ADMIN: u64 = 1;
