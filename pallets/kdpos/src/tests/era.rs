@@ -1,0 +1,188 @@
+//! The era: the election over stored state, the books folded and classified, and the two
+//! halves of the boundary in their own rotations.
+
+use super::*;
+
+fn verdict(e: &kdpos_primitives::Election<u64>, who: u64) -> kdpos_primitives::Verdict {
+    e.verdicts
+        .iter()
+        .find(|(c, _)| *c == who)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("{who} has a verdict"))
+}
+
+#[test]
+fn votes_decide_the_producers_among_newcomers() {
+    use kdpos_primitives::{Class, Verdict};
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H2]), 400));
+        assert_ok!(Kdpos::vote(
+            RuntimeOrigin::signed(V2),
+            targets(&[H1, H2]),
+            200
+        ));
+        let (classes, tally, election) =
+            Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        // Newcomers have the neutral record of an era without evidence: Qualified at best.
+        assert!(classes
+            .candidates
+            .iter()
+            .all(|c| c.class != Class::Excellent));
+        // Raw backing: each candidate's own bond plus the votes naming it (all three are in the
+        // vote range: 3 <= P + B).
+        assert_eq!(tally.total, 300 + 600);
+        assert_eq!(election.producers, vec![H2, H1], "most backed first");
+        // H3 has no session keys: it cannot produce, whatever its standing.
+        assert_eq!(verdict(&election, H3), Verdict::NoKeys);
+        assert!(election.standbys.is_empty());
+    });
+}
+
+#[test]
+fn a_poor_record_or_a_ban_keeps_a_candidate_out_and_its_votes_count_nothing() {
+    use kdpos_primitives::{Class, Features, Record, Verdict};
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        // H2 missed most of its slots last era.
+        Performance::<Test>::insert(
+            H2,
+            Record {
+                features: Features {
+                    production: 200_000,
+                    liveness: 900_000,
+                    voting: 0,
+                    integrity: 1_000_000,
+                    endorsement: 0,
+                },
+                penalty: 0,
+                eras: 1,
+            },
+        );
+        BannedUntil::<Test>::insert(H1, 3);
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H2]), 400));
+        let (classes, tally, election) =
+            Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        let class_of = |who| {
+            classes
+                .candidates
+                .iter()
+                .find(|c| c.id == who)
+                .map(|c| c.class)
+        };
+        assert_eq!(class_of(H2), Some(Class::Poor));
+        assert_eq!(class_of(H1), Some(Class::Poor), "banned means Poor");
+        assert_eq!(
+            tally.wasted, 400,
+            "a vote for a Poor candidate counts nothing"
+        );
+        assert_eq!(verdict(&election, H1), Verdict::Banned);
+        assert_eq!(verdict(&election, H2), Verdict::NotEligible);
+        assert!(
+            election.producers.is_empty(),
+            "H3, the only one left, has no keys"
+        );
+        // The ban ends with its era.
+        CurrentEra::<Test>::put(3);
+        let (_, _, election) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(election.producers, vec![H1]);
+    });
+}
+
+#[test]
+fn the_era_boundary_folds_counters_into_records_and_elects() {
+    use kdpos_primitives::PPM;
+    use pallet_authorship::EventHandler;
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H1]), 400));
+        // The election that opened the era counted V1's vote for H1: its endorsement.
+        let (_, opening, _) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        Pallet::<Test>::store_backing(&opening);
+        // H1 voted itself (as a voter) and was live in all four sessions of the books.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H1]), 10));
+        for s in 0..4 {
+            pallet_session::CurrentIndex::<Test>::put(s);
+            Kdpos::note_author(H1);
+        }
+        // The rotation into session 4 closes the books.
+        pallet_session::CurrentIndex::<Test>::put(4);
+        assert_ok!(Pallet::<Test>::close_books());
+        assert_eq!(
+            CurrentEra::<Test>::get(),
+            0,
+            "the books close before the era ends"
+        );
+        let election = Pallet::<Test>::elect_era().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(CurrentEra::<Test>::get(), 1);
+        let h1 = Performance::<Test>::get(H1).unwrap_or_else(|| panic!("folded"));
+        assert_eq!(
+            h1.features.production, PPM,
+            "authored every own slot counted"
+        );
+        assert_eq!(h1.features.liveness, PPM, "live in 4 of 4 sessions");
+        assert_eq!(h1.features.voting, PPM);
+        assert!(h1.features.endorsement > 0);
+        let h2 = Performance::<Test>::get(H2).unwrap_or_else(|| panic!("folded"));
+        assert_eq!(h2.features.liveness, 0, "never live");
+        assert!(
+            Counters::<Test>::iter().next().is_none(),
+            "counters start afresh"
+        );
+        assert!(Classes::<Test>::get(H1).is_some());
+        assert_eq!(election.producers.first(), Some(&H1));
+        assert!(System::events()
+            .iter()
+            .any(|e| matches!(e.event, RuntimeEvent::Kdpos(Event::EraEnded { era: 0, .. }))));
+        check();
+    });
+}
+
+#[test]
+fn the_books_close_one_rotation_before_the_election_and_a_late_candidate_waits() {
+    use kdpos_primitives::{Class, ClassReason};
+    let mut ext = four_producers();
+    SessionsPerEra::set(4);
+    ext.execute_with(|| {
+        run_to_session(1);
+        assert_eq!(ClassifiedFor::<Test>::get(), None);
+        // Session 3 is planned when session 2 starts: era 0's books close then, in their own
+        // block, and the classes for era 1 are kept.
+        run_to_session(2);
+        assert!(events().iter().any(|e| matches!(
+            e,
+            Event::BooksClosed {
+                era: 0,
+                candidates: 5
+            }
+        )));
+        assert!(!events().iter().any(|e| matches!(e, Event::EraEnded { .. })));
+        assert_eq!(CurrentEra::<Test>::get(), 0);
+        assert_eq!(ClassifiedFor::<Test>::get().map(|(era, _)| era), Some(1));
+        assert_eq!(BooksOpenedIn::<Test>::get(), 2);
+        // H3 stands after the books closed: the election will not count it before the next
+        // classification.
+        assert_ok!(Kdpos::register_candidate(RuntimeOrigin::signed(H3), 3, 100));
+        let (classes, _, _) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        let h3 = classes
+            .candidates
+            .iter()
+            .find(|c| c.id == H3)
+            .unwrap_or_else(|| panic!("H3 in the preview"));
+        assert_eq!(
+            (h3.class, h3.reason),
+            (Class::Poor, ClassReason::Unclassified)
+        );
+        // Session 4 is planned when session 3 starts: the election, with the kept classes.
+        System::reset_events();
+        run_to_session(3);
+        assert_eq!(CurrentEra::<Test>::get(), 1);
+        assert!(events()
+            .iter()
+            .any(|e| matches!(e, Event::EraEnded { era: 0, .. })));
+        assert!(!events()
+            .iter()
+            .any(|e| matches!(e, Event::BooksClosed { .. })));
+        check();
+    });
+}

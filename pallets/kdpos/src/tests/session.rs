@@ -1,0 +1,115 @@
+//! Sessions: authored blocks, heartbeats and skipped slots counted, and when a planned set goes
+//! live.
+
+use super::*;
+
+#[test]
+fn authored_blocks_and_heartbeats_count_once_per_session() {
+    use pallet_authorship::EventHandler;
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        Kdpos::note_author(H1);
+        Kdpos::note_author(H1);
+        Kdpos::note_author(V1); // not a candidate: nothing to count
+        let c = Counters::<Test>::get(H1);
+        assert_eq!((c.authored, c.live_sessions), (2, 1));
+        assert_eq!(Counters::<Test>::get(V1), Default::default());
+
+        // A heartbeat is free once per session, refused a second time and from non-candidates.
+        let post = Kdpos::heartbeat(RuntimeOrigin::signed(H2)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(post.pays_fee, frame_support::dispatch::Pays::No);
+        assert_eq!(
+            last_event(),
+            Event::Heartbeat {
+                candidate: H2,
+                session: 0
+            }
+            .into()
+        );
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(H2)), E::AlreadyLive);
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(H1)), E::AlreadyLive);
+        assert_noop!(Kdpos::heartbeat(RuntimeOrigin::signed(V1)), E::NotCandidate);
+        pallet_session::CurrentIndex::<Test>::put(1);
+        assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H2)));
+        assert_eq!(Counters::<Test>::get(H2).live_sessions, 2);
+    });
+}
+
+#[test]
+fn skipped_slots_are_misses_of_their_authorities_and_a_run_is_a_liveness_fault() {
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        let set = [H1, H2, H3];
+        // Slots 10, 11, 12 skipped: 10 % 3 = 1 (H2), 11 -> H3, 12 -> H1; slot 13 is H2's block.
+        assert!(Pallet::<Test>::note_slots(9, 13, &set).is_empty());
+        let missed = |who| Counters::<Test>::get(who).missed;
+        assert_eq!((missed(H1), missed(H2), missed(H3)), (1, 1, 1));
+        assert_eq!(ConsecutiveMissed::<Test>::get(H2), 0, "H2 authored slot 13");
+        // Slots 14..=19 skipped (two each), slot 20 is H3's: H1 and H3 reach 1 + 2 = 3 in a row,
+        // but H3 authored slot 20, so only H1 is a fault.
+        let faulty = Pallet::<Test>::note_slots(13, 20, &set);
+        assert_eq!(faulty, vec![H1]);
+        assert_eq!(
+            last_event(),
+            Event::LivenessFault {
+                producer: H1,
+                consecutive: 3
+            }
+            .into()
+        );
+        assert_eq!((missed(H1), missed(H2), missed(H3)), (3, 3, 3));
+        assert_eq!(ConsecutiveMissed::<Test>::get(H2), 2);
+        assert_eq!(ConsecutiveMissed::<Test>::get(H3), 0);
+        // A fault is reported once per run, not again while the run goes on.
+        assert!(Pallet::<Test>::note_slots(20, 22, &set).is_empty());
+        assert_eq!(ConsecutiveMissed::<Test>::get(H1), 4);
+        // Consecutive blocks skip nothing; a huge gap costs no more work than a small one.
+        assert!(Pallet::<Test>::note_slots(22, 23, &set).is_empty());
+        // Slots 24 .. 3_000_000_022 skipped; 3_000_000_023 is H3's (index 2).
+        let faulty = Pallet::<Test>::note_slots(23, 3_000_000_023, &set);
+        assert_eq!(faulty, vec![H2], "H1 is in its run already, H3 authored");
+        // H3's own slots among them: 26, 29, ..., 3_000_000_020.
+        assert_eq!(missed(H3), 3 + 999_999_999);
+    });
+}
+
+#[test]
+fn sessions_rotate_every_period_and_a_set_goes_live_one_rotation_after_it_is_planned() {
+    let mut ext = four_producers();
+    SessionsPerEra::set(4);
+    ext.execute_with(|| {
+        // SessionPeriod = 10 blocks; blocks 2.. are made by run_to_session.
+        run_to_session(1);
+        assert_eq!(System::block_number(), 10);
+        // H7 shows it is live every session and gets a whale's vote. The books close when
+        // session 2 starts (sessions 0 and 1 counted), and at the era boundary (session 4 is
+        // planned when session 3 starts) it is elected.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H7]), 900));
+        for s in 1..=3 {
+            run_to_session(s);
+            assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H7)));
+        }
+        assert_eq!(
+            CurrentEra::<Test>::get(),
+            1,
+            "era 0 ended when session 4 was planned"
+        );
+        assert!(
+            Producers::<Test>::get().contains(&H7),
+            "elected for session 4"
+        );
+        assert!(
+            !pallet_session::Validators::<Test>::get().contains(&H7),
+            "but session 3 still runs the old set"
+        );
+        run_to_session(4);
+        assert!(
+            pallet_session::Validators::<Test>::get().contains(&H7),
+            "live from session 4"
+        );
+        assert!(events()
+            .iter()
+            .any(|e| matches!(e, Event::Elected { era: 1, .. })));
+        check();
+    });
+}
