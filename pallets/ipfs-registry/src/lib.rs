@@ -22,6 +22,9 @@ mod mock;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
+// Also with `mock`: other pallets' tests check this pallet's invariants after their scenarios.
+#[cfg(any(feature = "try-runtime", feature = "mock", test))]
+mod try_state;
 pub mod weights;
 pub use weights::WeightInfo;
 
@@ -63,8 +66,14 @@ pub mod pallet {
         tokens::Precision,
     };
     use frame_system::pallet_prelude::*;
+    use sp_runtime::traits::Zero;
+
+    /// The version of this pallet's storage layout. Chains running today are at 0; a change of
+    /// layout raises it together with its migration.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     // `with_default` lets test runtimes take every setting but the currency from
@@ -127,26 +136,45 @@ pub mod pallet {
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
-        /// A CID was registered.
+        /// A CID was registered: on its own with a deposit (`register`), or for good by a
+        /// medical record that points at it.
         CidRegistered {
+            /// The CID in canonical binary form.
             cid: CidBytes,
+            /// Who registered it (for a record, the record's author).
             owner: T::AccountId,
+            /// Size of the content in bytes, as the owner declared it.
             size: u64,
         },
         /// A CID was unregistered and its deposit released.
-        CidUnregistered { cid: CidBytes, owner: T::AccountId },
+        CidUnregistered {
+            /// The CID in canonical binary form.
+            cid: CidBytes,
+            /// Who had registered it and got the deposit back.
+            owner: T::AccountId,
+        },
         /// A storage provider was admitted.
-        ProviderAdded { provider: T::AccountId },
+        ProviderAdded {
+            /// The admitted provider.
+            provider: T::AccountId,
+        },
         /// A storage provider was removed.
-        ProviderRemoved { provider: T::AccountId },
+        ProviderRemoved {
+            /// The removed provider.
+            provider: T::AccountId,
+        },
         /// A provider attests that it pins a CID.
         PinAttested {
+            /// The CID in canonical binary form.
             cid: CidBytes,
+            /// The provider that pins it.
             provider: T::AccountId,
         },
         /// A provider no longer pins a CID.
         PinWithdrawn {
+            /// The CID in canonical binary form.
             cid: CidBytes,
+            /// The provider that stopped pinning it.
             provider: T::AccountId,
         },
     }
@@ -206,6 +234,24 @@ pub mod pallet {
 
     #[pallet::hooks]
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn integrity_test() {
+            assert!(
+                !T::CidDeposit::get().is_zero(),
+                "CidDeposit must not be zero: CIDs registered on their own would fill storage for free"
+            );
+            assert!(
+                T::MaxPins::get() > 0,
+                "MaxPins must not be zero: no provider could attest a CID"
+            );
+            // `unregister` is charged for `MaxPins` attestations; above a block it could never be
+            // included and no CID could be unregistered.
+            assert!(
+                T::WeightInfo::unregister(T::MaxPins::get())
+                    .all_lte(T::BlockWeights::get().max_block),
+                "unregister with MaxPins pins must fit in a block"
+            );
+        }
+
         #[cfg(feature = "try-runtime")]
         fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
             Self::do_try_state()
@@ -216,6 +262,8 @@ pub mod pallet {
     impl<T: Config> Pallet<T> {
         /// Registers a CID (its string as text, or its binary form) with the size of its content,
         /// holding `CidDeposit` from the caller until it is unregistered.
+        ///
+        /// Emits [`Event::CidRegistered`].
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::register())]
         pub fn register(origin: OriginFor<T>, cid: CidInput, size: u64) -> DispatchResult {
@@ -224,6 +272,8 @@ pub mod pallet {
         }
 
         /// Unregisters a CID of the caller's, dropping its pin attestations and releasing the deposit.
+        ///
+        /// Emits [`Event::CidUnregistered`].
         #[pallet::call_index(1)]
         #[pallet::weight(T::WeightInfo::unregister(T::MaxPins::get()))]
         pub fn unregister(origin: OriginFor<T>, cid: CidInput) -> DispatchResult {
@@ -245,6 +295,8 @@ pub mod pallet {
         }
 
         /// Admits a storage provider.
+        ///
+        /// Emits [`Event::ProviderAdded`].
         #[pallet::call_index(2)]
         #[pallet::weight(T::WeightInfo::add_provider())]
         pub fn add_provider(origin: OriginFor<T>, provider: T::AccountId) -> DispatchResult {
@@ -259,6 +311,8 @@ pub mod pallet {
         }
 
         /// Removes a storage provider; its attestations stay until it withdraws them or the CID goes.
+        ///
+        /// Emits [`Event::ProviderRemoved`].
         #[pallet::call_index(3)]
         #[pallet::weight(T::WeightInfo::remove_provider())]
         pub fn remove_provider(origin: OriginFor<T>, provider: T::AccountId) -> DispatchResult {
@@ -272,6 +326,8 @@ pub mod pallet {
         }
 
         /// A provider attests that it pins a registered CID.
+        ///
+        /// Emits [`Event::PinAttested`].
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::attest_pin())]
         pub fn attest_pin(origin: OriginFor<T>, cid: CidInput) -> DispatchResult {
@@ -297,6 +353,8 @@ pub mod pallet {
         }
 
         /// A provider withdraws its attestation.
+        ///
+        /// Emits [`Event::PinWithdrawn`].
         #[pallet::call_index(5)]
         #[pallet::weight(T::WeightInfo::withdraw_pin())]
         pub fn withdraw_pin(origin: OriginFor<T>, cid: CidInput) -> DispatchResult {
@@ -388,32 +446,6 @@ pub mod pallet {
         /// Providers that attest they pin `cid`.
         pub fn replicas(cid: &CidBytes) -> alloc::vec::Vec<T::AccountId> {
             Pins::<T>::iter_key_prefix(cid).collect()
-        }
-
-        /// Invariants: every stored CID is valid and canonical; every pin belongs to a registered
-        /// CID; each CID's pin count matches its attestations and stays within `MaxPins`; a
-        /// permanent CID holds no deposit.
-        /// Always compiled so that other pallets' tests can check it too.
-        pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-            for (cid, info) in Cids::<T>::iter() {
-                let valid =
-                    medchain_cid::from_bytes(&cid).map_err(|_| "stored CID is not valid")?;
-                ensure!(
-                    valid.as_bytes() == cid.as_slice(),
-                    "stored CID is not canonical"
-                );
-                let pins = Pins::<T>::iter_key_prefix(&cid).count() as u32;
-                ensure!(pins == info.pins, "pin count does not match attestations");
-                ensure!(pins <= T::MaxPins::get(), "more pins than MaxPins");
-                ensure!(
-                    !info.permanent || info.deposit == Default::default(),
-                    "a permanent CID holds a deposit"
-                );
-            }
-            for (cid, _, _) in Pins::<T>::iter() {
-                ensure!(Cids::<T>::contains_key(&cid), "pin of an unregistered CID");
-            }
-            Ok(())
         }
     }
 }
