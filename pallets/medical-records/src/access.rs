@@ -1,0 +1,109 @@
+//! Who may read a record now and why; emergency openings; logged reads; the audit trail every
+//! grant, revocation, opening and read is counted in.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+    /// `clinician`, if of the record's custodian and not able to read it already, opens it for
+    /// `EmergencyDuration` blocks.
+    pub(crate) fn do_emergency_access(clinician: T::AccountId, record: RecordId) -> DispatchResult {
+        let rec = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+        ensure!(
+            Self::is_clinician(rec.custodian, &clinician),
+            Error::<T>::NotCustodianMember
+        );
+        ensure!(
+            Self::access_to(&rec, record, &clinician).is_err(),
+            Error::<T>::AlreadyHasAccess
+        );
+        let until =
+            frame_system::Pallet::<T>::block_number().saturating_add(T::EmergencyDuration::get());
+        Self::put_grant(record, &clinician, GrantBasis::Emergency, until, None)?;
+        Self::audit(record, &clinician, AuditAction::EmergencyOpened);
+        Self::deposit_event(Event::EmergencyAccess {
+            record,
+            patient: rec.patient,
+            clinician,
+            until,
+        });
+        Ok(())
+    }
+
+    /// `reader`, if they may read the record now, logs a read of it.
+    pub(crate) fn do_log_access(reader: T::AccountId, record: RecordId) -> DispatchResult {
+        let rec = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+        Self::access_to(&rec, record, &reader).map_err(|e| match e {
+            AccessDenied::UnknownRecord => Error::<T>::UnknownRecord,
+            AccessDenied::NoGrant => Error::<T>::NoGrant,
+            AccessDenied::Expired => Error::<T>::GrantExpired,
+            AccessDenied::TypeGrantEnded => Error::<T>::TypeGrantEnded,
+        })?;
+        Self::audit(record, &reader, AuditAction::Accessed);
+        Self::deposit_event(Event::AccessLogged {
+            record,
+            patient: rec.patient,
+            reader,
+        });
+        Ok(())
+    }
+
+    /// Whether `who` may read `record` now, and why.
+    pub fn access(
+        record: RecordId,
+        who: &T::AccountId,
+    ) -> Result<Access<BlockNumberFor<T>>, AccessDenied> {
+        let rec = Records::<T>::get(record).ok_or(AccessDenied::UnknownRecord)?;
+        Self::access_to(&rec, record, who)
+    }
+
+    /// [`Self::access`] for a record already read from storage.
+    pub(crate) fn access_to(
+        rec: &RecordOf<T>,
+        record: RecordId,
+        who: &T::AccountId,
+    ) -> Result<Access<BlockNumberFor<T>>, AccessDenied> {
+        if &rec.patient == who {
+            return Ok(Access::Patient);
+        }
+        // The author reads their own version while they still work for the custodian.
+        if &rec.author == who && Self::is_clinician(rec.custodian, who) {
+            return Ok(Access::Custodian);
+        }
+        let grant = Grants::<T>::get(record, who).ok_or(AccessDenied::NoGrant)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(grant.expires_at > now, AccessDenied::Expired);
+        if grant.basis == GrantBasis::RecordType {
+            let effective = TypeGrants::<T>::get(&rec.patient, (rec.record_type, who.clone()))
+                .is_some_and(|tg| tg.expires_at > now);
+            ensure!(effective, AccessDenied::TypeGrantEnded);
+        }
+        Ok(Access::Granted {
+            basis: grant.basis,
+            until: grant.expires_at,
+        })
+    }
+
+    /// Adds an entry to a record's audit trail, counting it and dropping the oldest recent
+    /// entry when the trail is full.
+    pub(crate) fn audit(record: RecordId, who: &T::AccountId, action: AuditAction) {
+        Audit::<T>::mutate(record, |trail| {
+            let counter = match action {
+                AuditAction::Granted => &mut trail.grants,
+                AuditAction::Revoked => &mut trail.revocations,
+                AuditAction::EmergencyOpened => &mut trail.emergency_openings,
+                AuditAction::Accessed => &mut trail.accesses,
+            };
+            *counter = counter.saturating_add(1);
+            let entry = AuditEntry {
+                who: who.clone(),
+                action,
+                at: frame_system::Pallet::<T>::block_number(),
+            };
+            if trail.recent.is_full() && !trail.recent.is_empty() {
+                trail.recent.remove(0);
+            }
+            // Cannot fail: there is room now (a zero-length bound keeps no entries).
+            let _ = trail.recent.try_push(entry);
+        });
+    }
+}

@@ -1,0 +1,147 @@
+//! Batch anchors: Merkle roots of a private chain's index entries, the check of an inclusion proof
+//! against them, and the import of a proven record into this chain's index.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+    /// `who`, if an anchorer or admin of `org`, anchors the root of a batch covering private-chain
+    /// blocks `from..=to`.
+    pub(crate) fn do_anchor_batch(
+        who: T::AccountId,
+        org: OrgId,
+        from: u64,
+        to: u64,
+        count: u32,
+        root: Sha256,
+    ) -> DispatchResult {
+        let mut info = Organisations::<T>::get(org).ok_or(Error::<T>::UnknownOrganisation)?;
+        ensure!(
+            matches!(
+                Members::<T>::get(org, &who),
+                Some(Role::Anchorer | Role::Admin)
+            ),
+            Error::<T>::NotAnchorer
+        );
+        ensure!(count > 0, Error::<T>::EmptyBatch);
+        ensure!(
+            count <= medchain_merkle::MAX_LEAVES,
+            Error::<T>::TooManyLeaves
+        );
+        ensure!(from <= to, Error::<T>::InvalidRange);
+        if let Some(last) = info.anchored_to {
+            ensure!(from > last, Error::<T>::RangeOverlaps);
+            ensure!(from == last.saturating_add(1), Error::<T>::RangeGap);
+        }
+        ensure!(
+            !AnchorRoots::<T>::contains_key(root),
+            Error::<T>::RootAlreadyAnchored
+        );
+        let seq = info.anchors;
+        info.anchors = seq.checked_add(1).ok_or(Error::<T>::Overflow)?;
+        info.anchored_to = Some(to);
+        Organisations::<T>::insert(org, info);
+        Anchors::<T>::insert(
+            org,
+            seq,
+            Anchor {
+                from,
+                to,
+                count,
+                root,
+                anchored_by: who,
+                anchored_at: frame_system::Pallet::<T>::block_number(),
+            },
+        );
+        AnchorRoots::<T>::insert(root, AnchorRef { org, seq });
+        Self::deposit_event(Event::BatchAnchored {
+            org,
+            seq,
+            from,
+            to,
+            count,
+            root,
+        });
+        Ok(())
+    }
+
+    /// `author`, if a clinician of the organisation that anchored `root`, indexes the proven
+    /// `entry` as a new record of that organisation.
+    pub(crate) fn do_import_record(
+        author: T::AccountId,
+        root: Sha256,
+        entry: IndexEntry<T::AccountId>,
+        proof: medchain_merkle::InclusionProof,
+        size: u64,
+        keys: [WrappedKey; 2],
+    ) -> DispatchResult {
+        let at = Self::verify_inclusion(root, &entry, &proof).map_err(Error::<T>::from)?;
+        ensure!(
+            Self::is_clinician(at.org, &author),
+            Error::<T>::NotClinician
+        );
+        ensure!(
+            !Imported::<T>::contains_key(at.org, entry.record),
+            Error::<T>::AlreadyImported
+        );
+        let id = Self::insert_record(
+            author,
+            at.org,
+            entry.patient,
+            entry.record_type,
+            entry.plaintext_hash,
+            &entry.cid,
+            size,
+            None,
+            keys,
+        )?;
+        Origins::<T>::insert(
+            id,
+            RecordOrigin {
+                org: at.org,
+                anchor: at.seq,
+                record: entry.record,
+                version: entry.version,
+            },
+        );
+        Imported::<T>::insert(at.org, entry.record, id);
+        Self::deposit_event(Event::RecordImported {
+            record: id,
+            org: at.org,
+            anchor: at.seq,
+            origin_record: entry.record,
+        });
+        Ok(())
+    }
+
+    /// Checks that `entry` is in the anchored batch with root `root`.
+    pub fn verify_inclusion(
+        root: Sha256,
+        entry: &IndexEntry<T::AccountId>,
+        proof: &medchain_merkle::InclusionProof,
+    ) -> Result<AnchorRef, ProofError> {
+        let at = AnchorRoots::<T>::get(root).ok_or(ProofError::UnknownRoot)?;
+        let anchor = Anchors::<T>::get(at.org, at.seq).ok_or(ProofError::UnknownRoot)?;
+        ensure!(proof.leaves == anchor.count, ProofError::WrongBatchSize);
+        let included =
+            medchain_merkle::verify(&root, &entry.encode(), proof).map_err(|e| match e {
+                medchain_merkle::MerkleError::IndexOutOfRange => ProofError::IndexOutOfRange,
+                medchain_merkle::MerkleError::EmptyBatch
+                | medchain_merkle::MerkleError::TooManyLeaves => ProofError::WrongBatchSize,
+                medchain_merkle::MerkleError::WrongProofLength => ProofError::WrongProofLength,
+            })?;
+        ensure!(included, ProofError::NotIncluded);
+        Ok(at)
+    }
+}
+
+impl<T> From<ProofError> for Error<T> {
+    fn from(e: ProofError) -> Self {
+        match e {
+            ProofError::UnknownRoot => Error::UnknownAnchor,
+            ProofError::WrongBatchSize => Error::ProofBatchSizeMismatch,
+            ProofError::IndexOutOfRange => Error::ProofIndexOutOfRange,
+            ProofError::WrongProofLength => Error::WrongProofLength,
+            ProofError::NotIncluded => Error::NotIncluded,
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The pallet's invariants, checked by `try_state` under try-runtime and after every test
+//! scenario.
+
+use crate::*;
+
+impl<T: Config> Pallet<T> {
+    /// Invariants: every record's CID is registered for good and its version links are
+    /// consistent; every grant belongs to a record and is in its grantee's index, and the other
+    /// way round; the counters match the maps and stay within their bounds; organisations'
+    /// member, admin and anchor counts match; every anchored root points at its anchor; every
+    /// imported record's origin is an anchor of its custodian and is indexed.
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        let next_record = NextRecordId::<T>::get();
+        for (id, rec) in Records::<T>::iter() {
+            ensure!(id < next_record, "record id at or past NextRecordId");
+            let info = pallet_ipfs_registry::Cids::<T>::get(&rec.cid)
+                .ok_or("record CID is not registered")?;
+            ensure!(info.permanent, "record CID could be unregistered");
+            ensure!(
+                PatientRecords::<T>::contains_key(&rec.patient, id),
+                "record missing from its patient's index"
+            );
+            match rec.previous {
+                None => ensure!(rec.version == 1, "first version is not 1"),
+                Some(prev) => {
+                    let old = Records::<T>::get(prev).ok_or("amended record is missing")?;
+                    ensure!(old.superseded_by == Some(id), "version link is not mutual");
+                    ensure!(old.version.saturating_add(1) == rec.version, "version gap");
+                }
+            }
+            let grants = Grants::<T>::iter_prefix(id).count() as u32;
+            ensure!(grants == GrantCount::<T>::get(id), "grant count mismatch");
+            ensure!(grants <= T::MaxGrantsPerRecord::get(), "too many grants");
+        }
+        for (record, grantee, _) in Grants::<T>::iter() {
+            ensure!(Records::<T>::contains_key(record), "grant without a record");
+            ensure!(
+                GranteeGrants::<T>::contains_key(&grantee, record),
+                "grant missing from its grantee's index"
+            );
+        }
+        for (grantee, record, ()) in GranteeGrants::<T>::iter() {
+            ensure!(
+                Grants::<T>::contains_key(record, &grantee),
+                "grantee index entry without a grant"
+            );
+        }
+        for (record, _) in GrantCount::<T>::iter() {
+            ensure!(
+                Records::<T>::contains_key(record),
+                "grant count without a record"
+            );
+        }
+        for (patient, count) in PatientRecordCount::<T>::iter() {
+            let n = PatientRecords::<T>::iter_prefix(&patient).count() as u32;
+            ensure!(n == count, "patient record count mismatch");
+            ensure!(n <= T::MaxRecordsPerPatient::get(), "too many records");
+        }
+        for (patient, count) in TypeGrantCount::<T>::iter() {
+            let n = TypeGrants::<T>::iter_prefix(&patient).count() as u32;
+            ensure!(n == count, "type grant count mismatch");
+            ensure!(
+                n <= T::MaxTypeGrantsPerPatient::get(),
+                "too many type grants"
+            );
+        }
+        for (org, info) in Organisations::<T>::iter() {
+            ensure!(
+                org < NextOrgId::<T>::get(),
+                "organisation id past NextOrgId"
+            );
+            let roles: alloc::vec::Vec<Role> =
+                Members::<T>::iter_prefix(org).map(|(_, r)| r).collect();
+            ensure!(roles.len() as u32 == info.members, "member count mismatch");
+            let admins = roles.iter().filter(|r| **r == Role::Admin).count() as u32;
+            ensure!(admins == info.admins && admins > 0, "admin count mismatch");
+            ensure!(info.members <= T::MaxMembers::get(), "too many members");
+            let anchors = Anchors::<T>::iter_prefix(org).count() as u32;
+            ensure!(anchors == info.anchors, "anchor count mismatch");
+        }
+        for (root, at) in AnchorRoots::<T>::iter() {
+            let anchor = Anchors::<T>::get(at.org, at.seq).ok_or("root of no anchor")?;
+            ensure!(anchor.root == root, "root points at another anchor");
+        }
+        for (id, origin) in Origins::<T>::iter() {
+            let rec = Records::<T>::get(id).ok_or("origin of no record")?;
+            ensure!(
+                rec.custodian == origin.org,
+                "imported by another organisation"
+            );
+            ensure!(
+                Anchors::<T>::contains_key(origin.org, origin.anchor),
+                "imported from no anchor"
+            );
+            ensure!(
+                Imported::<T>::get(origin.org, origin.record) == Some(id),
+                "origin not indexed"
+            );
+        }
+        ensure!(
+            Imported::<T>::iter().count() == Origins::<T>::iter().count(),
+            "imported index and origins differ"
+        );
+        Ok(())
+    }
+}
