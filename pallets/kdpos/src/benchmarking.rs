@@ -6,12 +6,12 @@
 use super::*;
 use alloc::{boxed::Box, vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::Mutate;
+use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
 use kdpos_primitives::{EraCounters, Features, Record};
 use pallet_session::SessionManager;
 use sp_runtime::{
-    traits::{Header as HeaderT, TrailingZeroInput},
+    traits::{Header as HeaderT, Saturating, TrailingZeroInput, Zero},
     Digest, DigestItem, RuntimeAppPublic,
 };
 

@@ -4,12 +4,11 @@
 
 use crate::*;
 use alloc::vec::Vec;
-use frame_support::traits::{
-    fungible::{Balanced, BalancedHold},
-    Imbalance,
-};
 use kdpos_primitives::eviction::Decision;
-use sp_runtime::{traits::Header as HeaderT, Perbill, RuntimeAppPublic};
+use sp_runtime::{
+    traits::{Header as HeaderT, Zero},
+    Perbill, RuntimeAppPublic,
+};
 use sp_staking::{
     offence::{OffenceDetails, OnOffenceHandler},
     SessionIndex,
@@ -33,6 +32,22 @@ fn sealed_by<H: HeaderT, A: RuntimeAppPublic>(mut header: H, key: &A) -> bool {
 }
 
 impl<T: Config> Pallet<T> {
+    /// `reporter` proves an Aura equivocation: the offender is announced and its fault acted on.
+    pub(crate) fn do_report_equivocation(
+        reporter: T::AccountId,
+        proof: sp_consensus_slots::EquivocationProof<HeaderFor<T>, T::AuthorityId>,
+    ) -> DispatchResult {
+        let slot: u64 = *proof.slot;
+        let offender = Self::check_equivocation(proof)?;
+        Self::deposit_event(Event::EquivocationReported {
+            offender: offender.clone(),
+            slot,
+            reporter: reporter.clone(),
+        });
+        Self::on_fault(&offender, Fault::Equivocation, &[reporter]);
+        Ok(())
+    }
+
     /// Checks an Aura equivocation proof against this session: two different headers, both
     /// claiming the proof's slot, both sealed by the offender's key, which Aura gave that slot.
     /// Returns the offender's account.
@@ -195,34 +210,7 @@ impl<T: Config> Pallet<T> {
                 r.features.integrity = 0;
             }
         });
-        let Some(mut candidate) = Candidates::<T>::get(who) else {
-            return Zero::zero();
-        };
-        let amount = T::SlashFraction::get().mul_floor(candidate.bond);
-        let (credit, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
-            &HoldReason::CandidateBond.into(),
-            who,
-            amount,
-        );
-        let slashed = amount.saturating_sub(missing);
-        candidate.bond = candidate.bond.saturating_sub(slashed);
-        Candidates::<T>::insert(who, candidate);
-        let mut reward = Zero::zero();
-        if let Some(reporter) = reporters.first() {
-            let (pay, _burn) = credit.split(T::ReporterReward::get().mul_floor(slashed));
-            let paid = pay.peek();
-            // A reporter that cannot receive it (below the existential deposit) gets nothing;
-            // what is not paid is burned with the rest when dropped.
-            if <<T as Config>::Currency as Balanced<_>>::resolve(reporter, pay).is_ok() {
-                reward = paid;
-            }
-        }
-        Self::deposit_event(Event::Slashed {
-            offender: who.clone(),
-            amount: slashed,
-            reward,
-        });
-        slashed
+        Self::slash_bond(who, reporters)
     }
 
     /// Disables `who` in this session and hands pallet-session a repaired set through two

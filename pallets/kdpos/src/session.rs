@@ -1,11 +1,15 @@
 //! The pallet as pallet-session's `SessionManager` and `ShouldEndSession`: an election at each era
 //! boundary, a replacement set after an eviction, forced rotations, and the Aura slot each block
-//! was built in.
+//! was built in. And what each session counts for a candidate's performance: the blocks it
+//! authored, the own slots it missed, and whether it was live (authored or sent a heartbeat).
 
 use crate::*;
 use alloc::vec::Vec;
 use frame_support::traits::EstimateNextSessionRotation;
-use sp_runtime::{traits::One, Permill};
+use sp_runtime::{
+    traits::{One, Saturating, Zero},
+    Permill,
+};
 
 /// The Aura slot a digest claims (its pre-runtime item).
 pub(crate) fn slot_in(digest: &sp_runtime::Digest) -> Option<u64> {
@@ -25,6 +29,80 @@ impl<T: Config> Pallet<T> {
             .into_iter()
             .filter_map(|i| active.get(i as usize).cloned())
             .collect()
+    }
+
+    /// Candidate `who` shows it is live this session, once.
+    pub(crate) fn do_heartbeat(who: T::AccountId) -> DispatchResult {
+        ensure!(
+            Candidates::<T>::contains_key(&who),
+            Error::<T>::NotCandidate
+        );
+        ensure!(Self::mark_live(&who), Error::<T>::AlreadyLive);
+        Self::deposit_event(Event::Heartbeat {
+            candidate: who,
+            session: pallet_session::CurrentIndex::<T>::get(),
+        });
+        Ok(())
+    }
+
+    /// Counts a candidate live in the current session, once.
+    pub(crate) fn mark_live(who: &T::AccountId) -> bool {
+        let session = pallet_session::CurrentIndex::<T>::get();
+        if LiveIn::<T>::get(who) == Some(session) {
+            return false;
+        }
+        LiveIn::<T>::insert(who, session);
+        Counters::<T>::mutate(who, |c| c.live_sessions = c.live_sessions.saturating_add(1));
+        true
+    }
+
+    /// Counts the own slots skipped between a block at slot `prev` and the next at slot
+    /// `now`: Aura gives slot `s` to `authorities[s % n]`, so each skipped slot is a miss of
+    /// the authority at that index. The author of `now` starts a new run (and, being live, is no
+    /// fault whatever it missed before). Returns who reached
+    /// `missed_slots_threshold` consecutive misses with this gap (a liveness fault), in
+    /// authority order. O(n) however long the gap.
+    pub fn note_slots(prev: u64, now: u64, authorities: &[T::AccountId]) -> Vec<T::AccountId> {
+        let n = authorities.len() as u64;
+        let threshold = Self::params().missed_slots_threshold;
+        let mut faulty = Vec::new();
+        if n == 0 || now <= prev {
+            return faulty;
+        }
+        let first = prev.saturating_add(1);
+        let skipped = now.saturating_sub(first);
+        // The author of `now` is live: its misses count, but it is no liveness fault.
+        let author = authorities.get((now % n) as usize);
+        for (i, who) in authorities.iter().enumerate() {
+            // Slots s in [first, now) with s % n == i.
+            let offset = (i as u64 + n - first % n) % n;
+            let missed = if offset < skipped {
+                (skipped - offset - 1) / n + 1
+            } else {
+                0
+            };
+            let missed = u32::try_from(missed).unwrap_or(u32::MAX);
+            if missed == 0 {
+                continue;
+            }
+            if Candidates::<T>::contains_key(who) {
+                Counters::<T>::mutate(who, |c| c.missed = c.missed.saturating_add(missed));
+            }
+            let before = ConsecutiveMissed::<T>::get(who);
+            let after = before.saturating_add(missed);
+            ConsecutiveMissed::<T>::insert(who, after);
+            if before < threshold && after >= threshold && Some(who) != author {
+                Self::deposit_event(Event::LivenessFault {
+                    producer: who.clone(),
+                    consecutive: after,
+                });
+                faulty.push(who.clone());
+            }
+        }
+        if let Some(author) = author {
+            ConsecutiveMissed::<T>::remove(author);
+        }
+        faulty
     }
 
     /// Notes this block's slot (read from the digest, so it does not matter whether
@@ -48,51 +126,6 @@ impl<T: Config> Pallet<T> {
             Self::on_fault(who, Fault::MissedSlots(run), &[]);
         }
         (authorities.len() as u32, faulty.len() as u32)
-    }
-
-    /// Stores an election's producers and standbys (bounded by `MaxCandidates`, which bounds
-    /// every candidate list) and announces it.
-    pub(crate) fn store_election(
-        era: EraIndex,
-        election: &kdpos_primitives::Election<T::AccountId>,
-    ) {
-        let bound =
-            |v: &[T::AccountId]| BoundedVec::<_, T::MaxCandidates>::truncate_from(v.to_vec());
-        Producers::<T>::put(bound(&election.producers));
-        Standbys::<T>::put(bound(&election.standbys));
-        ProducersChanged::<T>::kill();
-        Self::deposit_event(Event::Elected {
-            era,
-            producers: election.producers.clone(),
-            standbys: election.standbys.clone(),
-        });
-    }
-
-    /// Stores each candidate's class and announces every change.
-    pub(crate) fn store_classes(
-        classification: &kdpos_primitives::classify::Classification<T::AccountId>,
-    ) {
-        for c in &classification.candidates {
-            let from = Classes::<T>::get(&c.id).map(|s| s.class);
-            if from != Some(c.class) {
-                Self::deposit_event(Event::ClassChanged {
-                    candidate: c.id.clone(),
-                    from,
-                    to: c.class,
-                    reason: c.reason,
-                });
-            }
-            Classes::<T>::insert(
-                &c.id,
-                ClassInfo {
-                    class: c.class,
-                    cluster: c.cluster,
-                    reason: c.reason,
-                    score: c.score,
-                    faulted: false,
-                },
-            );
-        }
     }
 
     /// The era boundary, as pallet-session plans a session: elects the next era and returns
@@ -121,6 +154,16 @@ impl<T: Config> Pallet<T> {
                 });
                 None
             }
+        }
+    }
+}
+
+/// Authored blocks count for the author's production and liveness.
+impl<T: Config> pallet_authorship::EventHandler<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+    fn note_author(author: T::AccountId) {
+        if Candidates::<T>::contains_key(&author) {
+            Counters::<T>::mutate(&author, |c| c.authored = c.authored.saturating_add(1));
+            Self::mark_live(&author);
         }
     }
 }

@@ -1,0 +1,268 @@
+//! Stake: candidates bond and unbond, voters stake and vote, and whatever leaves a bond waits out
+//! `UnbondingDelay` in a hold of its own. Bonds are holds, so a slash takes them where they are.
+
+use crate::*;
+use frame_support::traits::{
+    fungible::{Balanced, BalancedHold, MutateHold},
+    tokens::Precision,
+    Imbalance,
+};
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+impl<T: Config> Pallet<T> {
+    /// `who`, an admin of `org`, stands as its candidate with `bond` held.
+    pub(crate) fn do_register_candidate(
+        who: T::AccountId,
+        org: OrgId,
+        bond: BalanceOf<T>,
+    ) -> DispatchResult {
+        ensure!(
+            T::Organisations::is_admin(org, &who),
+            Error::<T>::NotOrganisationAdmin
+        );
+        ensure!(
+            !Candidates::<T>::contains_key(&who),
+            Error::<T>::AlreadyCandidate
+        );
+        ensure!(
+            !CandidateOf::<T>::contains_key(org),
+            Error::<T>::OrganisationHasCandidate
+        );
+        ensure!(
+            bond >= T::MinCandidateBond::get(),
+            Error::<T>::BondBelowMinimum
+        );
+        let count = CandidateCount::<T>::get();
+        ensure!(
+            count < T::MaxCandidates::get(),
+            Error::<T>::TooManyCandidates
+        );
+        <T as Config>::Currency::hold(&HoldReason::CandidateBond.into(), &who, bond)
+            .map_err(|_| Error::<T>::InsufficientBalance)?;
+        Candidates::<T>::insert(
+            &who,
+            Candidate {
+                org,
+                bond,
+                since: frame_system::Pallet::<T>::block_number(),
+            },
+        );
+        CandidateOf::<T>::insert(org, &who);
+        CandidateCount::<T>::put(count.saturating_add(1));
+        Self::deposit_event(Event::CandidateRegistered {
+            candidate: who,
+            org,
+            bond,
+        });
+        Ok(())
+    }
+
+    /// Candidate `who` holds `amount` more as its bond.
+    pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        Candidates::<T>::try_mutate(&who, |c| -> DispatchResult {
+            let c = c.as_mut().ok_or(Error::<T>::NotCandidate)?;
+            <T as Config>::Currency::hold(&HoldReason::CandidateBond.into(), &who, amount)
+                .map_err(|_| Error::<T>::InsufficientBalance)?;
+            c.bond = c.bond.saturating_add(amount);
+            Ok(())
+        })?;
+        Self::deposit_event(Event::Bonded {
+            candidate: who,
+            amount,
+        });
+        Ok(())
+    }
+
+    /// Candidate `who` starts unbonding `amount`; all of it ends the candidacy.
+    pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        let mut c = Candidates::<T>::get(&who).ok_or(Error::<T>::NotCandidate)?;
+        ensure!(amount <= c.bond, Error::<T>::UnbondTooMuch);
+        let left = c.bond.saturating_sub(amount);
+        ensure!(
+            left.is_zero() || left >= T::MinCandidateBond::get(),
+            Error::<T>::BondBelowMinimum
+        );
+        if left.is_zero() {
+            // Its bond answers for the blocks it produces: no leaving mid-era.
+            ensure!(
+                !Producers::<T>::get().contains(&who)
+                    && !pallet_session::Validators::<T>::get().contains(&who),
+                Error::<T>::StillProducing
+            );
+        }
+        let at = Self::start_unlock(&who, HoldReason::CandidateBond, amount)?;
+        if left.is_zero() {
+            Candidates::<T>::remove(&who);
+            CandidateOf::<T>::remove(c.org);
+            CandidateCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+            Self::deposit_event(Event::CandidateLeft {
+                candidate: who.clone(),
+                org: c.org,
+            });
+        } else {
+            c.bond = left;
+            Candidates::<T>::insert(&who, c);
+        }
+        Self::deposit_event(Event::Unbonded { who, amount, at });
+        Ok(())
+    }
+
+    /// Releases every amount of `who` whose unbonding delay has passed.
+    pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+        let now = frame_system::Pallet::<T>::block_number();
+        let mut chunks = Unlocking::<T>::get(&who);
+        let mut ready = BalanceOf::<T>::zero();
+        chunks.retain(|u| {
+            let due = u.at <= now;
+            if due {
+                ready = ready.saturating_add(u.amount);
+            }
+            !due
+        });
+        ensure!(!ready.is_zero(), Error::<T>::NothingToWithdraw);
+        <T as Config>::Currency::release(
+            &HoldReason::Unbonding.into(),
+            &who,
+            ready,
+            Precision::BestEffort,
+        )?;
+        if chunks.is_empty() {
+            Unlocking::<T>::remove(&who);
+        } else {
+            Unlocking::<T>::insert(&who, chunks);
+        }
+        Self::deposit_event(Event::Withdrawn { who, amount: ready });
+        Ok(())
+    }
+
+    /// `voter` stakes `stake` on `targets`, replacing its earlier vote: a higher stake holds the
+    /// difference, a lower one unbonds it.
+    pub(crate) fn do_vote(
+        voter: T::AccountId,
+        targets: BoundedVec<T::AccountId, ConstU32<MAX_TARGETS>>,
+        stake: BalanceOf<T>,
+    ) -> DispatchResult {
+        // The algorithm's own check: 1 to 16 distinct, registered targets.
+        kdpos_primitives::check_vote(
+            &kdpos_primitives::Vote {
+                voter: (),
+                stake: stake.unique_saturated_into(),
+                targets: targets.to_vec(),
+            },
+            |t| Candidates::<T>::contains_key(t),
+        )
+        .map_err(Error::<T>::from)?;
+        ensure!(
+            stake >= T::MinVoterStake::get(),
+            Error::<T>::StakeBelowMinimum
+        );
+        let previous = Voters::<T>::get(&voter);
+        ensure!(
+            previous.is_some() || VoterCount::<T>::get() < T::MaxVoters::get(),
+            Error::<T>::TooManyVoters
+        );
+        let old = previous
+            .as_ref()
+            .map(|v| v.stake)
+            .unwrap_or_else(Zero::zero);
+        if stake > old {
+            <T as Config>::Currency::hold(
+                &HoldReason::VoterStake.into(),
+                &voter,
+                stake.saturating_sub(old),
+            )
+            .map_err(|_| Error::<T>::InsufficientBalance)?;
+        } else if stake < old {
+            let at = Self::start_unlock(&voter, HoldReason::VoterStake, old.saturating_sub(stake))?;
+            Self::deposit_event(Event::Unbonded {
+                who: voter.clone(),
+                amount: old.saturating_sub(stake),
+                at,
+            });
+        }
+        let count = targets.len() as u32;
+        if Candidates::<T>::contains_key(&voter) {
+            // Voting is part of a candidate's performance (x3).
+            Counters::<T>::mutate(&voter, |c| c.voted = true);
+        }
+        if previous.is_none() {
+            VoterCount::<T>::mutate(|n| *n = n.saturating_add(1));
+        }
+        Voters::<T>::insert(&voter, Voter { stake, targets });
+        Self::deposit_event(Event::Voted {
+            voter,
+            stake,
+            targets: count,
+        });
+        Ok(())
+    }
+
+    /// Removes the vote of `voter`; its whole stake starts unbonding.
+    pub(crate) fn do_remove_vote(voter: T::AccountId) -> DispatchResult {
+        let v = Voters::<T>::get(&voter).ok_or(Error::<T>::NoVote)?;
+        let at = Self::start_unlock(&voter, HoldReason::VoterStake, v.stake)?;
+        Voters::<T>::remove(&voter);
+        VoterCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+        Self::deposit_event(Event::Unbonded {
+            who: voter.clone(),
+            amount: v.stake,
+            at,
+        });
+        Self::deposit_event(Event::VoteRemoved { voter });
+        Ok(())
+    }
+
+    /// Moves `amount` from the `from` hold to the unbonding hold, due after the delay.
+    fn start_unlock(
+        who: &T::AccountId,
+        from: HoldReason,
+        amount: BalanceOf<T>,
+    ) -> Result<BlockNumberFor<T>, DispatchError> {
+        let at = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
+        let mut chunks = Unlocking::<T>::get(who);
+        chunks
+            .try_push(Unlock { amount, at })
+            .map_err(|_| Error::<T>::TooManyUnlocking)?;
+        <T as Config>::Currency::release(&from.into(), who, amount, Precision::Exact)?;
+        // Cannot fail: the amount was held a moment ago and nothing else moved it.
+        <T as Config>::Currency::hold(&HoldReason::Unbonding.into(), who, amount)?;
+        Unlocking::<T>::insert(who, chunks);
+        Ok(at)
+    }
+
+    /// Slashes `SlashFraction` of candidate `who`'s bond from its hold, pays `ReporterReward` of
+    /// it to the first of `reporters` and burns the rest. Returns the amount slashed (zero for an
+    /// account that is no candidate).
+    pub(crate) fn slash_bond(who: &T::AccountId, reporters: &[T::AccountId]) -> BalanceOf<T> {
+        let Some(mut candidate) = Candidates::<T>::get(who) else {
+            return Zero::zero();
+        };
+        let amount = T::SlashFraction::get().mul_floor(candidate.bond);
+        let (credit, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
+            &HoldReason::CandidateBond.into(),
+            who,
+            amount,
+        );
+        let slashed = amount.saturating_sub(missing);
+        candidate.bond = candidate.bond.saturating_sub(slashed);
+        Candidates::<T>::insert(who, candidate);
+        let mut reward = Zero::zero();
+        if let Some(reporter) = reporters.first() {
+            let (pay, _burn) = credit.split(T::ReporterReward::get().mul_floor(slashed));
+            let paid = pay.peek();
+            // A reporter that cannot receive it (below the existential deposit) gets nothing;
+            // what is not paid is burned with the rest when dropped.
+            if <<T as Config>::Currency as Balanced<_>>::resolve(reporter, pay).is_ok() {
+                reward = paid;
+            }
+        }
+        Self::deposit_event(Event::Slashed {
+            offender: who.clone(),
+            amount: slashed,
+            reward,
+        });
+        slashed
+    }
+}

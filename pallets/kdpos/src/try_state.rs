@@ -1,0 +1,68 @@
+//! The pallet's invariants, as try-runtime's `try_state` hook and the tests check them.
+
+use crate::*;
+use frame_support::traits::fungible::InspectHold;
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+    /// Invariants: each organisation has at most one candidate and the maps agree; the counts
+    /// match; every bond and stake is exactly what is held for it; unbonding amounts sum to
+    /// the unbonding hold; producers are candidates, one per organisation, and no standby.
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        let mut n = 0u32;
+        for (who, c) in Candidates::<T>::iter() {
+            n = n.saturating_add(1);
+            ensure!(
+                CandidateOf::<T>::get(c.org).as_ref() == Some(&who),
+                "candidate not its organisation's"
+            );
+            ensure!(
+                <T as Config>::Currency::balance_on_hold(&HoldReason::CandidateBond.into(), &who)
+                    == c.bond,
+                "candidate bond differs from its hold"
+            );
+            // Only a slash takes a bond below the minimum, and it comes with a ban.
+            ensure!(
+                c.bond >= T::MinCandidateBond::get() || BannedUntil::<T>::contains_key(&who),
+                "bond below minimum"
+            );
+        }
+        let producers = Producers::<T>::get();
+        let standbys = Standbys::<T>::get();
+        let mut orgs = alloc::vec::Vec::new();
+        for p in producers.iter() {
+            let c = Candidates::<T>::get(p).ok_or("producer is no candidate")?;
+            ensure!(!orgs.contains(&c.org), "two producers of one organisation");
+            orgs.push(c.org);
+            ensure!(!standbys.contains(p), "producer is a standby too");
+        }
+        ensure!(
+            VoterCount::<T>::get() as usize == Voters::<T>::iter_keys().count(),
+            "voter count mismatch"
+        );
+        ensure!(n == CandidateCount::<T>::get(), "candidate count mismatch");
+        ensure!(
+            CandidateOf::<T>::iter().count() as u32 == n,
+            "organisation seats and candidates differ"
+        );
+        for (who, v) in Voters::<T>::iter() {
+            ensure!(
+                <T as Config>::Currency::balance_on_hold(&HoldReason::VoterStake.into(), &who)
+                    == v.stake,
+                "voter stake differs from its hold"
+            );
+            ensure!(!v.targets.is_empty(), "vote without targets");
+        }
+        for (who, chunks) in Unlocking::<T>::iter() {
+            let sum = chunks
+                .iter()
+                .fold(BalanceOf::<T>::zero(), |s, u| s.saturating_add(u.amount));
+            ensure!(
+                <T as Config>::Currency::balance_on_hold(&HoldReason::Unbonding.into(), &who)
+                    == sum,
+                "unbonding amounts differ from their hold"
+            );
+        }
+        Ok(())
+    }
+}

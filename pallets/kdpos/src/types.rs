@@ -1,0 +1,129 @@
+//! The pallet's types: what it stores for candidates, voters, unbonding amounts, classes and
+//! faults, and the aliases its code names them by.
+
+use crate::Config;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+    pallet_prelude::{BoundedVec, ConstU32},
+    traits::fungible::Inspect,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use kdpos_primitives::{Class, ClassReason, Fault};
+use scale_info::TypeInfo;
+
+/// Era counter.
+pub type EraIndex = u32;
+
+/// Identifier of an organisation (a hospital), as pallet-medical-records assigns it.
+pub type OrgId = u32;
+
+pub(crate) type BalanceOf<T> =
+    <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// Most candidates one vote may name (KDPOS.md: 16).
+pub const MAX_TARGETS: u32 = kdpos_primitives::MAX_VOTE_TARGETS as u32;
+
+/// A candidate as stored for a runtime.
+pub(crate) type StoredCandidate<T> = Candidate<BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A genesis vote: voter, stake, targets.
+pub(crate) type GenesisVote<T> = (
+    <T as frame_system::Config>::AccountId,
+    BalanceOf<T>,
+    alloc::vec::Vec<<T as frame_system::Config>::AccountId>,
+);
+
+/// Candidates as the era boundary reads them, sorted by account.
+pub(crate) type SortedCandidates<T> =
+    alloc::vec::Vec<(<T as frame_system::Config>::AccountId, StoredCandidate<T>)>;
+
+/// A block-producer candidate.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Candidate<Balance, BlockNumber> {
+    /// The organisation it stands for.
+    pub org: OrgId,
+    /// Its own bond, held.
+    pub bond: Balance,
+    /// Block of registration.
+    pub since: BlockNumber,
+}
+
+/// A voter's stake and the candidates it names.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Voter<AccountId, Balance> {
+    pub stake: Balance,
+    pub targets: BoundedVec<AccountId, ConstU32<MAX_TARGETS>>,
+}
+
+/// An amount on its way out of a bond: still held until `at`.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Unlock<Balance, BlockNumber> {
+    pub amount: Balance,
+    pub at: BlockNumber,
+}
+
+/// A candidate's class and why it has it.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct ClassInfo {
+    pub class: Class,
+    /// The class of its k-means cluster, before the rules.
+    pub cluster: Class,
+    /// The rule that decided the class at the last era boundary.
+    pub reason: ClassReason,
+    /// Composite score (ppm) at the last era boundary.
+    pub score: u32,
+    /// Set when a fault made the candidate Poor since the last era boundary.
+    pub faulted: bool,
+}
+
+/// What the chain did about a candidate's last fault.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum FaultAction {
+    /// Disabled and rotated out.
+    Evicted,
+    /// Recorded only: evicting it would have left fewer producers online than finality needs.
+    Deferred { online: u32, needed: u32 },
+    /// Not a producer of the session: nothing to evict (an offence is still punished).
+    NotActive,
+}
+
+/// A candidate's last fault, kept for the runtime API.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct FaultRecord<Balance> {
+    pub era: EraIndex,
+    pub session: u32,
+    pub fault: Fault,
+    pub action: FaultAction,
+    /// What was slashed from its bond (zero for a liveness fault).
+    pub slashed: Balance,
+}
