@@ -286,8 +286,9 @@ pub mod pallet {
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
     pub struct GenesisConfig<T: Config> {
-        /// Producers P and standbys B of this chain; 0 keeps `Params`' number.
+        /// Producers P of this chain; 0 keeps `Params`' number.
         pub producers: u32,
+        /// Standbys B of this chain; 0 keeps `Params`' number.
         pub standbys: u32,
         /// Candidates standing from genesis: account, organisation, bond (held from its balance).
         pub candidates: alloc::vec::Vec<(T::AccountId, OrgId, BalanceOf<T>)>,
@@ -377,105 +378,159 @@ pub mod pallet {
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
+        /// An admin stood as its organisation's candidate.
         CandidateRegistered {
+            /// The candidate: the admin that stood.
             candidate: T::AccountId,
+            /// The organisation it stands for.
             org: OrgId,
+            /// Its bond, now held.
             bond: BalanceOf<T>,
         },
+        /// A candidate added to its bond.
         Bonded {
+            /// The candidate.
             candidate: T::AccountId,
+            /// What it added, now held.
             amount: BalanceOf<T>,
         },
         /// `amount` left a bond or stake; it can be withdrawn at block `at`.
         Unbonded {
+            /// The candidate or voter it left.
             who: T::AccountId,
+            /// What left, still held until `at`.
             amount: BalanceOf<T>,
+            /// The first block in which it can be withdrawn.
             at: BlockNumberFor<T>,
         },
         /// The candidate unbonded everything and stands no more.
         CandidateLeft {
+            /// The former candidate.
             candidate: T::AccountId,
+            /// Its organisation, whose seat is free again.
             org: OrgId,
         },
+        /// Unbonded amounts whose delay had passed were released.
         Withdrawn {
+            /// Whose amounts.
             who: T::AccountId,
+            /// What was released, spendable again.
             amount: BalanceOf<T>,
         },
+        /// A vote was cast, or replaced an earlier one.
         Voted {
+            /// The voter.
             voter: T::AccountId,
+            /// Its stake, held.
             stake: BalanceOf<T>,
+            /// How many candidates the vote names.
             targets: u32,
         },
+        /// A vote was removed; its stake is unbonding.
         VoteRemoved {
+            /// The voter.
             voter: T::AccountId,
         },
-        /// A producer missed `MissedSlotsThreshold` own slots in a row: a liveness fault.
+        /// A producer missed `missed_slots_threshold` (of `Params`) own slots in a row: a
+        /// liveness fault.
         LivenessFault {
+            /// The validator that missed them.
             producer: T::AccountId,
+            /// Own slots it missed in a row.
             consecutive: u32,
         },
         /// A candidate showed it is live this session.
         Heartbeat {
+            /// The candidate.
             candidate: T::AccountId,
+            /// The session it is counted live in.
             session: u32,
         },
         /// The books of era `era` closed, one rotation before its end: `candidates` counters
         /// folded into records and classified for the next era.
         BooksClosed {
+            /// The era whose books closed.
             era: EraIndex,
+            /// How many candidates were folded and classified.
             candidates: u32,
         },
         /// An era ended: the next era's producers and standbys were elected.
         EraEnded {
+            /// The era that ended.
             era: EraIndex,
+            /// How many producers were elected for the next era.
             producers: u32,
+            /// How many standbys were elected for the next era.
             standbys: u32,
         },
         /// A candidate's class changed (`from` is `None` for its first class).
         ClassChanged {
+            /// The candidate.
             candidate: T::AccountId,
+            /// Its class before, if it had one.
             from: Option<Class>,
+            /// Its class now.
             to: Class,
+            /// The rule that decided it.
             reason: ClassReason,
         },
         /// The producers and standbys of era `era`; the producers are live one rotation later.
         Elected {
+            /// The era they were elected for.
             era: EraIndex,
+            /// Its producers, most backed first.
             producers: alloc::vec::Vec<T::AccountId>,
+            /// Its standbys, in promotion order.
             standbys: alloc::vec::Vec<T::AccountId>,
         },
         /// The election gave no producer (or failed): the current set stays.
         ElectionKeptSet {
+            /// The era now current: the new one if the election ran and elected no producer,
+            /// the old one if it failed.
             era: EraIndex,
         },
         /// A producer was disabled and is being rotated out for `replacement`.
         ProducerEvicted {
+            /// The producer, disabled from this block.
             producer: T::AccountId,
+            /// What it did.
             fault: Fault,
+            /// The standby taking its place, if one was left.
             replacement: Option<T::AccountId>,
         },
-        /// A liveness fault was recorded but not acted on: evicting would leave `online - 1`
-        /// producers online where finality needs `needed`.
+        /// A fault was recorded but not acted on: evicting would leave `online - 1` producers
+        /// online where finality needs `needed` (a liveness fault), or none at all (any fault).
         EvictionDeferred {
+            /// The producer at fault, still producing.
             producer: T::AccountId,
+            /// Producers online now, the faulty one included.
             online: u32,
+            /// Producers finality needs online.
             needed: u32,
         },
         /// An Aura equivocation was proven by `reporter`.
         EquivocationReported {
+            /// The producer that sealed two headers for one slot.
             offender: T::AccountId,
+            /// The Aura slot of both headers.
             slot: u64,
+            /// Who proved it.
             reporter: T::AccountId,
         },
         /// A proven offender lost `amount` of its bond, `reward` of it paid to the reporter.
         Slashed {
+            /// The offender.
             offender: T::AccountId,
+            /// What its bond lost.
             amount: BalanceOf<T>,
+            /// What of it the reporter was paid; the rest was burned.
             reward: BalanceOf<T>,
         },
         /// A proven offender cannot be elected before era `until`.
         Banned {
+            /// The offender.
             offender: T::AccountId,
+            /// The first era it can be elected in again.
             until: EraIndex,
         },
     }
@@ -578,6 +633,8 @@ pub mod pallet {
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// An admin of `org` stands as its candidate, bonding `bond`.
+        ///
+        /// Emits [`Event::CandidateRegistered`].
         #[pallet::call_index(0)]
         #[pallet::weight(<T as Config>::WeightInfo::register_candidate())]
         pub fn register_candidate(
@@ -590,6 +647,8 @@ pub mod pallet {
         }
 
         /// A candidate bonds `amount` more.
+        ///
+        /// Emits [`Event::Bonded`].
         #[pallet::call_index(1)]
         #[pallet::weight(<T as Config>::WeightInfo::bond_extra())]
         pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
@@ -599,6 +658,9 @@ pub mod pallet {
 
         /// A candidate unbonds `amount`; unbonding all of it ends the candidacy. What is
         /// unbonded stays held for `UnbondingDelay` blocks.
+        ///
+        /// Emits [`Event::Unbonded`], preceded by [`Event::CandidateLeft`] when the candidacy
+        /// ends.
         #[pallet::call_index(2)]
         #[pallet::weight(<T as Config>::WeightInfo::unbond())]
         pub fn unbond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
@@ -607,6 +669,8 @@ pub mod pallet {
         }
 
         /// Releases every amount whose unbonding delay has passed.
+        ///
+        /// Emits [`Event::Withdrawn`].
         #[pallet::call_index(3)]
         #[pallet::weight(<T as Config>::WeightInfo::withdraw_unbonded())]
         pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
@@ -616,6 +680,8 @@ pub mod pallet {
 
         /// Bonds `stake` and votes for `targets` (1 to 16 distinct candidates), replacing any
         /// earlier vote; lowering the stake unbonds the difference.
+        ///
+        /// Emits [`Event::Voted`], preceded by [`Event::Unbonded`] when the stake is lowered.
         #[pallet::call_index(4)]
         #[pallet::weight(<T as Config>::WeightInfo::vote())]
         pub fn vote(
@@ -629,6 +695,8 @@ pub mod pallet {
 
         /// A candidate shows it is live this session: free when accepted, once per session;
         /// refused (and paid for) from anyone else or a second time.
+        ///
+        /// Emits [`Event::Heartbeat`].
         #[pallet::call_index(6)]
         #[pallet::weight(<T as Config>::WeightInfo::heartbeat())]
         pub fn heartbeat(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
@@ -638,6 +706,8 @@ pub mod pallet {
         }
 
         /// Removes the caller's vote; its stake unbonds.
+        ///
+        /// Emits [`Event::Unbonded`], then [`Event::VoteRemoved`].
         #[pallet::call_index(5)]
         #[pallet::weight(<T as Config>::WeightInfo::remove_vote())]
         pub fn remove_vote(origin: OriginFor<T>) -> DispatchResult {
@@ -649,6 +719,12 @@ pub mod pallet {
         /// The offender is disabled in this block, slashed, banned and replaced; the reporter gets
         /// `ReporterReward` of the slash and pays no fee. A proof that does not hold, is stale or
         /// was judged already is refused with the reason, and paid for.
+        ///
+        /// Emits [`Event::EquivocationReported`], [`Event::Banned`] and, for a candidate,
+        /// [`Event::Slashed`]; then, unless the offender is disabled already,
+        /// [`Event::ProducerEvicted`] (or [`Event::EvictionDeferred`] when it is the last
+        /// validator producing); and [`Event::ClassChanged`] when a candidate's class falls to
+        /// Poor.
         #[pallet::call_index(7)]
         #[pallet::weight(<T as Config>::WeightInfo::report_equivocation(
             pallet_session::Validators::<T>::decode_len().unwrap_or(0) as u32
