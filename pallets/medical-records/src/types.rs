@@ -1,7 +1,7 @@
 //! What the chain stores about organisations, records, grants, audits and anchors.
 //!
 //! Every field is an identifier, a number, a hash, a CID or ciphertext; there is deliberately no
-//! free-text field anywhere (see the storage scan in `tests.rs`).
+//! free-text field anywhere (see the storage scan in `tests/privacy.rs`).
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::BoundedVec;

@@ -1,0 +1,293 @@
+//! Batch anchors, inclusion proofs, and records imported from a private chain.
+
+use super::*;
+
+fn entries(ids: &[RecordId]) -> Vec<IndexEntry<u64>> {
+    ids.iter()
+        .map(|id| {
+            Records::<Test>::get(id)
+                .unwrap_or_else(|| panic!("record exists"))
+                .index_entry(*id)
+        })
+        .collect()
+}
+
+#[test]
+fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let ids = [create(1, None), create(2, None), create(3, None)];
+        let batch = entries(&ids);
+        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| e.encode()).collect();
+        let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(MedicalRecords::anchor_batch(
+            RuntimeOrigin::signed(RELAYER),
+            ORG,
+            1,
+            10,
+            3,
+            root
+        ));
+        assert_eq!(
+            last_event(),
+            Event::BatchAnchored {
+                org: ORG,
+                seq: 0,
+                from: 1,
+                to: 10,
+                count: 3,
+                root
+            }
+            .into()
+        );
+        for (i, entry) in batch.iter().enumerate() {
+            let proof =
+                medchain_merkle::prove(&leaves, i as u32).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(
+                Pallet::<Test>::verify_inclusion(root, entry, &proof),
+                Ok(AnchorRef { org: ORG, seq: 0 })
+            );
+        }
+        let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut tampered = batch[1].clone();
+        tampered.plaintext_hash[0] ^= 1;
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(root, &tampered, &proof),
+            Err(ProofError::NotIncluded)
+        );
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(root, &batch[0], &proof),
+            Err(ProofError::NotIncluded)
+        );
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion([9; 32], &batch[1], &proof),
+            Err(ProofError::UnknownRoot)
+        );
+        let mut wrong_size = proof.clone();
+        wrong_size.leaves = 4;
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(root, &batch[1], &wrong_size),
+            Err(ProofError::WrongBatchSize)
+        );
+        let mut short = proof.clone();
+        short.siblings.pop();
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(root, &batch[1], &short),
+            Err(ProofError::WrongProofLength)
+        );
+        let mut outside = proof;
+        outside.index = 3;
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(root, &batch[1], &outside),
+            Err(ProofError::IndexOutOfRange)
+        );
+        check();
+    });
+}
+
+#[test]
+fn anchor_batch_refuses_bad_input_and_changes_nothing() {
+    new_test_ext().execute_with(|| {
+        let anchor = |who: u64, org: OrgId, from: u64, to: u64, count: u32, root: Sha256| {
+            MedicalRecords::anchor_batch(RuntimeOrigin::signed(who), org, from, to, count, root)
+        };
+        assert_noop!(
+            anchor(RELAYER, ORG, 1, 2, 1, [1; 32]),
+            E::UnknownOrganisation
+        );
+        hospital();
+        assert_noop!(anchor(DOCTOR, ORG, 1, 2, 1, [1; 32]), E::NotAnchorer);
+        assert_noop!(anchor(STRANGER, ORG, 1, 2, 1, [1; 32]), E::NotAnchorer);
+        assert_noop!(anchor(RELAYER, ORG, 1, 2, 0, [1; 32]), E::EmptyBatch);
+        assert_noop!(
+            anchor(RELAYER, ORG, 1, 2, medchain_merkle::MAX_LEAVES + 1, [1; 32]),
+            E::TooManyLeaves
+        );
+        assert_noop!(anchor(RELAYER, ORG, 3, 2, 1, [1; 32]), E::InvalidRange);
+        assert_ok!(anchor(RELAYER, ORG, 1, 2, 1, [1; 32]));
+        assert_noop!(anchor(RELAYER, ORG, 2, 4, 1, [2; 32]), E::RangeOverlaps);
+        assert_noop!(
+            anchor(RELAYER, ORG, 3, 4, 1, [1; 32]),
+            E::RootAlreadyAnchored
+        );
+        // A batch that leaves block 3 out would leave its entries unanchored for good.
+        assert_noop!(anchor(RELAYER, ORG, 4, 5, 1, [3; 32]), E::RangeGap);
+        // The admin may anchor too.
+        assert_ok!(anchor(ADMIN, ORG, 3, 3, 1, [2; 32]));
+        assert_eq!(
+            AnchorRoots::<Test>::get([2; 32]),
+            Some(AnchorRef { org: ORG, seq: 1 })
+        );
+        check();
+    });
+}
+
+// ---- records imported from a private chain ----
+
+/// Five index entries as the hospital's private chain holds them (its own record ids, and its
+/// own organisation id 0), anchored here by the hospital's relayer: the root and the leaves.
+fn private_batch() -> (Sha256, Vec<IndexEntry<u64>>, Vec<Vec<u8>>) {
+    let batch: Vec<IndexEntry<u64>> = (0..5u8)
+        .map(|i| IndexEntry {
+            record: 100 + u64::from(i),
+            patient: PATIENT,
+            custodian: 0,
+            record_type: LAB,
+            plaintext_hash: digest(50 + i),
+            cid: pallet_ipfs_registry::Pallet::<Test>::canonical(&cid(50 + i))
+                .unwrap_or_else(|e| panic!("{e:?}")),
+            version: 1,
+            previous: None,
+        })
+        .collect();
+    let leaves: Vec<Vec<u8>> = batch.iter().map(|e| e.encode()).collect();
+    let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_ok!(MedicalRecords::anchor_batch(
+        RuntimeOrigin::signed(RELAYER),
+        ORG,
+        1,
+        40,
+        5,
+        root
+    ));
+    (root, batch, leaves)
+}
+
+fn import(
+    who: u64,
+    root: Sha256,
+    entry: &IndexEntry<u64>,
+    proof: &medchain_merkle::InclusionProof,
+) -> DispatchResult {
+    MedicalRecords::import_record(
+        RuntimeOrigin::signed(who),
+        root,
+        entry.clone(),
+        proof.clone(),
+        2_000,
+        sealed(30),
+        sealed(31),
+    )
+}
+
+#[test]
+fn an_anchored_private_record_is_imported_and_can_be_shared_across_hospitals() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let (root, batch, leaves) = private_batch();
+        let proof = medchain_merkle::prove(&leaves, 3).unwrap_or_else(|e| panic!("{e:?}"));
+        let id = NextRecordId::<Test>::get();
+        assert_ok!(import(DOCTOR, root, &batch[3], &proof));
+        assert_eq!(
+            last_event(),
+            Event::RecordImported {
+                record: id,
+                org: ORG,
+                anchor: 0,
+                origin_record: 103
+            }
+            .into()
+        );
+        let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
+        assert_eq!(
+            (rec.patient, rec.custodian, rec.author, rec.record_type),
+            (PATIENT, ORG, DOCTOR, LAB)
+        );
+        assert_eq!(
+            (rec.plaintext_hash, rec.cid.clone(), rec.version),
+            (batch[3].plaintext_hash, batch[3].cid.clone(), 1)
+        );
+        assert_eq!(
+            (rec.key_for_patient, rec.key_for_custodian),
+            (sealed(30), sealed(31))
+        );
+        assert_eq!(
+            Origins::<Test>::get(id),
+            Some(RecordOrigin {
+                org: ORG,
+                anchor: 0,
+                record: 103,
+                version: 1
+            })
+        );
+        assert_eq!(Imported::<Test>::get(ORG, 103), Some(id));
+        assert!(pallet_ipfs_registry::Cids::<Test>::contains_key(&rec.cid));
+        assert_eq!(
+            MedicalRecords::api_record(id).and_then(|v| v.origin),
+            Origins::<Test>::get(id)
+        );
+        // From here it is a consortium record like any other: the patient shares it with a
+        // specialist of another hospital.
+        assert_ok!(MedicalRecords::grant_access(
+            RuntimeOrigin::signed(PATIENT),
+            id,
+            SPECIALIST,
+            50,
+            sealed(32)
+        ));
+        assert!(MedicalRecords::access(id, &SPECIALIST).is_ok());
+        check();
+    });
+}
+
+#[test]
+fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let (root, batch, leaves) = private_batch();
+        let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
+        let entry = &batch[1];
+
+        assert_noop!(import(DOCTOR, [9; 32], entry, &proof), E::UnknownAnchor);
+        let mut tampered = entry.clone();
+        tampered.plaintext_hash[0] ^= 1;
+        assert_noop!(import(DOCTOR, root, &tampered, &proof), E::NotIncluded);
+        assert_noop!(import(DOCTOR, root, &batch[2], &proof), E::NotIncluded);
+        let mut short = proof.clone();
+        short.siblings.pop();
+        assert_noop!(import(DOCTOR, root, entry, &short), E::WrongProofLength);
+        let mut long = proof.clone();
+        long.siblings.push([0; 32]);
+        assert_noop!(import(DOCTOR, root, entry, &long), E::WrongProofLength);
+        let mut resized = proof.clone();
+        resized.leaves = 6;
+        assert_noop!(
+            import(DOCTOR, root, entry, &resized),
+            E::ProofBatchSizeMismatch
+        );
+        let mut outside = proof.clone();
+        outside.index = 5;
+        assert_noop!(
+            import(DOCTOR, root, entry, &outside),
+            E::ProofIndexOutOfRange
+        );
+        // Only a clinician of the anchoring organisation imports: not its relayer, not a
+        // stranger, not a clinician of another hospital.
+        assert_noop!(import(RELAYER, root, entry, &proof), E::NotClinician);
+        assert_noop!(import(STRANGER, root, entry, &proof), E::NotClinician);
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        assert_noop!(import(SPECIALIST, root, entry, &proof), E::NotClinician);
+        // The patient needs a key here.
+        let mut unknown = batch[4].clone();
+        unknown.patient = STRANGER;
+        let leaves2: Vec<Vec<u8>> = vec![unknown.encode()];
+        let root2 = medchain_merkle::root(&leaves2).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(MedicalRecords::anchor_batch(
+            RuntimeOrigin::signed(RELAYER),
+            ORG,
+            41,
+            50,
+            1,
+            root2
+        ));
+        let single = medchain_merkle::prove(&leaves2, 0).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_noop!(import(DOCTOR, root2, &unknown, &single), E::UnknownPatient);
+
+        assert_ok!(import(DOCTOR, root, entry, &proof));
+        assert_noop!(import(COLLEAGUE, root, entry, &proof), E::AlreadyImported);
+        check();
+    });
+}

@@ -1,0 +1,183 @@
+//! Each call: success, every error, no state change on failure (`assert_noop!` compares the
+//! storage root), events; then expiry, emergency access, versioning, the sweep, anchors and a scan
+//! of all storage for plaintext and free text.
+//!
+//! One file per concern, named as the source file it tests; this one holds the scene and the
+//! helpers they share.
+
+mod access;
+mod anchors;
+mod consent;
+mod organisations;
+mod privacy;
+mod records;
+
+use crate::{mock::*, *};
+use frame_support::{
+    assert_noop, assert_ok,
+    traits::{fungible::InspectHold, Hooks},
+};
+use pallet_ipfs_registry::CidInput;
+use sp_runtime::DispatchError;
+
+type E = Error<Test>;
+
+const LAB: RecordType = RecordType {
+    system: CodeSystem::Loinc,
+    code: 115_063,
+};
+const IMAGING: RecordType = RecordType {
+    system: CodeSystem::Snomed,
+    code: 363_679_005,
+};
+const ORG: OrgId = 0;
+
+fn key(n: u8) -> EncryptionKey {
+    [n; 32]
+}
+
+fn sealed(n: u8) -> WrappedKey {
+    [n; WRAPPED_KEY_LEN]
+}
+
+/// A distinct valid CIDv1 (raw, sha2-256) in binary form.
+fn cid(i: u8) -> CidInput {
+    let mut bytes = vec![0x01, 0x55, 0x12, 0x20];
+    bytes.extend_from_slice(&[i; 32]);
+    CidInput::truncate_from(bytes)
+}
+
+fn digest(i: u8) -> Sha256 {
+    [i.wrapping_add(100); 32]
+}
+
+fn check() {
+    assert_ok!(Pallet::<Test>::do_try_state());
+    assert_ok!(pallet_ipfs_registry::Pallet::<Test>::do_try_state());
+}
+
+fn last_event() -> RuntimeEvent {
+    System::events()
+        .pop()
+        .map(|r| r.event)
+        .unwrap_or_else(|| panic!("an event was deposited"))
+}
+
+fn go_to(n: u64) {
+    System::set_block_number(n);
+}
+
+/// One hospital (admin, two clinicians, a relayer) with its key; keys for the patients, the
+/// specialist of another hospital and the doctor.
+fn hospital() {
+    assert_ok!(MedicalRecords::register_organisation(
+        RuntimeOrigin::root(),
+        ADMIN
+    ));
+    for (who, role) in [
+        (DOCTOR, Role::Clinician),
+        (COLLEAGUE, Role::Clinician),
+        (RELAYER, Role::Anchorer),
+    ] {
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            who,
+            role
+        ));
+    }
+    assert_ok!(MedicalRecords::set_organisation_key(
+        RuntimeOrigin::signed(ADMIN),
+        ORG,
+        key(1)
+    ));
+    for (who, k) in [
+        (PATIENT, 10),
+        (OTHER_PATIENT, 11),
+        (SPECIALIST, 20),
+        (DOCTOR, 2),
+    ] {
+        assert_ok!(MedicalRecords::set_encryption_key(
+            RuntimeOrigin::signed(who),
+            key(k)
+        ));
+    }
+}
+
+/// A record version to submit: the doctor's record of the patient's lab result `i`, unless
+/// changed.
+struct NewRecord {
+    author: u64,
+    patient: u64,
+    record_type: RecordType,
+    plaintext_hash: Sha256,
+    cid: CidInput,
+    size: u64,
+    previous: Option<RecordId>,
+}
+
+impl NewRecord {
+    fn of(i: u8) -> Self {
+        NewRecord {
+            author: DOCTOR,
+            patient: PATIENT,
+            record_type: LAB,
+            plaintext_hash: digest(i),
+            cid: cid(i),
+            size: 1_000,
+            previous: None,
+        }
+    }
+
+    fn amends(self, previous: RecordId) -> Self {
+        NewRecord {
+            previous: Some(previous),
+            ..self
+        }
+    }
+
+    fn submit(self) -> frame_support::dispatch::DispatchResult {
+        MedicalRecords::create_record(
+            RuntimeOrigin::signed(self.author),
+            ORG,
+            self.patient,
+            self.record_type,
+            self.plaintext_hash,
+            self.cid,
+            self.size,
+            self.previous,
+            sealed(10),
+            sealed(1),
+        )
+    }
+}
+
+fn create(i: u8, previous: Option<RecordId>) -> RecordId {
+    let id = NextRecordId::<Test>::get();
+    let new = NewRecord::of(i);
+    assert_ok!(match previous {
+        Some(p) => new.amends(p),
+        None => new,
+    }
+    .submit());
+    id
+}
+
+fn create_as(author: u64, patient: u64, i: u8) -> frame_support::dispatch::DispatchResult {
+    NewRecord {
+        author,
+        patient,
+        ..NewRecord::of(i)
+    }
+    .submit()
+}
+
+fn grant(record: RecordId, grantee: u64, expires_at: u64) {
+    assert_ok!(MedicalRecords::grant_access(
+        RuntimeOrigin::signed(PATIENT),
+        record,
+        grantee,
+        expires_at,
+        sealed(20)
+    ));
+}

@@ -1,0 +1,229 @@
+//! Organisations, members, roles and encryption keys; the id counters; genesis.
+
+use super::*;
+
+#[test]
+fn register_organisation_needs_the_origin_and_makes_the_first_admin() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            MedicalRecords::register_organisation(RuntimeOrigin::signed(ADMIN), ADMIN),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            ADMIN
+        ));
+        assert_eq!(
+            last_event(),
+            Event::OrganisationRegistered {
+                org: 0,
+                admin: ADMIN
+            }
+            .into()
+        );
+        assert_eq!(Members::<Test>::get(0, ADMIN), Some(Role::Admin));
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            STRANGER
+        ));
+        assert_eq!(NextOrgId::<Test>::get(), 2);
+        let org = Organisations::<Test>::get(1).unwrap_or_else(|| panic!("registered"));
+        assert_eq!((org.members, org.admins, org.key), (1, 1, None));
+        check();
+    });
+}
+
+#[test]
+fn add_member_by_admin_within_bounds() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            MedicalRecords::add_member(RuntimeOrigin::signed(ADMIN), ORG, DOCTOR, Role::Clinician),
+            E::UnknownOrganisation
+        );
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            ADMIN
+        ));
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            DOCTOR,
+            Role::Clinician
+        ));
+        assert_eq!(
+            last_event(),
+            Event::MemberAdded {
+                org: ORG,
+                who: DOCTOR,
+                role: Role::Clinician
+            }
+            .into()
+        );
+        assert_noop!(
+            MedicalRecords::add_member(
+                RuntimeOrigin::signed(DOCTOR),
+                ORG,
+                COLLEAGUE,
+                Role::Clinician
+            ),
+            E::NotAdmin
+        );
+        assert_noop!(
+            MedicalRecords::add_member(RuntimeOrigin::signed(ADMIN), ORG, DOCTOR, Role::Admin),
+            E::AlreadyMember
+        );
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            COLLEAGUE,
+            Role::Admin
+        ));
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(COLLEAGUE),
+            ORG,
+            RELAYER,
+            Role::Anchorer
+        ));
+        // MaxMembers = 4.
+        assert_noop!(
+            MedicalRecords::add_member(
+                RuntimeOrigin::signed(ADMIN),
+                ORG,
+                STRANGER,
+                Role::Clinician
+            ),
+            E::TooManyMembers
+        );
+        let org = Organisations::<Test>::get(ORG).unwrap_or_else(|| panic!("registered"));
+        assert_eq!((org.members, org.admins), (4, 2));
+        check();
+    });
+}
+
+#[test]
+fn remove_member_keeps_the_last_admin() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        assert_noop!(
+            MedicalRecords::remove_member(RuntimeOrigin::signed(DOCTOR), ORG, COLLEAGUE),
+            E::NotAdmin
+        );
+        assert_noop!(
+            MedicalRecords::remove_member(RuntimeOrigin::signed(ADMIN), ORG, STRANGER),
+            E::NotMember
+        );
+        assert_noop!(
+            MedicalRecords::remove_member(RuntimeOrigin::signed(ADMIN), ORG, ADMIN),
+            E::LastAdmin
+        );
+        assert_ok!(MedicalRecords::remove_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            COLLEAGUE
+        ));
+        assert_eq!(
+            last_event(),
+            Event::MemberRemoved {
+                org: ORG,
+                who: COLLEAGUE
+            }
+            .into()
+        );
+        assert_eq!(Members::<Test>::get(ORG, COLLEAGUE), None);
+        check();
+    });
+}
+
+#[test]
+fn encryption_keys_are_set_and_rotated_but_never_zero() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            MedicalRecords::set_encryption_key(RuntimeOrigin::signed(PATIENT), [0; 32]),
+            E::InvalidEncryptionKey
+        );
+        assert_ok!(MedicalRecords::set_encryption_key(
+            RuntimeOrigin::signed(PATIENT),
+            key(7)
+        ));
+        assert_ok!(MedicalRecords::set_encryption_key(
+            RuntimeOrigin::signed(PATIENT),
+            key(8)
+        ));
+        assert_eq!(EncryptionKeys::<Test>::get(PATIENT), Some(key(8)));
+        assert_eq!(
+            last_event(),
+            Event::EncryptionKeySet {
+                who: PATIENT,
+                key: key(8)
+            }
+            .into()
+        );
+
+        assert_noop!(
+            MedicalRecords::set_organisation_key(RuntimeOrigin::signed(ADMIN), ORG, key(1)),
+            E::UnknownOrganisation
+        );
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            ADMIN
+        ));
+        assert_noop!(
+            MedicalRecords::set_organisation_key(RuntimeOrigin::signed(PATIENT), ORG, key(1)),
+            E::NotAdmin
+        );
+        assert_noop!(
+            MedicalRecords::set_organisation_key(RuntimeOrigin::signed(ADMIN), ORG, [0; 32]),
+            E::InvalidEncryptionKey
+        );
+        assert_ok!(MedicalRecords::set_organisation_key(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            key(1)
+        ));
+        assert_eq!(
+            last_event(),
+            Event::OrganisationKeySet {
+                org: ORG,
+                key: key(1)
+            }
+            .into()
+        );
+        check();
+    });
+}
+
+#[test]
+fn exhausted_id_counters_are_refused_by_name() {
+    new_test_ext().execute_with(|| {
+        NextOrgId::<Test>::put(OrgId::MAX);
+        assert_noop!(
+            MedicalRecords::register_organisation(RuntimeOrigin::root(), ADMIN),
+            E::Overflow
+        );
+        NextOrgId::<Test>::put(0);
+        hospital();
+        NextRecordId::<Test>::put(RecordId::MAX);
+        assert_noop!(NewRecord::of(1).submit(), E::Overflow);
+        check();
+    });
+}
+
+#[test]
+fn genesis_registers_organisations_with_their_admins() {
+    use sp_runtime::BuildStorage;
+    let mut t = frame_system::GenesisConfig::<Test>::default()
+        .build_storage()
+        .expect("system genesis builds");
+    GenesisConfig::<Test> {
+        organisations: vec![ADMIN, DOCTOR],
+    }
+    .assimilate_storage(&mut t)
+    .expect("records genesis builds");
+    sp_io::TestExternalities::new(t).execute_with(|| {
+        assert_eq!(NextOrgId::<Test>::get(), 2);
+        assert_eq!(Members::<Test>::get(0, ADMIN), Some(Role::Admin));
+        assert_eq!(Members::<Test>::get(1, DOCTOR), Some(Role::Admin));
+        assert_eq!(Members::<Test>::get(1, ADMIN), None);
+        assert_ok!(MedicalRecords::do_try_state());
+    });
+}

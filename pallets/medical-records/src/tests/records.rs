@@ -1,0 +1,172 @@
+//! Creating records and amending them into version chains.
+
+use super::*;
+
+#[test]
+fn create_record_indexes_it_and_registers_its_cid_with_a_deposit() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let id = create(1, None);
+        let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("created"));
+        assert_eq!(
+            (
+                rec.patient,
+                rec.custodian,
+                rec.author,
+                rec.version,
+                rec.previous
+            ),
+            (PATIENT, ORG, DOCTOR, 1, None)
+        );
+        assert_eq!(rec.plaintext_hash, digest(1));
+        assert_eq!(rec.cid.to_vec(), cid(1).to_vec());
+        let info = pallet_ipfs_registry::Cids::<Test>::get(&rec.cid)
+            .unwrap_or_else(|| panic!("CID registered in the same call"));
+        assert_eq!(
+            (info.owner, info.size, info.deposit, info.permanent),
+            (DOCTOR, 1_000, 0, true)
+        );
+        // Permanent: no deposit is held, since it could never be returned.
+        assert_eq!(
+            Balances::balance_on_hold(
+                &RuntimeHoldReason::Registry(pallet_ipfs_registry::HoldReason::CidDeposit),
+                &DOCTOR
+            ),
+            0
+        );
+        assert!(PatientRecords::<Test>::contains_key(PATIENT, id));
+        // The record's ciphertext stays registered: its owner cannot unregister it.
+        assert_noop!(
+            Registry::unregister(RuntimeOrigin::signed(DOCTOR), cid(1)),
+            pallet_ipfs_registry::Error::<Test>::CidInUse
+        );
+        assert_eq!(
+            last_event(),
+            Event::RecordCreated {
+                record: id,
+                patient: PATIENT,
+                custodian: ORG,
+                author: DOCTOR,
+                record_type: LAB,
+                cid: rec.cid.clone(),
+                version: 1,
+                previous: None,
+            }
+            .into()
+        );
+        check();
+    });
+}
+
+#[test]
+fn create_record_refuses_bad_input_and_changes_nothing() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(create_as(DOCTOR, PATIENT, 1), E::UnknownOrganisation);
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            ADMIN
+        ));
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            DOCTOR,
+            Role::Clinician
+        ));
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            RELAYER,
+            Role::Anchorer
+        ));
+        assert_noop!(create_as(DOCTOR, PATIENT, 1), E::OrganisationHasNoKey);
+        assert_ok!(MedicalRecords::set_organisation_key(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            key(1)
+        ));
+        assert_noop!(create_as(STRANGER, PATIENT, 1), E::NotClinician);
+        assert_noop!(create_as(RELAYER, PATIENT, 1), E::NotClinician);
+        assert_noop!(create_as(DOCTOR, PATIENT, 1), E::UnknownPatient);
+        assert_ok!(MedicalRecords::set_encryption_key(
+            RuntimeOrigin::signed(PATIENT),
+            key(10)
+        ));
+        assert_noop!(
+            NewRecord {
+                plaintext_hash: [0; 32],
+                ..NewRecord::of(1)
+            }
+            .submit(),
+            E::InvalidPlaintextHash
+        );
+        assert_noop!(
+            NewRecord {
+                cid: CidInput::truncate_from(b"bafy-not-a-cid".to_vec()),
+                ..NewRecord::of(1)
+            }
+            .submit(),
+            pallet_ipfs_registry::Error::<Test>::CidMalformed
+        );
+        assert_ok!(create_as(DOCTOR, PATIENT, 1));
+        assert_noop!(
+            create_as(DOCTOR, PATIENT, 1),
+            pallet_ipfs_registry::Error::<Test>::AlreadyRegistered
+        );
+        assert_ok!(create_as(DOCTOR, PATIENT, 2));
+        assert_ok!(create_as(DOCTOR, PATIENT, 3));
+        // MaxRecordsPerPatient = 3.
+        assert_noop!(create_as(DOCTOR, PATIENT, 4), E::TooManyRecords);
+        check();
+    });
+}
+
+#[test]
+fn amendments_form_a_version_chain_and_overwrite_nothing() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let v1 = create(1, None);
+        let before = Records::<Test>::get(v1).unwrap_or_else(|| panic!("created"));
+        go_to(5);
+        let v2 = create(2, Some(v1));
+        let first = Records::<Test>::get(v1).unwrap_or_else(|| panic!("kept"));
+        let second = Records::<Test>::get(v2).unwrap_or_else(|| panic!("created"));
+        assert_eq!((second.version, second.previous), (2, Some(v1)));
+        assert_eq!(first.superseded_by, Some(v2));
+        // The only change to the first version is its forward link.
+        assert_eq!(
+            Record {
+                superseded_by: None,
+                ..first
+            },
+            before
+        );
+        assert_noop!(NewRecord::of(3).amends(v1).submit(), E::NotLatestVersion);
+        assert_noop!(
+            NewRecord {
+                record_type: IMAGING,
+                ..NewRecord::of(3)
+            }
+            .amends(v2)
+            .submit(),
+            E::AmendmentMismatch
+        );
+        assert_noop!(
+            NewRecord {
+                patient: OTHER_PATIENT,
+                ..NewRecord::of(3)
+            }
+            .amends(v2)
+            .submit(),
+            E::AmendmentMismatch
+        );
+        assert_noop!(NewRecord::of(3).amends(99).submit(), E::UnknownRecord);
+        let v3 = create(3, Some(v2));
+        assert_eq!(Records::<Test>::get(v3).map(|r| r.version), Some(3));
+        let listed: Vec<RecordId> = Pallet::<Test>::api_records_of(PATIENT)
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        assert_eq!(listed, vec![v1, v2, v3]);
+        check();
+    });
+}
