@@ -74,8 +74,14 @@ pub mod pallet {
     use super::*;
     use frame_system::pallet_prelude::*;
     use pallet_ipfs_registry::{CidBytes, CidInput};
+    use sp_runtime::traits::Zero;
+
+    /// The version of this pallet's storage layout. Chains running today are at 0; a change of
+    /// layout raises it together with its migration.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     #[pallet::config]
@@ -237,93 +243,158 @@ pub mod pallet {
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
+        /// An organisation was registered with its first admin.
         OrganisationRegistered {
+            /// The new organisation's id.
             org: OrgId,
+            /// Its first admin.
             admin: T::AccountId,
         },
+        /// An admin added a member to an organisation.
         MemberAdded {
+            /// The organisation.
             org: OrgId,
+            /// The new member.
             who: T::AccountId,
+            /// The member's role.
             role: Role,
         },
+        /// An admin removed a member from an organisation.
         MemberRemoved {
+            /// The organisation.
             org: OrgId,
+            /// The removed member.
             who: T::AccountId,
         },
+        /// An account set or rotated its X25519 public key.
         EncryptionKeySet {
+            /// The account.
             who: T::AccountId,
+            /// Its new key.
             key: EncryptionKey,
         },
+        /// An admin set or rotated an organisation's X25519 public key.
         OrganisationKeySet {
+            /// The organisation.
             org: OrgId,
+            /// Its new key.
             key: EncryptionKey,
         },
         /// A record version was created (`previous` is set for an amendment).
         RecordCreated {
+            /// The version's record id.
             record: RecordId,
+            /// The patient the record is about.
             patient: T::AccountId,
+            /// The organisation that keeps it.
             custodian: OrgId,
+            /// The clinician who created this version.
             author: T::AccountId,
+            /// The coded record type.
             record_type: RecordType,
+            /// The ciphertext's CID in canonical binary form.
             cid: CidBytes,
+            /// The version number: 1 for a new record, one more than `previous` for an amendment.
             version: u32,
+            /// The version this one amends.
             previous: Option<RecordId>,
         },
+        /// A grant of one record was made or replaced: by the patient (`grant_access`) or, under
+        /// a record-type grant, by the custodian (`share_key`).
         AccessGranted {
+            /// The record.
             record: RecordId,
+            /// The record's patient.
             patient: T::AccountId,
+            /// Who may read it.
             grantee: T::AccountId,
+            /// Why: the patient's own grant, or a key shared under a record-type grant.
             basis: GrantBasis,
+            /// The block from which the grant no longer works.
             expires_at: BlockNumberFor<T>,
         },
+        /// The patient revoked a grant of one record (of any basis, emergency openings included).
         AccessRevoked {
+            /// The record.
             record: RecordId,
+            /// The record's patient, who revoked it.
             patient: T::AccountId,
+            /// Who may no longer read it.
             grantee: T::AccountId,
         },
+        /// The patient granted all their records of a type, or replaced such a grant.
         TypeAccessGranted {
+            /// The patient.
             patient: T::AccountId,
+            /// The record type granted.
             record_type: RecordType,
+            /// Who may read the patient's records of that type once the custodian shares them.
             grantee: T::AccountId,
+            /// The block from which the grant no longer works.
             expires_at: BlockNumberFor<T>,
         },
+        /// The patient revoked a record-type grant; keys shared under it stopped working.
         TypeAccessRevoked {
+            /// The patient.
             patient: T::AccountId,
+            /// The record type.
             record_type: RecordType,
+            /// Who may no longer read the patient's records of that type.
             grantee: T::AccountId,
         },
         /// A clinician of the custodian opened a record in an emergency.
         EmergencyAccess {
+            /// The record.
             record: RecordId,
+            /// The record's patient.
             patient: T::AccountId,
+            /// The clinician who opened it.
             clinician: T::AccountId,
+            /// The block from which the opening no longer works.
             until: BlockNumberFor<T>,
         },
         /// A reader logged that they read a record.
         AccessLogged {
+            /// The record.
             record: RecordId,
+            /// The record's patient.
             patient: T::AccountId,
+            /// Who read it.
             reader: T::AccountId,
         },
         /// The sweep removed an expired grant.
         GrantExpired {
+            /// The record the grant was of.
             record: RecordId,
+            /// Who held it.
             grantee: T::AccountId,
         },
         /// A record version of `org`'s private chain was proven anchored and indexed here as
         /// `record` (a `RecordCreated` event precedes this one).
         RecordImported {
+            /// The record's id here.
             record: RecordId,
+            /// The organisation that anchored it, its custodian here.
             org: OrgId,
+            /// The sequence number, within `org`'s anchors, of the anchor it was proven in.
             anchor: u32,
+            /// The record's id on the private chain.
             origin_record: RecordId,
         },
+        /// An organisation anchored the Merkle root of a batch of its private chain's index
+        /// entries.
         BatchAnchored {
+            /// The organisation.
             org: OrgId,
+            /// The anchor's sequence number within the organisation's anchors, from 0.
             seq: u32,
+            /// The first private-chain block the batch covers.
             from: u64,
+            /// The last private-chain block the batch covers.
             to: u64,
+            /// How many index entries the batch has.
             count: u32,
+            /// The Merkle root of the batch.
             root: Sha256,
         },
     }
@@ -370,17 +441,18 @@ pub mod pallet {
         ExpiryInPast,
         /// The expiry is further away than `MaxGrantDuration`.
         ExpiryTooFar,
-        /// The record has `MaxGrantsPerRecord` grants.
+        /// The record has `MaxGrantsPerRecord` grants (expired ones count until they are swept).
         TooManyGrants,
         /// The patient has `MaxTypeGrantsPerPatient` record-type grants.
         TooManyTypeGrants,
-        /// There is no such grant (never granted, or revoked).
+        /// There is no such grant (never granted, revoked, or swept after it expired).
         NoGrant,
-        /// The grant has expired.
+        /// The grant has expired (for `share_key`: the record-type grant has).
         GrantExpired,
         /// The record-type grant the key was shared under has ended.
         TypeGrantEnded,
-        /// Only a member of the custodian organisation may open a record in an emergency.
+        /// Only a clinician (or admin) of the custodian organisation may open a record in an
+        /// emergency.
         NotCustodianMember,
         /// The account may read the record already (an emergency opening or a shared key would
         /// replace a grant it holds).
@@ -427,6 +499,60 @@ pub mod pallet {
             <T as Config>::WeightInfo::sweep(swept)
         }
 
+        fn integrity_test() {
+            assert!(
+                T::MaxMembers::get() > 0,
+                "MaxMembers must not be zero: an organisation starts with its admin"
+            );
+            assert!(
+                T::MaxRecordsPerPatient::get() > 0,
+                "MaxRecordsPerPatient must not be zero: no record could be created"
+            );
+            assert!(
+                T::MaxGrantsPerRecord::get() > 0,
+                "MaxGrantsPerRecord must not be zero: no record could be shared or opened"
+            );
+            assert!(
+                T::MaxTypeGrantsPerPatient::get() > 0,
+                "MaxTypeGrantsPerPatient must not be zero: no record-type grant could be made"
+            );
+            assert!(
+                !T::MaxGrantDuration::get().is_zero(),
+                "MaxGrantDuration must not be zero: every expiry would be too far"
+            );
+            assert!(
+                !T::EmergencyDuration::get().is_zero(),
+                "EmergencyDuration must not be zero: an opening would end in its own block"
+            );
+            assert!(
+                T::EmergencyDuration::get() <= T::MaxGrantDuration::get(),
+                "EmergencyDuration must not exceed MaxGrantDuration: an opening the patient did \
+                 not give would outlast any grant they can give"
+            );
+            assert!(
+                T::MaxAuditEntries::get() > 0,
+                "MaxAuditEntries must not be zero: audit trails would show the patient no one"
+            );
+            assert!(
+                T::MaxSweep::get() > 0,
+                "MaxSweep must not be zero: expired grants would hold their records' slots for good"
+            );
+            assert!(
+                <T as Config>::WeightInfo::sweep(T::MaxSweep::get())
+                    .all_lte(T::BlockWeights::get().max_block),
+                "a sweep of MaxSweep grants must fit in a block, or on_idle never runs it"
+            );
+            // The sweep's cursor is a raw `Grants` key: pallet and item prefix (32), the record
+            // (Twox64Concat: 8 + 8) and the grantee (Blake2_128Concat: 16 + its encoding). A
+            // longer key than `SweepCursor` holds would restart every sweep from the start.
+            let cursor =
+                32 + 8 + RecordId::max_encoded_len() + 16 + T::AccountId::max_encoded_len();
+            assert!(
+                cursor <= 256,
+                "a Grants key must fit in SweepCursor's 256 bytes: the AccountId is too long"
+            );
+        }
+
         #[cfg(feature = "try-runtime")]
         fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
             Self::do_try_state()
@@ -435,7 +561,9 @@ pub mod pallet {
 
     #[pallet::call]
     impl<T: Config> Pallet<T> {
-        /// Registers an organisation with its first admin.
+        /// Registers an organisation with its first admin. Only [`Config::OrganisationOrigin`].
+        ///
+        /// Emits [`Event::OrganisationRegistered`].
         #[pallet::call_index(0)]
         #[pallet::weight(<T as Config>::WeightInfo::register_organisation())]
         pub fn register_organisation(origin: OriginFor<T>, admin: T::AccountId) -> DispatchResult {
@@ -444,6 +572,8 @@ pub mod pallet {
         }
 
         /// An admin adds a member with a role.
+        ///
+        /// Emits [`Event::MemberAdded`].
         #[pallet::call_index(1)]
         #[pallet::weight(<T as Config>::WeightInfo::add_member())]
         pub fn add_member(
@@ -457,6 +587,8 @@ pub mod pallet {
         }
 
         /// An admin removes a member; the last admin stays.
+        ///
+        /// Emits [`Event::MemberRemoved`].
         #[pallet::call_index(2)]
         #[pallet::weight(<T as Config>::WeightInfo::remove_member())]
         pub fn remove_member(
@@ -470,6 +602,8 @@ pub mod pallet {
 
         /// Sets or rotates the caller's X25519 public key. Keys sealed to the old key stay as
         /// they are; new grants use the new key.
+        ///
+        /// Emits [`Event::EncryptionKeySet`].
         #[pallet::call_index(3)]
         #[pallet::weight(<T as Config>::WeightInfo::set_encryption_key())]
         pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
@@ -478,6 +612,8 @@ pub mod pallet {
         }
 
         /// An admin sets or rotates the organisation's X25519 public key.
+        ///
+        /// Emits [`Event::OrganisationKeySet`].
         #[pallet::call_index(4)]
         #[pallet::weight(<T as Config>::WeightInfo::set_organisation_key())]
         pub fn set_organisation_key(
@@ -493,6 +629,8 @@ pub mod pallet {
         /// good: it holds no deposit and cannot be unregistered) and indexes it. With `previous`,
         /// it amends that version, which must be the latest of its chain. A new record is charged
         /// less than an amendment, which reads and writes the previous version too.
+        ///
+        /// Emits pallet-ipfs-registry's `CidRegistered`, then [`Event::RecordCreated`].
         #[pallet::call_index(5)]
         #[pallet::weight(match previous {
             None => <T as Config>::WeightInfo::create_record(),
@@ -526,6 +664,8 @@ pub mod pallet {
 
         /// The patient grants `grantee` access to one record until `expires_at`, with the data
         /// key sealed to the grantee's registered key. Granting again replaces the grant.
+        ///
+        /// Emits [`Event::AccessGranted`] (basis `Patient`).
         #[pallet::call_index(6)]
         #[pallet::weight(<T as Config>::WeightInfo::grant_access())]
         pub fn grant_access(
@@ -540,7 +680,9 @@ pub mod pallet {
         }
 
         /// The patient revokes a grant of one record (any basis, emergency openings included).
-        /// It stops working in the next block.
+        /// It stops working at once.
+        ///
+        /// Emits [`Event::AccessRevoked`].
         #[pallet::call_index(7)]
         #[pallet::weight(<T as Config>::WeightInfo::revoke_access())]
         pub fn revoke_access(
@@ -554,7 +696,10 @@ pub mod pallet {
 
         /// The patient grants `grantee` access to all their records of a type until
         /// `expires_at`. The custodian then shares each record's key with `share_key`.
-        /// Expired type grants of the patient are removed first.
+        /// Granting again replaces the grant. When the patient has `MaxTypeGrantsPerPatient`
+        /// record-type grants already, their expired ones are removed first to make room.
+        ///
+        /// Emits [`Event::TypeAccessGranted`] (the expired grants removed emit nothing).
         #[pallet::call_index(8)]
         #[pallet::weight(<T as Config>::WeightInfo::grant_type_access())]
         pub fn grant_type_access(
@@ -568,6 +713,8 @@ pub mod pallet {
         }
 
         /// The patient revokes a record-type grant; keys shared under it stop working at once.
+        ///
+        /// Emits [`Event::TypeAccessRevoked`].
         #[pallet::call_index(9)]
         #[pallet::weight(<T as Config>::WeightInfo::revoke_type_access())]
         pub fn revoke_type_access(
@@ -581,6 +728,8 @@ pub mod pallet {
 
         /// A clinician of the custodian shares a record's key with a grantee who holds an
         /// effective grant of the record's type; the grant ends with the type grant.
+        ///
+        /// Emits [`Event::AccessGranted`] (basis `RecordType`).
         #[pallet::call_index(10)]
         #[pallet::weight(<T as Config>::WeightInfo::share_key())]
         pub fn share_key(
@@ -593,8 +742,11 @@ pub mod pallet {
             Self::do_share_key(clinician, record, grantee, wrapped_key)
         }
 
-        /// A member of the custodian opens a record in an emergency for `EmergencyDuration`
-        /// blocks. Always audited and visible to the patient, who may revoke it.
+        /// A clinician (or admin) of the custodian opens a record in an emergency for
+        /// `EmergencyDuration` blocks. Always audited and visible to the patient, who may revoke
+        /// it.
+        ///
+        /// Emits [`Event::EmergencyAccess`].
         #[pallet::call_index(11)]
         #[pallet::weight(<T as Config>::WeightInfo::emergency_access())]
         pub fn emergency_access(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
@@ -604,6 +756,8 @@ pub mod pallet {
 
         /// A reader logs that they read a record. Refused, with the reason, to anyone who may
         /// not read it now.
+        ///
+        /// Emits [`Event::AccessLogged`].
         #[pallet::call_index(12)]
         #[pallet::weight(<T as Config>::WeightInfo::log_access())]
         pub fn log_access(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
@@ -612,7 +766,10 @@ pub mod pallet {
         }
 
         /// An anchorer of `org` anchors the Merkle root of a batch of index entries covering
-        /// private-chain blocks `from..=to`, which must start after the organisation's last batch.
+        /// private-chain blocks `from..=to`, which must start right after the organisation's last
+        /// batch.
+        ///
+        /// Emits [`Event::BatchAnchored`].
         #[pallet::call_index(13)]
         #[pallet::weight(<T as Config>::WeightInfo::anchor_batch())]
         pub fn anchor_batch(
@@ -634,6 +791,9 @@ pub mod pallet {
         /// key; from then on the patient can grant it to clinicians of other hospitals.
         /// `entry.custodian` is the private chain's own organisation id: the custodian here is
         /// the organisation that anchored the batch.
+        ///
+        /// Emits pallet-ipfs-registry's `CidRegistered`, [`Event::RecordCreated`], then
+        /// [`Event::RecordImported`].
         #[pallet::call_index(14)]
         #[pallet::weight(<T as Config>::WeightInfo::import_record())]
         pub fn import_record(
