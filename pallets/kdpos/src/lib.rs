@@ -621,6 +621,49 @@ pub mod pallet {
             <T as Config>::WeightInfo::on_initialize(authorities, faults)
         }
 
+        /// The constants hold together. Runs in tests only (construct_runtime's integrity test),
+        /// never in a block, so it may assert.
+        fn integrity_test() {
+            let params = T::Params::get();
+            assert!(
+                params.validate().is_ok(),
+                "Params are invalid: P must be at least 1, the weights sum to 1_000_000, the \
+                 thresholds at most 1_000_000 and in order, the cap factors above zero"
+            );
+            assert!(
+                params.missed_slots_threshold > 0,
+                "Params' missed_slots_threshold must be at least 1, or no liveness fault is found"
+            );
+            assert!(
+                T::MaxCandidates::get() >= params.seats(),
+                "MaxCandidates must leave room for Params' P producers and B standbys"
+            );
+            assert!(
+                T::MaxVoters::get() > 0,
+                "MaxVoters must be at least 1, or nobody can vote"
+            );
+            assert!(
+                T::MaxUnlocking::get() > 0,
+                "MaxUnlocking must be at least 1, or nothing can ever unbond"
+            );
+            assert!(
+                !T::MinCandidateBond::get().is_zero(),
+                "MinCandidateBond must be above zero: a candidacy answers with its bond"
+            );
+            assert!(
+                !T::MinVoterStake::get().is_zero(),
+                "MinVoterStake must be above zero: a vote without stake is refused anyway"
+            );
+            assert!(
+                T::SessionsPerEra::get() > 0,
+                "SessionsPerEra must be at least 1"
+            );
+            assert!(
+                !T::SessionPeriod::get().is_zero(),
+                "SessionPeriod must be above zero, or sessions rotate only when forced"
+            );
+        }
+
         #[cfg(feature = "try-runtime")]
         fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
             Self::do_try_state()
