@@ -82,7 +82,11 @@ use sp_runtime::{traits::Zero, Perbill};
 pub mod pallet {
     use super::*;
 
+    /// Version 0: the layout chains have run since genesis; bump it with a migration.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     /// The pallet drives pallet-session: validators are accounts, as Aura's and GRANDPA's session
