@@ -36,7 +36,7 @@
 //! - `offences.rs`: liveness faults and equivocations: punishment and eviction.
 //! - `runtime_api.rs`: `KdposApi`, what clients read.
 //! - `try_state.rs`: the invariants try-runtime and the tests check.
-//! - `mock.rs` and `tests/`: the test runtime and the tests.
+//! - `mock.rs` and `tests/`: the test runtime (feature `mock` for other crates) and the tests.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -54,8 +54,8 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod era;
-#[cfg(test)]
-mod mock;
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 mod offences;
 mod params;
 pub mod runtime_api;
