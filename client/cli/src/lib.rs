@@ -5,6 +5,7 @@ pub mod anchor_store;
 pub mod chain;
 pub mod cli;
 pub mod crypto;
+pub mod formats;
 pub mod ipfs;
 pub mod keys;
 pub mod operator;

@@ -66,7 +66,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             org,
         }) => {
             let patient = parse_account(&patient, "--patient")?;
-            let record_type = chain::parse_record_type(&record_type)?;
+            let record_type = crate::formats::parse_record_type(&record_type)?;
             put(ctx, &file, patient, record_type, org, None).await
         }
         Command::Record(RecordCommand::Amend { record, file }) => {
@@ -355,7 +355,7 @@ fn record_json(view: &RecordView) -> serde_json::Value {
         "patient": address(&r.patient),
         "custodian": r.custodian,
         "author": address(&r.author),
-        "type": chain::show_record_type(&r.record_type),
+        "type": crate::formats::show_record_type(&r.record_type),
         "cid": view.cid,
         "plaintext_sha256": hex::encode(r.plaintext_hash),
         "previous": r.previous,
@@ -560,7 +560,7 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
             address(&me.account()?)
         );
     }
-    let until = chain::parse_until(until, chain::best_block(&client).await?)?;
+    let until = crate::formats::parse_until(until, chain::best_block(&client).await?)?;
     let data_key = crypto::open(&view.record.key_for_patient, me.encryption_secret())?;
     let grantee_key = encryption_key_of(&client, &grantee, "grantee").await?;
     let call = runtime::tx().medical_records().grant_access(
