@@ -21,10 +21,16 @@ use subxt::{OnlineClient, PolkadotConfig};
 )]
 pub mod runtime {}
 
-pub use runtime::runtime_types::pallet_medical_records::types::{CodeSystem, RecordType};
+pub use runtime::runtime_types::pallet_medical_records::types::{CodeSystem, RecordType, Role};
 
 pub type Client = OnlineClient<PolkadotConfig>;
 pub type AccountId = subxt::utils::AccountId32;
+/// The state at one block, for several reads that must agree.
+pub type Storage = subxt::storage::Storage<PolkadotConfig, Client>;
+pub type RecordView =
+    runtime::runtime_types::pallet_medical_records::runtime_api::RecordView<AccountId, u32>;
+pub type Organisation = runtime::runtime_types::pallet_medical_records::types::Organisation<u32>;
+pub type IndexEntry = runtime::runtime_types::pallet_medical_records::types::IndexEntry<AccountId>;
 
 /// Connects to the node at `url`.
 pub async fn connect(url: &str) -> Result<Client> {
@@ -103,4 +109,90 @@ pub async fn best_block(client: &Client) -> Result<u32> {
         .await
         .context("reading the best block")?
         .number())
+}
+
+/// Record `record`'s index entry with its CID, if it exists.
+pub async fn find_record(client: &Client, record: u64) -> Result<Option<RecordView>> {
+    query(client, runtime::apis().medical_records_api().record(record)).await
+}
+
+/// Record `record`'s index entry with its CID; a missing record is an error.
+pub async fn record_view(client: &Client, record: u64) -> Result<RecordView> {
+    find_record(client, record)
+        .await?
+        .ok_or_else(|| anyhow!("record {record} does not exist"))
+}
+
+/// `who`'s registered X25519 key; `role` names them in the error when they have none.
+pub async fn encryption_key_of(client: &Client, who: &AccountId, role: &str) -> Result<[u8; 32]> {
+    query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .encryption_key(who.clone()),
+    )
+    .await?
+    .ok_or_else(|| {
+        anyhow!(
+            "the {role} {} has no encryption key on chain: they run `medchain key register` first",
+            crate::keys::address(who)
+        )
+    })
+}
+
+/// Which chain an error names: the one at --url, or the consortium chain of a command that talks
+/// to two.
+#[derive(Clone, Copy)]
+pub enum On {
+    Url,
+    Consortium,
+}
+
+impl On {
+    fn chain(self) -> &'static str {
+        match self {
+            On::Url => "",
+            On::Consortium => " on the consortium chain",
+        }
+    }
+
+    fn there(self) -> &'static str {
+        match self {
+            On::Url => "",
+            On::Consortium => " there",
+        }
+    }
+}
+
+/// Organisation `org` at the latest finalized block; a missing one is an error.
+pub async fn organisation(client: &Client, org: u32, on: On) -> Result<Organisation> {
+    client
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(&runtime::storage().medical_records().organisations(org))
+        .await?
+        .ok_or_else(|| anyhow!("organisation {org} does not exist{}", on.chain()))
+}
+
+/// Organisation `org`'s X25519 key, which records it keeps are sealed to; it must have set one.
+pub async fn organisation_key(client: &Client, org: u32, on: On) -> Result<[u8; 32]> {
+    organisation(client, org, on).await?.key.ok_or_else(|| {
+        anyhow!(
+            "organisation {org} has no key{}: its admin runs `medchain org set-key --org {org}`{}",
+            on.chain(),
+            on.there()
+        )
+    })
+}
+
+/// `who`'s role in organisation `org`, if a member.
+pub async fn role(at: &Storage, org: u32, who: &AccountId) -> Result<Option<Role>> {
+    Ok(at
+        .fetch(
+            &runtime::storage()
+                .medical_records()
+                .members(org, who.clone()),
+        )
+        .await?)
 }

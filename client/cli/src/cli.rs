@@ -1,11 +1,10 @@
-//! The command line: global options, the commands, and what they share (keys, passphrase,
-//! connections, output).
+//! The command line: the commands and their dispatch.
 
-use crate::keys::{Identity, KeyStore};
-use anyhow::{anyhow, bail, Context as _, Result};
-use clap::{Args, Parser, Subcommand};
+use crate::context::{Context, Global};
+use crate::keys::Identity;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -26,38 +25,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Args, Clone)]
-pub struct Global {
-    /// The node's WebSocket RPC.
-    #[arg(
-        long,
-        global = true,
-        env = "MEDCHAIN_URL",
-        default_value = "ws://127.0.0.1:9944"
-    )]
-    pub url: String,
-    /// The IPFS endpoint (kubo's HTTP RPC API: the node's --ipfs-api, `medchain ipfs serve` or kubo).
-    #[arg(
-        long,
-        global = true,
-        env = "MEDCHAIN_IPFS",
-        default_value = "http://127.0.0.1:5001"
-    )]
-    pub ipfs: String,
-    /// Where keys are kept [default: $MEDCHAIN_HOME, else ~/.medchain].
-    #[arg(long, global = true, env = "MEDCHAIN_HOME", value_name = "DIR")]
-    pub home: Option<PathBuf>,
-    /// The key to act as (see `medchain key list`).
-    #[arg(long = "as", global = true, env = "MEDCHAIN_KEY", value_name = "NAME")]
-    pub key: Option<String>,
-    /// Read the key passphrase from this file [default: $MEDCHAIN_PASSPHRASE, else a prompt].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
-    /// Print results as JSON, one object per command.
-    #[arg(long, global = true)]
-    pub json: bool,
 }
 
 #[derive(Subcommand)]
@@ -235,105 +202,13 @@ pub enum OrgCommand {
     },
 }
 
-/// --home, else $MEDCHAIN_HOME (through clap), else ~/.medchain.
-fn home_of(global: &Global) -> PathBuf {
-    global.home.clone().unwrap_or_else(|| {
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| ".".into())
-            .join(".medchain")
-    })
-}
-
-/// What commands share.
-pub struct Context {
-    pub global: Global,
-    pub keys: KeyStore,
-}
-
-impl Context {
-    fn new(global: Global) -> Self {
-        let home = home_of(&global);
-        Self {
-            keys: KeyStore::new(&home),
-            global,
-        }
-    }
-
-    /// The passphrase: `--passphrase-file`, `MEDCHAIN_PASSPHRASE`, or a prompt on a terminal.
-    pub fn passphrase(&self) -> Result<Zeroizing<String>> {
-        if let Some(path) = &self.global.passphrase_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --passphrase-file {}", path.display()))?;
-            return Ok(Zeroizing::new(
-                text.trim_end_matches(['\n', '\r']).to_owned(),
-            ));
-        }
-        if let Ok(p) = std::env::var("MEDCHAIN_PASSPHRASE") {
-            return Ok(Zeroizing::new(p));
-        }
-        use std::io::IsTerminal;
-        if std::io::stdin().is_terminal() {
-            return Ok(Zeroizing::new(
-                rpassword::prompt_password("passphrase: ").context("reading the passphrase")?,
-            ));
-        }
-        bail!("no passphrase: set MEDCHAIN_PASSPHRASE or pass --passphrase-file")
-    }
-
-    /// The home directory (keys, relay state).
-    pub fn home(&self) -> PathBuf {
-        home_of(&self.global)
-    }
-
-    pub fn key_name(&self) -> Result<&str> {
-        self.global
-            .key
-            .as_deref()
-            .ok_or_else(|| anyhow!("which key? pass --as NAME (see `medchain key list`)"))
-    }
-
-    /// The --as identity, unlocked.
-    pub fn identity(&self) -> Result<Identity> {
-        let name = self.key_name()?;
-        self.keys.load(name, &self.passphrase()?)
-    }
-
-    pub async fn chain(&self) -> Result<crate::chain::Client> {
-        crate::chain::connect(&self.global.url).await
-    }
-
-    /// Prints `value` as JSON with --json, else `text`.
-    pub fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
-        if self.global.json {
-            println!("{value}");
-        } else {
-            println!("{}", text());
-        }
-    }
-}
-
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Ipfs(command) => crate::ipfs::run(command),
         Command::Portal(command) => crate::portal::run(&ctx.global, command),
         Command::Key(command) => key(&ctx, command),
-        command => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async {
-                // Ctrl-C drops the command: its temporary files are removed, and nothing is
-                // registered that was not already finalized.
-                tokio::select! {
-                    result = crate::records::run(&ctx, command) => result,
-                    _ = tokio::signal::ctrl_c() => Err(if crate::chain::SUBMITTED.load(std::sync::atomic::Ordering::SeqCst) {
-                        anyhow!("interrupted after an extrinsic was sent to the node: it may still be included; check before running the command again")
-                    } else {
-                        anyhow!("interrupted: nothing more was written or registered")
-                    }),
-                }
-            })
-        }
+        command => crate::context::online(crate::records::run(&ctx, command)),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod anchor_store;
 pub mod chain;
 pub mod cli;
+pub mod context;
 pub mod crypto;
 pub mod formats;
 pub mod ipfs;

@@ -4,7 +4,7 @@
 //! stands as its organisation's block-producer candidate (`kdpos.registerCandidate`).
 
 use crate::chain::{self, runtime};
-use crate::cli::Context;
+use crate::context::Context;
 use crate::keys::address;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde_json::json;
@@ -69,17 +69,8 @@ pub async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>
             address(&account)
         );
     }
-    let role = storage
-        .fetch(
-            &runtime::storage()
-                .medical_records()
-                .members(org, account.clone()),
-        )
-        .await?;
-    if !matches!(
-        role,
-        Some(runtime::runtime_types::pallet_medical_records::types::Role::Admin)
-    ) {
+    let role = chain::role(&storage, org, &account).await?;
+    if !matches!(role, Some(chain::Role::Admin)) {
         bail!(
             "--as {} is not an admin of organisation {org}: only its admin stands for it",
             me.name

@@ -45,7 +45,7 @@ struct Proxy {
     http: reqwest::Client,
 }
 
-pub fn run(global: &crate::cli::Global, command: PortalCommand) -> Result<()> {
+pub fn run(global: &crate::context::Global, command: PortalCommand) -> Result<()> {
     let PortalCommand::Serve { dir, listen } = command;
     check_dir(&dir)?;
     let ipfs = global.ipfs.trim_end_matches('/').to_string();

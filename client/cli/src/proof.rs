@@ -16,8 +16,8 @@
 //! `SHA-256(0x01 || left || right)`, pairs ordered by position, an odd node moved up.
 
 use crate::anchor_store::{record_of, Batch, Store};
-use crate::chain::{self, runtime, AccountId, Client};
-use crate::cli::Context;
+use crate::chain::{self, runtime, Client, IndexEntry};
+use crate::context::Context;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -26,7 +26,6 @@ use subxt::ext::codec::{Decode, Encode};
 
 pub const FORMAT: &str = "medchain-proof/v1";
 
-pub type IndexEntry = runtime::runtime_types::pallet_medical_records::types::IndexEntry<AccountId>;
 type InclusionProof = runtime::runtime_types::medchain_merkle::InclusionProof;
 type ProofError = runtime::runtime_types::pallet_medical_records::types::ProofError;
 
@@ -304,12 +303,9 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
     let (org, _) = check(&consortium, &proof).await?;
     let (root, entry, inclusion) = proof.parts()?;
     let record = proof.record;
-    let view = chain::query(
-        &private,
-        runtime::apis().medical_records_api().record(record),
-    )
-    .await?
-    .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
+    let view = chain::find_record(&private, record)
+        .await?
+        .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
     let on_private = view.record.clone();
     if on_private.plaintext_hash != entry.plaintext_hash
         || on_private.cid != entry.cid
@@ -317,7 +313,7 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
     {
         bail!("record {record} on the private chain is not the entry the proof proves");
     }
-    let org_identity = crate::records::other_org_key(ctx, &me, org_key)?;
+    let org_identity = ctx.other_org_key(&me, org_key)?;
     let org_secret = org_identity
         .as_ref()
         .map_or(me.encryption_secret(), |i| i.encryption_secret());
@@ -336,18 +332,8 @@ pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str
         )
         .await?
         .map_or(0, |c| c.size);
-    let patient_key =
-        crate::records::encryption_key_of(&consortium, &entry.patient, "patient").await?;
-    let organisation = consortium
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(&runtime::storage().medical_records().organisations(org))
-        .await?
-        .ok_or_else(|| anyhow!("organisation {org} does not exist on the consortium chain"))?;
-    let org_public = organisation.key.ok_or_else(|| {
-        anyhow!("organisation {org} has no key on the consortium chain: its admin runs `medchain org set-key --org {org}` there")
-    })?;
+    let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
+    let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let call = runtime::tx().medical_records().import_record(
         root,
         entry,

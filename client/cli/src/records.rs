@@ -1,7 +1,8 @@
 //! Records, consent and reads: DESIGN.md's flows 1 to 3, each command one flow.
 
-use crate::chain::{self, runtime, AccountId, Client};
-use crate::cli::{Command, Context};
+use crate::chain::{self, runtime, AccountId, Client, RecordView};
+use crate::cli::Command;
+use crate::context::Context;
 use crate::crypto::{self, DataKey};
 use crate::keys::{address, parse_account, Identity};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -71,7 +72,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Record(RecordCommand::Amend { record, file }) => {
             let client = ctx.chain().await?;
-            let view = record_view(&client, record).await?;
+            let view = chain::record_view(&client, record).await?;
             put(
                 ctx,
                 &file,
@@ -109,7 +110,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Record(RecordCommand::Show { record }) => {
             let client = ctx.chain().await?;
-            let view = record_view(&client, record).await?;
+            let view = chain::record_view(&client, record).await?;
             let row = record_json(&view);
             ctx.print(row.clone(), || {
                 serde_json::to_string_pretty(&row).unwrap_or_default()
@@ -169,14 +170,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Grant { record, to, until } => grant(ctx, record, &to, &until).await,
         Command::Revoke { record, from } => {
             let grantee = parse_account(&from, "--from")?;
-            let done = submit_as(
-                ctx,
-                &ctx.identity()?,
-                runtime::tx()
-                    .medical_records()
-                    .revoke_access(record, grantee.clone()),
-            )
-            .await?;
+            let done = ctx
+                .submit_as(
+                    &ctx.identity()?,
+                    runtime::tx()
+                        .medical_records()
+                        .revoke_access(record, grantee.clone()),
+                )
+                .await?;
             ctx.print(
                 json!({ "record": record, "revoked": address(&grantee), "block": done.block }),
                 || {
@@ -228,12 +229,12 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
             Ok(())
         }
         Command::EmergencyOpen { record } => {
-            let done = submit_as(
-                ctx,
-                &ctx.identity()?,
-                runtime::tx().medical_records().emergency_access(record),
-            )
-            .await?;
+            let done = ctx
+                .submit_as(
+                    &ctx.identity()?,
+                    runtime::tx().medical_records().emergency_access(record),
+                )
+                .await?;
             ctx.print(json!({ "record": record, "block": done.block }), || {
                 format!(
                     "record {record} opened in an emergency (audited) in block {}",
@@ -251,14 +252,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Status => status(ctx).await,
         Command::Org(crate::cli::OrgCommand::SetKey { org }) => {
             let me = ctx.identity()?;
-            let done = submit_as(
-                ctx,
-                &me,
-                runtime::tx()
-                    .medical_records()
-                    .set_organisation_key(org, me.encryption_public()),
-            )
-            .await?;
+            let done = ctx
+                .submit_as(
+                    &me,
+                    runtime::tx()
+                        .medical_records()
+                        .set_organisation_key(org, me.encryption_public()),
+                )
+                .await?;
             ctx.print(json!({ "org": org, "block": done.block }), || {
                 format!(
                     "organisation {org}'s key is now {}'s in block {}",
@@ -276,14 +277,14 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
                 "anchorer" => Role::Anchorer,
                 other => bail!("--role '{other}' is not admin, clinician or anchorer"),
             };
-            let done = submit_as(
-                ctx,
-                &ctx.identity()?,
-                runtime::tx()
-                    .medical_records()
-                    .add_member(org, member.clone(), role),
-            )
-            .await?;
+            let done = ctx
+                .submit_as(
+                    &ctx.identity()?,
+                    runtime::tx()
+                        .medical_records()
+                        .add_member(org, member.clone(), role),
+                )
+                .await?;
             ctx.print(
                 json!({ "org": org, "member": address(&member), "block": done.block }),
                 || {
@@ -307,27 +308,17 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     }
 }
 
-/// Signs `call` as `me` and waits until it is finalized.
-async fn submit_as<Call: subxt::tx::Payload>(
-    ctx: &Context,
-    me: &Identity,
-    call: Call,
-) -> Result<chain::Included> {
-    let client = ctx.chain().await?;
-    chain::submit(&client, &call, &me.signer()?).await
-}
-
 /// `medchain key register`: the --as key's encryption key on chain.
 pub async fn register_key(ctx: &Context) -> Result<()> {
     let me = ctx.identity()?;
-    let done = submit_as(
-        ctx,
-        &me,
-        runtime::tx()
-            .medical_records()
-            .set_encryption_key(me.encryption_public()),
-    )
-    .await?;
+    let done = ctx
+        .submit_as(
+            &me,
+            runtime::tx()
+                .medical_records()
+                .set_encryption_key(me.encryption_public()),
+        )
+        .await?;
     let account = address(&me.account()?);
     ctx.print(json!({ "account": account, "block": done.block }), || {
         format!(
@@ -336,15 +327,6 @@ pub async fn register_key(ctx: &Context) -> Result<()> {
         )
     });
     Ok(())
-}
-
-type RecordView =
-    runtime::runtime_types::pallet_medical_records::runtime_api::RecordView<AccountId, u32>;
-
-async fn record_view(client: &Client, record: u64) -> Result<RecordView> {
-    chain::query(client, runtime::apis().medical_records_api().record(record))
-        .await?
-        .ok_or_else(|| anyhow!("record {record} does not exist"))
 }
 
 fn record_json(view: &RecordView) -> serde_json::Value {
@@ -375,43 +357,6 @@ fn basis(b: &GrantBasis) -> &'static str {
     }
 }
 
-pub(crate) async fn encryption_key_of(
-    client: &Client,
-    who: &AccountId,
-    role: &str,
-) -> Result<[u8; 32]> {
-    chain::query(
-        client,
-        runtime::apis()
-            .medical_records_api()
-            .encryption_key(who.clone()),
-    )
-    .await?
-    .ok_or_else(|| {
-        anyhow!(
-            "the {role} {} has no encryption key on chain: they run `medchain key register` first",
-            address(who)
-        )
-    })
-}
-
-/// A progress bar on a terminal (and nothing with --json or when piped).
-fn progress(ctx: &Context, len: u64, what: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if ctx.global.json || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_owned());
-    bar
-}
-
 /// What identifies a file's content for the length of an upload.
 fn stamp(path: &Path) -> Result<(u64, Option<std::time::SystemTime>)> {
     let m = std::fs::metadata(path)
@@ -435,24 +380,15 @@ async fn put(
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
-    let patient_key = encryption_key_of(&client, &patient, "patient").await?;
-    let organisation = client
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(&runtime::storage().medical_records().organisations(org))
-        .await?
-        .ok_or_else(|| anyhow!("organisation {org} does not exist"))?;
-    let org_key = organisation.key.ok_or_else(|| {
-        anyhow!("organisation {org} has no key: its admin runs `medchain org set-key --org {org}`")
-    })?;
+    let patient_key = chain::encryption_key_of(&client, &patient, "patient").await?;
+    let org_key = chain::organisation_key(&client, org, chain::On::Url).await?;
     // Fail before encrypting anything if the endpoint is not there.
     ipfs.version().await?;
 
     // Encrypt on a blocking thread, streaming the ciphertext to the upload and to our own importer.
     let data_key = crypto::new_data_key()?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(8);
-    let bar = progress(ctx, crypto::ciphertext_len(before.0), "uploading");
+    let bar = ctx.progress(crypto::ciphertext_len(before.0), "uploading");
     let producer = {
         let key = data_key.clone();
         let path = file.to_path_buf();
@@ -551,7 +487,7 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
     let grantee = parse_account(to, "--to")?;
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
-    let view = record_view(&client, record).await?;
+    let view = chain::record_view(&client, record).await?;
     if view.record.patient != me.account()? {
         bail!(
             "only the patient grants access: record {record} is {}'s, and --as {} is {}",
@@ -562,7 +498,7 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
     }
     let until = crate::formats::parse_until(until, chain::best_block(&client).await?)?;
     let data_key = crypto::open(&view.record.key_for_patient, me.encryption_secret())?;
-    let grantee_key = encryption_key_of(&client, &grantee, "grantee").await?;
+    let grantee_key = chain::encryption_key_of(&client, &grantee, "grantee").await?;
     let call = runtime::tx().medical_records().grant_access(
         record,
         grantee.clone(),
@@ -575,19 +511,6 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
         || format!("{} may read record {record} until block {until} (granted in block {})", address(&grantee), done.block),
     );
     Ok(())
-}
-
-/// The hospital's key opens what was sealed to the custodian: --org-key when it names another key
-/// than --as (loaded only then); `None` means the --as key, already unlocked.
-pub(crate) fn other_org_key(
-    ctx: &Context,
-    me: &Identity,
-    org_key: Option<&str>,
-) -> Result<Option<Identity>> {
-    Ok(match org_key {
-        Some(name) if name != me.name => Some(ctx.keys.load(name, &ctx.passphrase()?)?),
-        _ => None,
-    })
 }
 
 /// The data key of `view` for `me`, by the access the chain gives it.
@@ -609,7 +532,7 @@ async fn data_key_for(
     .map_err(|denied| {
         anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
     })?;
-    let other_org_key = other_org_key(ctx, me, org_key)?;
+    let other_org_key = ctx.other_org_key(me, org_key)?;
     let org_secret = other_org_key
         .as_ref()
         .map_or(me.encryption_secret(), Identity::encryption_secret);
@@ -642,7 +565,7 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
-    let view = record_view(&client, record).await?;
+    let view = chain::record_view(&client, record).await?;
     let data_key = data_key_for(ctx, &client, &view, &me, org_key).await?;
     let cid = Cid::try_from(view.cid.as_str())
         .map_err(|e| anyhow!("record {record}'s CID is unreadable: {e}"))?;
@@ -660,7 +583,7 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
     // Download, computing the CID of what arrives.
     let mut importer = Importer::new(ImportOptions::v1(), HashOnly);
     let mut stream = Box::pin(ipfs.cat(&cid).await?);
-    let bar = progress(ctx, 0, "downloading");
+    let bar = ctx.progress(0, "downloading");
     while let Some(piece) = stream.next().await {
         let piece = piece?;
         importer.write(&piece)?;
@@ -707,7 +630,7 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
 
 async fn audit(ctx: &Context, record: u64) -> Result<()> {
     let client = ctx.chain().await?;
-    record_view(&client, record).await?;
+    chain::record_view(&client, record).await?;
     let trail = chain::query(&client, runtime::apis().medical_records_api().audit(record)).await?;
     let entries: Vec<_> = trail
         .recent

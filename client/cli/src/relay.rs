@@ -15,13 +15,12 @@
 //! a confused relay cannot anchor an entry twice or skip one.
 
 use crate::anchor_store::{self, Batch, BatchInfo, Store};
-use crate::chain::{self, runtime, AccountId, Client};
-use crate::cli::Context;
+use crate::chain::{self, runtime, AccountId, Client, Role};
+use crate::context::Context;
 use crate::keys::address;
 use crate::proof::{hex32, ProofFile};
 use anyhow::{anyhow, bail, Context as _, Result};
 use futures::StreamExt;
-use runtime::runtime_types::pallet_medical_records::types::Role;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -101,7 +100,7 @@ impl Chain {
                                 created.record
                             )
                         })?;
-                    let entry = crate::proof::IndexEntry {
+                    let entry = chain::IndexEntry {
                         record: created.record,
                         patient: record.patient,
                         custodian: record.custodian,
@@ -132,26 +131,10 @@ impl Chain {
     }
 }
 
-/// One line of progress: JSON with --json, else words.
-fn say(ctx: &Context, value: serde_json::Value, text: impl FnOnce() -> String) {
-    if ctx.global.json {
-        println!("{value}");
-    } else {
-        eprintln!("{}", text());
-    }
-}
-
 /// The organisation's anchors as the consortium chain has finalized them: (next sequence,
 /// last private block covered).
 async fn anchored_state(consortium: &Chain, org: u32) -> Result<(u32, Option<u64>)> {
-    let info = consortium
-        .client
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(&runtime::storage().medical_records().organisations(org))
-        .await?
-        .ok_or_else(|| anyhow!("organisation {org} does not exist on the consortium chain"))?;
+    let info = chain::organisation(&consortium.client, org, chain::On::Consortium).await?;
     Ok((info.anchors, info.anchored_to))
 }
 
@@ -205,8 +188,7 @@ async fn reconcile(
             .await?;
         if on_chain.is_some_and(|a| hex32(&a.root) == pending.info.root) {
             store.put_anchored(&pending)?;
-            say(
-                ctx,
+            ctx.say(
                 json!({ "event": "recovered", "seq": pending.info.seq, "count": pending.info.count }),
                 || {
                     format!(
@@ -255,8 +237,7 @@ async fn reconcile(
             );
         }
         store.put_anchored(&batch)?;
-        say(
-            ctx,
+        ctx.say(
             json!({ "event": "rebuilt", "seq": seq, "count": batch.info.count }),
             || format!("rebuilt batch {seq} from the private chain"),
         );
@@ -290,17 +271,12 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     }
     // The state's chains first: a relay pointed at the wrong chain learns so before anything else.
     Store::check(&opts.state, &id)?;
-    let role = consortium
-        .client
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(
-            &runtime::storage()
-                .medical_records()
-                .members(opts.org, account.clone()),
-        )
-        .await?;
+    let role = chain::role(
+        &consortium.client.storage().at_latest().await?,
+        opts.org,
+        &account,
+    )
+    .await?;
     if !matches!(role, Some(Role::Anchorer | Role::Admin)) {
         bail!(
             "{} (--as {}) is not an anchorer of organisation {} on the consortium chain: its admin runs `medchain --url {} org add-member --org {} --account {} --role anchorer`",
@@ -310,16 +286,14 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     let store = Arc::new(Store::open(&opts.state, &id)?);
     if let Some(addr) = opts.serve {
         serve(addr, store.clone()).await?;
-        say(
-            ctx,
+        ctx.say(
             json!({ "event": "serving", "url": format!("http://{addr}") }),
             || format!("proofs at http://{addr}/proof/RECORD"),
         );
     }
     let (mut seq, mut from) =
         reconcile(ctx, &store, &private, &consortium, opts.org, &account).await?;
-    say(
-        ctx,
+    ctx.say(
         json!({ "event": "resumed", "seq": seq, "from": from }),
         || format!("anchoring from private block {from} (next anchor {seq})"),
     );
@@ -355,8 +329,7 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
                 entries: std::mem::take(&mut entries),
             };
             store.put_pending(&batch)?;
-            say(
-                ctx,
+            ctx.say(
                 json!({ "event": "submitting", "seq": seq, "from": from, "to": to, "count": batch.info.count, "root": batch.info.root }),
                 || {
                     format!(
@@ -377,8 +350,7 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
                 Ok(done) => {
                     store.put_anchored(&batch)?;
                     store.drop_pending()?;
-                    say(
-                        ctx,
+                    ctx.say(
                         json!({ "event": "anchored", "seq": seq, "from": from, "to": to, "count": batch.info.count, "root": batch.info.root, "block": done.block, "seconds": started.elapsed().as_secs_f64() }),
                         || {
                             format!(
@@ -391,8 +363,7 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
                     from = to + 1;
                 }
                 Err(e) => {
-                    say(
-                        ctx,
+                    ctx.say(
                         json!({ "event": "retrying", "seq": seq, "error": format!("{e:#}") }),
                         || format!("anchor {seq} failed ({e:#}); checking the chain"),
                     );
@@ -405,8 +376,7 @@ pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
             continue;
         }
         if opts.once && caught_up {
-            say(
-                ctx,
+            ctx.say(
                 json!({ "event": "caught-up", "seq": seq, "next_block": from }),
                 || {
                     format!("every finalized record is anchored (next anchor {seq} starts at block {from})")
