@@ -27,9 +27,9 @@ use sp_version::RuntimeVersion;
 use crate::{BlockNumber, IpfsRegistry, Kdpos, MedicalRecords};
 use pallet_kdpos::runtime_api::{CandidateView, ElectionPreview, ValidatorsView};
 use pallet_medical_records::{
-    runtime_api::{AuditView, GrantView, SharedRecord, TypeGrantView},
-    Access, AccessDenied, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, ProofError,
-    RecordId, Sha256,
+    runtime_api::{AuditView, GrantView, SealedKey, SharedRecord, TypeGrantView},
+    Access, AccessDenied, Anchor, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, OrgId,
+    Organisation, ProofError, RecordId, Role, Sha256,
 };
 
 type RecordView = pallet_medical_records::runtime_api::RecordView<AccountId, BlockNumber>;
@@ -225,7 +225,7 @@ impl_runtime_apis! {
         }
     }
 
-    #[api_version(2)]
+    #[api_version(3)]
     impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber>
         for Runtime
     {
@@ -258,7 +258,27 @@ impl_runtime_apis! {
         }
 
         fn encryption_key(who: AccountId) -> Option<EncryptionKey> {
-            pallet_medical_records::EncryptionKeys::<Runtime>::get(who)
+            MedicalRecords::api_encryption_key(who)
+        }
+
+        fn organisation(org: OrgId) -> Option<Organisation<BlockNumber>> {
+            MedicalRecords::api_organisation(org)
+        }
+
+        fn member(org: OrgId, who: AccountId) -> Option<Role> {
+            MedicalRecords::api_member(org, who)
+        }
+
+        fn memberships(who: AccountId) -> Vec<(OrgId, Role)> {
+            MedicalRecords::api_memberships(who)
+        }
+
+        fn anchor(org: OrgId, seq: u32) -> Option<Anchor<AccountId, BlockNumber>> {
+            MedicalRecords::api_anchor(org, seq)
+        }
+
+        fn sealed_key_for(record: RecordId, who: AccountId) -> Result<SealedKey<BlockNumber>, AccessDenied> {
+            MedicalRecords::api_sealed_key_for(record, who)
         }
 
         fn verify_inclusion(

@@ -53,11 +53,33 @@ pub struct AuditView<AccountId, BlockNumber> {
     pub recent: Vec<AuditEntry<AccountId, BlockNumber>>,
 }
 
+/// Whose X25519 key opens a [`SealedKey`].
+#[derive(Clone, Copy, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub enum SealedTo {
+    /// The reader's own registered key (the patient, or a grantee the key was shared with).
+    Reader,
+    /// The custodian organisation's key (the author, and an emergency opening).
+    Custodian(OrgId),
+}
+
+/// The sealed data key that opens a record for one reader now, and why that reader may.
+#[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub struct SealedKey<BlockNumber> {
+    /// Why the reader may read the record now.
+    pub access: Access<BlockNumber>,
+    /// The record's data key, sealed as [`SealedKey::sealed_to`] says.
+    pub key: WrappedKey,
+    /// Whose key opens [`SealedKey::key`].
+    pub sealed_to: SealedTo,
+}
+
 sp_api::decl_runtime_apis! {
     /// Queries over medical records, consent, audit and batch anchors.
     ///
-    /// Version 2 added `shared_with`.
-    #[api_version(2)]
+    /// Version 2 added `shared_with`; version 3 `organisation`, `member`, `anchor` and
+    /// `sealed_key_for`, so that clients read no storage of the pallet and re-derive none of its
+    /// rules.
+    #[api_version(3)]
     pub trait MedicalRecordsApi<AccountId, BlockNumber>
     where
         AccountId: Codec,
@@ -69,8 +91,7 @@ sp_api::decl_runtime_apis! {
         fn records_of(patient: AccountId) -> Vec<RecordView<AccountId, BlockNumber>>;
         /// The grants of a record.
         fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>>;
-        /// The records shared with `grantee`, by any basis, oldest first.
-        #[api_version(2)]
+        /// The records shared with `grantee`, by any basis, oldest first (since version 2).
         fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber>>;
         /// A patient's record-type grants.
         fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>>;
@@ -80,6 +101,22 @@ sp_api::decl_runtime_apis! {
         fn audit(record: RecordId) -> AuditView<AccountId, BlockNumber>;
         /// An account's X25519 key.
         fn encryption_key(who: AccountId) -> Option<EncryptionKey>;
+        /// An organisation: its key, member counts and anchoring position.
+        #[api_version(3)]
+        fn organisation(org: OrgId) -> Option<Organisation<BlockNumber>>;
+        /// The role of `who` in organisation `org`, if a member.
+        #[api_version(3)]
+        fn member(org: OrgId, who: AccountId) -> Option<Role>;
+        /// The organisations `who` is a member of, with the role in each, by organisation id.
+        #[api_version(3)]
+        fn memberships(who: AccountId) -> Vec<(OrgId, Role)>;
+        /// Batch anchor `seq` of organisation `org`.
+        #[api_version(3)]
+        fn anchor(org: OrgId, seq: u32) -> Option<Anchor<AccountId, BlockNumber>>;
+        /// The sealed data key that opens `record` for `who` now (the pallet's rule of which key
+        /// is whose), or why `who` may not read it.
+        #[api_version(3)]
+        fn sealed_key_for(record: RecordId, who: AccountId) -> Result<SealedKey<BlockNumber>, AccessDenied>;
         /// Checks that `entry` is in the anchored batch with root `root`.
         fn verify_inclusion(
             root: Sha256,
@@ -163,6 +200,61 @@ impl<T: crate::Config> crate::Pallet<T> {
                 grant,
             })
             .collect()
+    }
+
+    pub fn api_encryption_key(who: T::AccountId) -> Option<EncryptionKey> {
+        crate::EncryptionKeys::<T>::get(who)
+    }
+
+    pub fn api_organisation(
+        org: OrgId,
+    ) -> Option<Organisation<frame_system::pallet_prelude::BlockNumberFor<T>>> {
+        crate::Organisations::<T>::get(org)
+    }
+
+    pub fn api_member(org: OrgId, who: T::AccountId) -> Option<Role> {
+        crate::Members::<T>::get(org, who)
+    }
+
+    /// One read per organisation: there are as many as the consortium has hospitals.
+    pub fn api_memberships(who: T::AccountId) -> Vec<(OrgId, Role)> {
+        (0..crate::NextOrgId::<T>::get())
+            .filter_map(|org| crate::Members::<T>::get(org, &who).map(|role| (org, role)))
+            .collect()
+    }
+
+    pub fn api_anchor(
+        org: OrgId,
+        seq: u32,
+    ) -> Option<Anchor<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+        crate::Anchors::<T>::get(org, seq)
+    }
+
+    /// The patient opens `key_for_patient`; a grant opens the key sealed to its grantee; the
+    /// author and an emergency opening (a grant without a key) open `key_for_custodian` with the
+    /// organisation's key.
+    pub fn api_sealed_key_for(
+        record: RecordId,
+        who: T::AccountId,
+    ) -> Result<SealedKey<frame_system::pallet_prelude::BlockNumberFor<T>>, AccessDenied> {
+        let rec = crate::Records::<T>::get(record).ok_or(AccessDenied::UnknownRecord)?;
+        let access = Self::access(record, &who)?;
+        let custodian = || (rec.key_for_custodian, SealedTo::Custodian(rec.custodian));
+        let (key, sealed_to) = match access {
+            Access::Patient => (rec.key_for_patient, SealedTo::Reader),
+            Access::Custodian => custodian(),
+            Access::Granted { .. } => {
+                match crate::Grants::<T>::get(record, &who).and_then(|g| g.wrapped_key) {
+                    Some(key) => (key, SealedTo::Reader),
+                    None => custodian(),
+                }
+            }
+        };
+        Ok(SealedKey {
+            access,
+            key,
+            sealed_to,
+        })
     }
 
     pub fn api_audit(

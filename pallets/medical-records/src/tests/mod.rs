@@ -10,6 +10,7 @@ mod anchors;
 mod consent;
 mod organisations;
 mod privacy;
+mod read_api;
 mod records;
 
 use crate::{mock::*, *};
