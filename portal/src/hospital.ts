@@ -13,15 +13,11 @@ interface Membership { org: number; role: string; key: string | null }
 
 async function memberships(session: Session, address: string): Promise<Membership[]> {
   const api = session.api;
-  const next = Number((await api.query.medicalRecords.nextOrgId()).toString());
-  const out: Membership[] = [];
-  for (let org = 0; org < next; org++) {
-    const role = (await api.query.medicalRecords.members(org, address)).toJSON() as string | null;
-    if (!role) continue;
-    const o = (await api.query.medicalRecords.organisations(org)).toJSON() as { key: string | null } | null;
-    out.push({ org, role, key: o?.key ? o.key.replace(/^0x/, '') : null });
-  }
-  return out;
+  const mine = (await api.call.medicalRecordsApi.memberships(address)).toJSON() as Array<[number, string]>;
+  return Promise.all(mine.map(async ([org, role]) => {
+    const o = (await api.call.medicalRecordsApi.organisation(org)).toJSON() as { key: string | null } | null;
+    return { org, role, key: o?.key ? o.key.replace(/^0x/, '') : null };
+  }));
 }
 
 export async function hospitalView(session: Session, view: HTMLElement): Promise<void> {

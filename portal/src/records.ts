@@ -60,6 +60,9 @@ const DENIED: Record<string, string> = {
   TypeGrantEnded: 'the record-type grant this record was shared under has ended',
 };
 
+/** `medicalRecordsApi.sealedKeyFor`'s answer: `sealedTo` is `reader` or `{ custodian: org }`. */
+interface SealedKey { access: unknown; key: string; sealedTo: string | { custodian?: number } }
+
 export interface Opened { bytes: Uint8Array; block: number; view: RecordView }
 
 /**
@@ -72,27 +75,14 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   const secret = session.secret();
   const view = await recordView(session, id);
   if (!view) throw new Error(`record ${id}: ${DENIED.UnknownRecord}`);
-  const access = (await api.call.medicalRecordsApi.canRead(id, me.address)).toJSON() as { ok?: unknown; err?: string };
-  if (access.err !== undefined) throw new Error(`record ${id}: ${DENIED[access.err] ?? access.err}`);
-  // A unit variant of a non-basic enum comes as { patient: null }.
-  const how = access.ok as string | Record<string, unknown>;
-  const kind = (typeof how === 'string' ? how : Object.keys(how)[0]).toLowerCase();
-  let sealed: string;
-  if (kind === 'patient') {
-    sealed = view.record.keyForPatient;
-  } else {
-    // A grant carries the key sealed to the grantee; the author and an emergency opening read
-    // with the custodian organisation's key.
-    const grant = kind === 'custodian' ? null
-      : (await api.query.medicalRecords.grants(id, me.address)).toJSON() as Grant | null;
-    if (grant?.wrappedKey) {
-      sealed = grant.wrappedKey;
-    } else {
-      const org = (await api.query.medicalRecords.organisations(view.record.custodian)).toJSON() as { key: string | null } | null;
-      if (!org?.key || org.key.replace(/^0x/, '') !== session.publicKey()) {
-        throw new Error(`record ${id}: it opens with organisation ${view.record.custodian}'s key, and yours is not that key`);
-      }
-      sealed = view.record.keyForCustodian;
+  // The pallet says which sealed key opens the record for me, and whose key opens that.
+  const answer = (await api.call.medicalRecordsApi.sealedKeyFor(id, me.address)).toJSON() as { ok?: SealedKey; err?: string };
+  if (answer.err !== undefined) throw new Error(`record ${id}: ${DENIED[answer.err] ?? answer.err}`);
+  const { key: sealed, sealedTo } = answer.ok as SealedKey;
+  if (typeof sealedTo !== 'string' && sealedTo.custodian !== undefined) {
+    const org = (await api.call.medicalRecordsApi.organisation(sealedTo.custodian)).toJSON() as { key: string | null } | null;
+    if (!org?.key || org.key.replace(/^0x/, '') !== session.publicKey()) {
+      throw new Error(`record ${id}: it opens with organisation ${sealedTo.custodian}'s key, and yours is not that key`);
     }
   }
   const dataKey = open(hexToBytes(sealed.replace(/^0x/, '')), secret);

@@ -17,14 +17,9 @@ pub type EncryptionKey = [u8; 32];
 /// A SHA-256 digest.
 pub type Sha256 = [u8; 32];
 
-/// Length of a wrapped data key: a sealed box of the 32-byte data key.
-///
-/// Layout: ephemeral X25519 public key (32) || ChaCha20-Poly1305 ciphertext of the data key (32)
-/// || tag (16). The AEAD key and nonce are the 44 bytes of
-/// `HKDF-SHA256(ikm = X25519(ephemeral, recipient), salt = ephemeral || recipient,
-/// info = "medchain/sealed-key/v1")`; each ephemeral key is used once. A fixed length means this
-/// field can only ever hold a sealed key, never free text. (tests/e2e/lib/sealed.js implements
-/// it independently and the live test opens keys sealed this way.)
+/// Length of a wrapped data key: a sealed box of the 32-byte data key, in the format
+/// `docs/formats.md` specifies ("Sealed key") and whose vectors the CLI and the portal pass. A
+/// fixed length means this field can only ever hold a sealed key, never free text.
 pub const WRAPPED_KEY_LEN: usize = 80;
 /// A data key sealed to one recipient's X25519 key.
 pub type WrappedKey = [u8; WRAPPED_KEY_LEN];
