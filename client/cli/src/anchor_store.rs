@@ -10,7 +10,7 @@
 //!
 //! Every file is written to a temporary name, synced and renamed, so a crash leaves either the old
 //! file or the new one. A batch becomes `batches/` only once the consortium chain has finalized it;
-//! the chain, not this store, is the truth about what is anchored (see `relay.rs`).
+//! the chain, not this store, is the truth about what is anchored (see `commands/relay.rs`).
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -290,7 +290,7 @@ mod tests {
                 from: u64::from(seq) * 10 + 1,
                 to: u64::from(seq) * 10 + 10,
                 count: entries.len() as u32,
-                root: crate::proof::hex32(&root),
+                root: crate::proof_file::hex32(&root),
             },
             entries,
         }
@@ -330,10 +330,10 @@ mod tests {
         assert_eq!(store.sequences()?, vec![0]);
         assert_eq!(store.pending()?.map(|b| b.info.count), Some(7));
         let three =
-            crate::proof::ProofFile::from_store(&store, 3)?.ok_or_else(|| anyhow!("proof"))?;
+            crate::proof_file::ProofFile::from_store(&store, 3)?.ok_or_else(|| anyhow!("proof"))?;
         assert_eq!((three.anchor, three.index), (0, 3));
         assert!(
-            crate::proof::ProofFile::from_store(&store, 7)?.is_none(),
+            crate::proof_file::ProofFile::from_store(&store, 7)?.is_none(),
             "a pending batch proves nothing"
         );
         assert_eq!(
@@ -346,7 +346,7 @@ mod tests {
         store.drop_pending()?;
         assert!(store.pending()?.is_none());
         let proof =
-            crate::proof::ProofFile::from_store(&store, 7)?.ok_or_else(|| anyhow!("proof"))?;
+            crate::proof_file::ProofFile::from_store(&store, 7)?.ok_or_else(|| anyhow!("proof"))?;
         assert_eq!((proof.anchor, proof.index, proof.leaves), (1, 2, 7));
         let (root, entry, p) = (
             medchain_merkle::Tree::new(&pending.entries)
@@ -370,7 +370,7 @@ mod tests {
 
         store.forget(1)?;
         assert_eq!(store.sequences()?, vec![0]);
-        assert!(crate::proof::ProofFile::from_store(&store, 7)?.is_none());
+        assert!(crate::proof_file::ProofFile::from_store(&store, 7)?.is_none());
         Ok(())
     }
 

@@ -3,9 +3,9 @@
 use clap::Parser;
 
 fn main() {
-    let cli = medchain_cli::cli::Cli::parse();
+    let cli = medchain_cli::commands::Cli::parse();
     let json = cli.global.json;
-    if let Err(e) = medchain_cli::cli::run(cli) {
+    if let Err(e) = medchain_cli::commands::run(cli) {
         if json {
             println!("{}", serde_json::json!({ "error": format!("{e:#}") }));
         }

@@ -1,5 +1,6 @@
-//! Inclusion proofs of private-chain records in the consortium chain's anchors: the proof file,
-//! `medchain proof`, `medchain verify` and `medchain record import` (DESIGN.md flow 5).
+//! Inclusion proofs of private-chain records in the consortium chain's anchors (DESIGN.md flow 5):
+//! the proof file, made from the relay's store and checked against a chain's anchors. `medchain
+//! proof`, `verify` and `record import` use it; the relay serves it.
 //!
 //! A proof file is JSON:
 //!
@@ -17,10 +18,8 @@
 
 use crate::anchor_store::{record_of, Batch, Store};
 use crate::chain::{self, runtime, Client, IndexEntry};
-use crate::context::Context;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::path::Path;
 use subxt::ext::codec::{Decode, Encode};
 
@@ -195,166 +194,4 @@ pub async fn check(client: &Client, proof: &ProofFile) -> Result<(u32, u32)> {
         )
     })?;
     Ok((at.org, at.seq))
-}
-
-/// `medchain proof RECORD`.
-pub async fn proof(
-    ctx: &Context,
-    record: u64,
-    state: Option<&Path>,
-    relay: Option<&str>,
-    output: Option<&Path>,
-) -> Result<()> {
-    let proof = match (state, relay) {
-        (_, Some(url)) => fetch(url, record).await?,
-        (Some(dir), None) => {
-            let (store, _) = Store::open_existing(dir)?;
-            ProofFile::from_store(&store, record)?.ok_or_else(|| {
-                anyhow!(
-                    "record {record} is in no batch the relay in {} has anchored yet",
-                    dir.display()
-                )
-            })?
-        }
-        (None, None) => bail!("where from? pass --state DIR (the relay's) or --relay URL"),
-    };
-    let text = serde_json::to_string_pretty(&proof)?;
-    match output {
-        Some(path) => {
-            std::fs::write(path, text + "\n")
-                .with_context(|| format!("cannot write -o {}", path.display()))?;
-            ctx.print(
-                json!({ "record": record, "anchor": proof.anchor, "output": path.display().to_string() }),
-                || format!("proof of record {record} (anchor {}) written to {}", proof.anchor, path.display()),
-            );
-        }
-        None => println!("{text}"),
-    }
-    Ok(())
-}
-
-/// A proof from a relay's HTTP endpoint.
-async fn fetch(url: &str, record: u64) -> Result<ProofFile> {
-    let url = format!("{}/proof/{record}", url.trim_end_matches('/'));
-    let response = reqwest::get(&url)
-        .await
-        .map_err(|e| anyhow!("cannot reach the relay at {url}: {e}"))?;
-    let status = response.status();
-    let body = response.bytes().await?;
-    if !status.is_success() {
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["error"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        bail!("the relay at {url} answered {status}: {message}");
-    }
-    serde_json::from_slice(&body).map_err(|e| anyhow!("the relay at {url} sent no proof: {e}"))
-}
-
-/// `medchain verify RECORD --proof FILE`, against the chain at --url.
-pub async fn verify(ctx: &Context, record: u64, file: &Path) -> Result<()> {
-    let proof = ProofFile::load(file)?;
-    if proof.record != record {
-        bail!(
-            "--proof {} proves record {}, not record {record}",
-            file.display(),
-            proof.record
-        );
-    }
-    let client = ctx.chain().await?;
-    let genesis = hex32(&client.genesis_hash().0);
-    if genesis != proof.consortium_genesis {
-        // Not fatal: the chain's own anchors decide. Said, because it explains an UnknownRoot.
-        eprintln!(
-            "note: the proof was made for the consortium chain with genesis {}, and --url is {genesis}",
-            proof.consortium_genesis
-        );
-    }
-    let (org, seq) = check(&client, &proof).await?;
-    ctx.print(
-        json!({ "record": record, "included": true, "org": org, "anchor": seq, "from": proof.from, "to": proof.to, "leaves": proof.leaves }),
-        || {
-            format!(
-                "record {record} is included: anchor {seq} of organisation {org} covers private blocks {}..={} ({} entries)",
-                proof.from, proof.to, proof.leaves
-            )
-        },
-    );
-    Ok(())
-}
-
-/// `medchain record import`: a clinician of the anchoring organisation brings a private-chain
-/// record into the consortium index, so its patient can grant it to other hospitals. The data key
-/// is opened with the hospital's key on the private chain and sealed anew to the patient's and
-/// the organisation's keys on the consortium chain.
-pub async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -> Result<()> {
-    let proof = ProofFile::load(file)?;
-    let me = ctx.identity()?;
-    let consortium = ctx.chain().await?;
-    let private = chain::connect(from).await?;
-    if hex32(&private.genesis_hash().0) != proof.private_genesis {
-        bail!(
-            "--from {from} is not the private chain of --proof {} (genesis {})",
-            file.display(),
-            proof.private_genesis
-        );
-    }
-    // The consortium chain must accept the proof before anything is opened or sealed.
-    let (org, _) = check(&consortium, &proof).await?;
-    let (root, entry, inclusion) = proof.parts()?;
-    let record = proof.record;
-    let view = chain::find_record(&private, record)
-        .await?
-        .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
-    let on_private = view.record.clone();
-    if on_private.plaintext_hash != entry.plaintext_hash
-        || on_private.cid != entry.cid
-        || on_private.patient != entry.patient
-    {
-        bail!("record {record} on the private chain is not the entry the proof proves");
-    }
-    let org_identity = ctx.other_org_key(&me, org_key)?;
-    let org_secret = org_identity
-        .as_ref()
-        .map_or(me.encryption_secret(), |i| i.encryption_secret());
-    let data_key =
-        crate::crypto::open(&on_private.key_for_custodian, org_secret).with_context(|| {
-            format!("opening record {record}'s key with the hospital's key (pass --org-key NAME)")
-        })?;
-    let size = private
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(
-            &runtime::storage()
-                .ipfs_registry()
-                .cids(on_private.cid.clone()),
-        )
-        .await?
-        .map_or(0, |c| c.size);
-    let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
-    let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
-    let call = runtime::tx().medical_records().import_record(
-        root,
-        entry,
-        inclusion,
-        size,
-        crate::crypto::seal(&data_key, &patient_key)?,
-        crate::crypto::seal(&data_key, &org_public)?,
-    );
-    let done = chain::submit(&consortium, &call, &me.signer()?).await?;
-    let imported = done
-        .events
-        .find_first::<runtime::medical_records::events::RecordImported>()?
-        .ok_or_else(|| anyhow!("the consortium chain imported no record"))?;
-    ctx.print(
-        json!({ "record": imported.record, "origin_record": record, "org": org, "anchor": imported.anchor, "block": done.block }),
-        || {
-            format!(
-                "private record {record} is consortium record {} (organisation {org}, anchor {}), imported in block {}",
-                imported.record, imported.anchor, done.block
-            )
-        },
-    );
-    Ok(())
 }

@@ -18,8 +18,9 @@ use crate::anchor_store::{self, Batch, BatchInfo, Store};
 use crate::chain::{self, runtime, AccountId, Client, Role};
 use crate::context::Context;
 use crate::keys::address;
-use crate::proof::{hex32, ProofFile};
+use crate::proof_file::{hex32, ProofFile};
 use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Subcommand;
 use futures::StreamExt;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -30,15 +31,78 @@ use subxt::backend::legacy::{rpc_methods::NumberOrHex, LegacyRpcMethods};
 use subxt::ext::codec::Encode;
 use subxt::PolkadotConfig;
 
-pub struct Options {
-    pub from: String,
-    pub to: String,
-    pub org: u32,
-    pub state: PathBuf,
-    pub batch_size: u32,
-    pub batch_time: Duration,
-    pub serve: Option<SocketAddr>,
-    pub once: bool,
+/// A top-level command (`medchain relay`).
+#[derive(Subcommand)]
+pub enum RelayCommand {
+    /// Anchor a hospital's private chain into the consortium chain (as the organisation's
+    /// anchorer), keep the trees and serve their proofs.
+    ///
+    /// Example: medchain --as relay relay --from ws://127.0.0.1:9955 --to ws://127.0.0.1:9944 --org 0 --serve 127.0.0.1:8090
+    Relay {
+        /// The hospital's private chain.
+        #[arg(long, value_name = "WS_URL")]
+        from: String,
+        /// The consortium chain.
+        #[arg(long, value_name = "WS_URL")]
+        to: String,
+        /// The hospital's organisation on the consortium chain.
+        #[arg(long)]
+        org: u32,
+        /// Where the anchored trees are kept [default: HOME/relay].
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Close a batch at the end of the block that brings it to this many entries.
+        #[arg(long, default_value_t = 10_000)]
+        batch_size: u32,
+        /// Close a batch once its first entry has waited this many seconds.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        batch_time: u64,
+        /// Serve proofs over HTTP here: GET /proof/RECORD, GET /status.
+        #[arg(long, value_name = "HOST:PORT")]
+        serve: Option<SocketAddr>,
+        /// Anchor what is finalized now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+pub async fn run(ctx: &Context, command: RelayCommand) -> Result<()> {
+    let RelayCommand::Relay {
+        from,
+        to,
+        org,
+        state,
+        batch_size,
+        batch_time,
+        serve,
+        once,
+    } = command;
+    relay(
+        ctx,
+        Options {
+            from,
+            to,
+            org,
+            state: state.unwrap_or_else(|| ctx.home().join("relay")),
+            batch_size,
+            batch_time: Duration::from_secs(batch_time),
+            serve,
+            once,
+        },
+    )
+    .await
+}
+
+/// The relay's settings, with the defaults that need the context filled in.
+struct Options {
+    from: String,
+    to: String,
+    org: u32,
+    state: PathBuf,
+    batch_size: u32,
+    batch_time: Duration,
+    serve: Option<SocketAddr>,
+    once: bool,
 }
 
 /// A chain with the legacy RPC methods next to subxt's client (block hashes by number).
@@ -245,7 +309,7 @@ async fn reconcile(
     Ok((next_seq, anchored_to.map_or(1, |to| to.saturating_add(1))))
 }
 
-pub async fn relay(ctx: &Context, opts: Options) -> Result<()> {
+async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     if opts.batch_size == 0 || opts.batch_size > medchain_merkle::MAX_LEAVES {
         bail!(
             "--batch-size {} must be between 1 and {}",

@@ -7,10 +7,39 @@ use crate::chain::{self, runtime};
 use crate::context::Context;
 use crate::keys::address;
 use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Subcommand;
 use serde_json::json;
 use subxt::backend::rpc::RpcClient;
 use subxt::ext::scale_decode::DecodeAsType;
 use subxt::ext::subxt_rpcs::rpc_params;
+
+#[derive(Subcommand)]
+pub enum OperatorCommand {
+    /// Make session keys on the hospital's node, register them with an ownership proof, bond and
+    /// stand as the organisation's candidate, in one go (as its admin).
+    ///
+    /// Example: medchain --as hospital operator onboard --org 3 --bond 10000 --node-rpc ws://127.0.0.1:9944
+    Onboard {
+        #[arg(long)]
+        org: u32,
+        /// MED to bond (at least kdpos.minCandidateBond).
+        #[arg(long, value_name = "MED")]
+        bond: String,
+        /// The hospital's own validator node, which makes and keeps the session keys [default: --url].
+        #[arg(long, value_name = "WS_URL")]
+        node_rpc: Option<String>,
+    },
+}
+
+pub async fn run(ctx: &Context, command: OperatorCommand) -> Result<()> {
+    match command {
+        OperatorCommand::Onboard {
+            org,
+            bond,
+            node_rpc,
+        } => onboard(ctx, org, &bond, node_rpc.as_deref()).await,
+    }
+}
 
 /// MED has 12 decimals.
 const UNIT: u128 = 1_000_000_000_000;
@@ -42,7 +71,7 @@ fn hex_bytes(value: &serde_json::Value, field: &str) -> Result<Vec<u8>> {
     hex::decode(s.trim_start_matches("0x")).map_err(|_| anyhow!("the node's {field} is not hex"))
 }
 
-pub async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) -> Result<()> {
+async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) -> Result<()> {
     let bond = parse_med(bond)?;
     let me = ctx.identity()?;
     let account = me.account()?;

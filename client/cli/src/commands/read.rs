@@ -1,0 +1,220 @@
+//! Reading records: `medchain get`, `emergency-open` and `audit` (DESIGN.md flow 3). A read is
+//! logged on chain before its file appears.
+
+use crate::chain::{self, runtime, Client, RecordView};
+use crate::context::Context;
+use crate::crypto::{self, DataKey};
+use crate::keys::{address, Identity};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Subcommand;
+use futures::StreamExt;
+use medchain_ipfs::{client::IpfsClient, Cid, HashOnly, ImportOptions, Importer};
+use runtime::runtime_types::pallet_medical_records::types::{Access, AuditAction};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Top-level commands (`medchain get`, not `medchain read get`).
+#[derive(Subcommand)]
+pub enum ReadCommand {
+    /// Open a record in an emergency (as a clinician of its hospital; always audited).
+    EmergencyOpen { record: u64 },
+    /// Fetch, verify and decrypt a record into a file, and log the access on chain.
+    ///
+    /// Example: medchain --as specialist get 7 -o scan.pdf
+    Get {
+        record: u64,
+        /// The file to write (written whole, or not at all).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// The organisation key to open a hospital's own records with [default: --as].
+        #[arg(long, value_name = "NAME")]
+        org_key: Option<String>,
+    },
+    /// A record's audit trail.
+    Audit { record: u64 },
+}
+
+pub async fn run(ctx: &Context, command: ReadCommand) -> Result<()> {
+    match command {
+        ReadCommand::EmergencyOpen { record } => {
+            let done = ctx
+                .submit_as(
+                    &ctx.identity()?,
+                    runtime::tx().medical_records().emergency_access(record),
+                )
+                .await?;
+            ctx.print(json!({ "record": record, "block": done.block }), || {
+                format!(
+                    "record {record} opened in an emergency (audited) in block {}",
+                    done.block
+                )
+            });
+            Ok(())
+        }
+        ReadCommand::Get {
+            record,
+            output,
+            org_key,
+        } => get(ctx, record, &output, org_key.as_deref()).await,
+        ReadCommand::Audit { record } => audit(ctx, record).await,
+    }
+}
+
+/// The data key of `view` for `me`, by the access the chain gives it.
+async fn data_key_for(
+    ctx: &Context,
+    client: &Client,
+    view: &RecordView,
+    me: &Identity,
+    org_key: Option<&str>,
+) -> Result<DataKey> {
+    let record = view.id;
+    let access = chain::query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .can_read(record, me.account()?),
+    )
+    .await?
+    .map_err(|denied| {
+        anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
+    })?;
+    let other_org_key = ctx.other_org_key(me, org_key)?;
+    let org_secret = other_org_key
+        .as_ref()
+        .map_or(me.encryption_secret(), Identity::encryption_secret);
+    let key = match access {
+        Access::Patient => crypto::open(&view.record.key_for_patient, me.encryption_secret()),
+        Access::Custodian => crypto::open(&view.record.key_for_custodian, org_secret),
+        Access::Granted { .. } => {
+            let grants = chain::query(
+                client,
+                runtime::apis().medical_records_api().grants_of(record),
+            )
+            .await?;
+            let account = me.account()?;
+            let mine = grants
+                .iter()
+                .find(|g| g.grantee == account)
+                .ok_or_else(|| anyhow!("the chain lists no grant of record {record} to you"))?;
+            match &mine.grant.wrapped_key {
+                Some(wrapped) => crypto::open(wrapped, me.encryption_secret()),
+                // An emergency opening carries no key: the hospital's own key opens it.
+                None => crypto::open(&view.record.key_for_custodian, org_secret),
+            }
+        }
+    };
+    key.with_context(|| format!("opening record {record}'s data key"))
+}
+
+/// Flow 3: fetch by CID, verify it, decrypt, check the digest, log the access, then write.
+async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -> Result<()> {
+    let me = ctx.identity()?;
+    let client = ctx.chain().await?;
+    let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
+    let view = chain::record_view(&client, record).await?;
+    let data_key = data_key_for(ctx, &client, &view, &me, org_key).await?;
+    let cid = Cid::try_from(view.cid.as_str())
+        .map_err(|e| anyhow!("record {record}'s CID is unreadable: {e}"))?;
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut cipher = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+        format!(
+            "cannot write in {} (for -o {})",
+            dir.display(),
+            output.display()
+        )
+    })?;
+    // Download, computing the CID of what arrives.
+    let mut importer = Importer::new(ImportOptions::v1(), HashOnly);
+    let mut stream = Box::pin(ipfs.cat(&cid).await?);
+    let bar = ctx.progress(0, "downloading");
+    while let Some(piece) = stream.next().await {
+        let piece = piece?;
+        importer.write(&piece)?;
+        cipher.write_all(&piece)?;
+        bar.inc(piece.len() as u64);
+    }
+    bar.finish_and_clear();
+    let got = importer.finish()?.cid;
+    if got != cid {
+        bail!(
+            "the IPFS endpoint {} sent bytes whose CID is {got}, not the record's {cid}: refused",
+            ipfs.url()
+        );
+    }
+    cipher.as_file().sync_all()?;
+    let mut plain = tempfile::NamedTempFile::new_in(dir)?;
+    let decrypted = {
+        let input = std::fs::File::open(cipher.path())?;
+        let out = plain.as_file_mut();
+        crypto::decrypt(&data_key, std::io::BufReader::new(input), |p| {
+            Ok(out.write_all(p)?)
+        })?
+    };
+    if decrypted.sha256 != view.record.plaintext_hash {
+        bail!("record {record} decrypts to content whose SHA-256 is not the one on chain: refused");
+    }
+    plain.as_file().sync_all()?;
+    // The read is logged before the file appears: no file without an audit entry.
+    let done = chain::submit(
+        &client,
+        &runtime::tx().medical_records().log_access(record),
+        &me.signer()?,
+    )
+    .await?;
+    plain
+        .persist(output)
+        .map_err(|e| anyhow!("writing {}: {}", output.display(), e.error))?;
+    ctx.print(
+        json!({ "record": record, "output": output.display().to_string(), "bytes": decrypted.len, "block": done.block }),
+        || format!("record {record} written to {} ({} bytes); access logged in block {}", output.display(), decrypted.len, done.block),
+    );
+    Ok(())
+}
+
+async fn audit(ctx: &Context, record: u64) -> Result<()> {
+    let client = ctx.chain().await?;
+    chain::record_view(&client, record).await?;
+    let trail = chain::query(&client, runtime::apis().medical_records_api().audit(record)).await?;
+    let entries: Vec<_> = trail
+        .recent
+        .iter()
+        .map(|e| {
+            let action = match e.action {
+                AuditAction::Granted => "granted",
+                AuditAction::Revoked => "revoked",
+                AuditAction::EmergencyOpened => "emergency-opened",
+                AuditAction::Accessed => "accessed",
+            };
+            json!({ "who": address(&e.who), "action": action, "block": e.at })
+        })
+        .collect();
+    let value = json!({
+        "record": record,
+        "grants": trail.grants,
+        "revocations": trail.revocations,
+        "emergency_openings": trail.emergency_openings,
+        "accesses": trail.accesses,
+        "recent": entries,
+    });
+    ctx.print(value.clone(), || {
+        let mut s = format!(
+            "record {record}: {} grants, {} revocations, {} emergency openings, {} accesses",
+            trail.grants, trail.revocations, trail.emergency_openings, trail.accesses
+        );
+        for e in &entries {
+            s.push_str(&format!(
+                "\n  block {}  {}  {}",
+                e["block"],
+                e["action"].as_str().unwrap_or_default(),
+                e["who"].as_str().unwrap_or_default()
+            ));
+        }
+        s
+    });
+    Ok(())
+}

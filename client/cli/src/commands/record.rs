@@ -1,0 +1,345 @@
+//! `medchain record`: put, amend, list, show and import records (DESIGN.md flow 1, and flow 5's
+//! import of a private-chain record into the consortium index with its inclusion proof).
+
+use crate::chain::{self, runtime, AccountId, RecordType, RecordView};
+use crate::context::Context;
+use crate::crypto;
+use crate::formats;
+use crate::keys::{address, parse_account};
+use crate::proof_file::{self, hex32, ProofFile};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Subcommand;
+use medchain_ipfs::{client::IpfsClient, HashOnly, ImportOptions, Importer};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum RecordCommand {
+    /// Encrypt a file, store it in IPFS and register it as a record of a patient.
+    ///
+    /// Example: medchain --as clinic record put scan.pdf --patient 5Fxy… --type loinc:11506-3 --org 0
+    Put {
+        file: PathBuf,
+        /// The patient's account (it must have registered an encryption key).
+        #[arg(long, value_name = "ACCOUNT")]
+        patient: String,
+        /// The record's coded type: loinc:CODE, snomed:CODE or local:CODE.
+        #[arg(long = "type", value_name = "SYSTEM:CODE")]
+        record_type: String,
+        /// The custodian organisation (the --as key must be one of its clinicians).
+        #[arg(long)]
+        org: u32,
+    },
+    /// Store a new version of a record (a new data key; grants do not carry over).
+    Amend { record: u64, file: PathBuf },
+    /// List a patient's records.
+    List {
+        #[arg(long, value_name = "ACCOUNT")]
+        patient: String,
+    },
+    /// Show a record's index entry.
+    Show { record: u64 },
+    /// Bring a record of the hospital's private chain into the consortium chain (--url) with the
+    /// proof that it was anchored, so its patient can grant it to other hospitals (as a clinician
+    /// of the hospital).
+    ///
+    /// Example: medchain --url ws://consortium:9944 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json
+    Import {
+        /// The hospital's private chain, which holds the record.
+        #[arg(long, value_name = "WS_URL")]
+        from: String,
+        /// The record's proof (`medchain proof`).
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+        /// The key that opens what is sealed to the hospital [default: --as].
+        #[arg(long, value_name = "NAME")]
+        org_key: Option<String>,
+    },
+}
+
+pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
+    match command {
+        RecordCommand::Put {
+            file,
+            patient,
+            record_type,
+            org,
+        } => {
+            let patient = parse_account(&patient, "--patient")?;
+            let record_type = formats::parse_record_type(&record_type)?;
+            put(ctx, &file, patient, record_type, org, None).await
+        }
+        RecordCommand::Amend { record, file } => {
+            let client = ctx.chain().await?;
+            let view = chain::record_view(&client, record).await?;
+            put(
+                ctx,
+                &file,
+                view.record.patient.clone(),
+                view.record.record_type.clone(),
+                view.record.custodian,
+                Some(record),
+            )
+            .await
+        }
+        RecordCommand::List { patient } => {
+            let patient = parse_account(&patient, "--patient")?;
+            let client = ctx.chain().await?;
+            let views = chain::query(
+                &client,
+                runtime::apis().medical_records_api().records_of(patient),
+            )
+            .await?;
+            let rows: Vec<_> = views.iter().map(record_json).collect();
+            ctx.print(json!(rows), || {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{}  v{}  {}  {}",
+                            r["record"],
+                            r["version"],
+                            r["type"],
+                            r["cid"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(())
+        }
+        RecordCommand::Show { record } => {
+            let client = ctx.chain().await?;
+            let view = chain::record_view(&client, record).await?;
+            let row = record_json(&view);
+            ctx.print(row.clone(), || {
+                serde_json::to_string_pretty(&row).unwrap_or_default()
+            });
+            Ok(())
+        }
+        RecordCommand::Import {
+            from,
+            proof,
+            org_key,
+        } => import(ctx, &proof, &from, org_key.as_deref()).await,
+    }
+}
+
+fn record_json(view: &RecordView) -> serde_json::Value {
+    let r = &view.record;
+    json!({
+        "record": view.id,
+        "version": r.version,
+        "patient": address(&r.patient),
+        "custodian": r.custodian,
+        "author": address(&r.author),
+        "type": formats::show_record_type(&r.record_type),
+        "cid": view.cid,
+        "plaintext_sha256": hex::encode(r.plaintext_hash),
+        "previous": r.previous,
+        "superseded_by": r.superseded_by,
+        "created_at": r.created_at,
+        "origin": view.origin.as_ref().map(|o| json!({
+            "org": o.org, "anchor": o.anchor, "record": o.record, "version": o.version,
+        })),
+    })
+}
+
+/// What identifies a file's content for the length of an upload.
+fn stamp(path: &Path) -> Result<(u64, Option<std::time::SystemTime>)> {
+    let m = std::fs::metadata(path)
+        .with_context(|| format!("cannot read FILE {}: check the path", path.display()))?;
+    if !m.is_file() {
+        bail!("FILE {} is not a file", path.display());
+    }
+    Ok((m.len(), m.modified().ok()))
+}
+
+/// Flow 1: encrypt, upload (verifying the endpoint's CID against our own), register, seal.
+async fn put(
+    ctx: &Context,
+    file: &Path,
+    patient: AccountId,
+    record_type: RecordType,
+    org: u32,
+    previous: Option<u64>,
+) -> Result<()> {
+    let before = stamp(file)?;
+    let me = ctx.identity()?;
+    let client = ctx.chain().await?;
+    let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
+    let patient_key = chain::encryption_key_of(&client, &patient, "patient").await?;
+    let org_key = chain::organisation_key(&client, org, chain::On::Url).await?;
+    // Fail before encrypting anything if the endpoint is not there.
+    ipfs.version().await?;
+
+    // Encrypt on a blocking thread, streaming the ciphertext to the upload and to our own importer.
+    let data_key = crypto::new_data_key()?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(8);
+    let bar = ctx.progress(crypto::ciphertext_len(before.0), "uploading");
+    let producer = {
+        let key = data_key.clone();
+        let path = file.to_path_buf();
+        let bar = bar.clone();
+        tokio::task::spawn_blocking(
+            move || -> Result<(crypto::Plaintext, medchain_ipfs::Imported, u64)> {
+                let input = std::fs::File::open(&path)
+                    .with_context(|| format!("cannot read FILE {}", path.display()))?;
+                let mut importer = Importer::new(ImportOptions::v1(), HashOnly);
+                let mut sent = 0u64;
+                let plain = crypto::encrypt(&key, input, |piece| {
+                    importer.write(piece)?;
+                    sent += piece.len() as u64;
+                    bar.inc(piece.len() as u64);
+                    tx.blocking_send(Ok(bytes::Bytes::copy_from_slice(piece)))
+                        .map_err(|_| anyhow!("the upload stopped"))
+                })?;
+                Ok((plain, importer.finish()?, sent))
+            },
+        )
+    };
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("record")
+        .to_owned()
+        + ".enc";
+    let uploaded = ipfs.add(&name, body).await;
+    let produced = producer
+        .await
+        .map_err(|e| anyhow!("encryption stopped: {e}"))?;
+    // A failed upload stops the encryption too: its own error says why.
+    let uploaded = uploaded?;
+    let (plain, local, sent) = produced?;
+    bar.finish_and_clear();
+    if uploaded.cid != local.cid {
+        bail!(
+            "the IPFS endpoint {} stored the ciphertext as {} but it hashes to {} here: nothing was registered",
+            ipfs.url(),
+            uploaded.cid,
+            local.cid
+        );
+    }
+    if stamp(file)? != before || plain.len != before.0 {
+        let _ = ipfs.pin_rm(&uploaded.cid).await;
+        bail!(
+            "FILE {} changed while it was being uploaded: nothing was registered; try again",
+            file.display()
+        );
+    }
+    let call = runtime::tx().medical_records().create_record(
+        org,
+        patient.clone(),
+        record_type.clone(),
+        plain.sha256,
+        runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+            uploaded.cid.to_bytes(),
+        ),
+        sent,
+        previous,
+        crypto::seal(&data_key, &patient_key)?,
+        crypto::seal(&data_key, &org_key)?,
+    );
+    let done = chain::submit(&client, &call, &me.signer()?).await?;
+    let created = done
+        .events
+        .find_first::<runtime::medical_records::events::RecordCreated>()?
+        .ok_or_else(|| anyhow!("the chain registered no record"))?;
+    let cid = uploaded.cid.to_string();
+    ctx.print(
+        json!({
+            "record": created.record,
+            "version": created.version,
+            "cid": cid,
+            "bytes": plain.len,
+            "block": done.block,
+        }),
+        || {
+            format!(
+                "record {} (version {}) of {} registered in block {}\n  cid {cid}",
+                created.record,
+                created.version,
+                address(&patient),
+                done.block
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `medchain record import`: a clinician of the anchoring organisation brings a private-chain
+/// record into the consortium index, so its patient can grant it to other hospitals. The data key
+/// is opened with the hospital's key on the private chain and sealed anew to the patient's and
+/// the organisation's keys on the consortium chain.
+async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -> Result<()> {
+    let proof = ProofFile::load(file)?;
+    let me = ctx.identity()?;
+    let consortium = ctx.chain().await?;
+    let private = chain::connect(from).await?;
+    if hex32(&private.genesis_hash().0) != proof.private_genesis {
+        bail!(
+            "--from {from} is not the private chain of --proof {} (genesis {})",
+            file.display(),
+            proof.private_genesis
+        );
+    }
+    // The consortium chain must accept the proof before anything is opened or sealed.
+    let (org, _) = proof_file::check(&consortium, &proof).await?;
+    let (root, entry, inclusion) = proof.parts()?;
+    let record = proof.record;
+    let view = chain::find_record(&private, record)
+        .await?
+        .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
+    let on_private = view.record.clone();
+    if on_private.plaintext_hash != entry.plaintext_hash
+        || on_private.cid != entry.cid
+        || on_private.patient != entry.patient
+    {
+        bail!("record {record} on the private chain is not the entry the proof proves");
+    }
+    let org_identity = ctx.other_org_key(&me, org_key)?;
+    let org_secret = org_identity
+        .as_ref()
+        .map_or(me.encryption_secret(), |i| i.encryption_secret());
+    let data_key = crypto::open(&on_private.key_for_custodian, org_secret).with_context(|| {
+        format!("opening record {record}'s key with the hospital's key (pass --org-key NAME)")
+    })?;
+    let size = private
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(
+            &runtime::storage()
+                .ipfs_registry()
+                .cids(on_private.cid.clone()),
+        )
+        .await?
+        .map_or(0, |c| c.size);
+    let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
+    let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
+    let call = runtime::tx().medical_records().import_record(
+        root,
+        entry,
+        inclusion,
+        size,
+        crypto::seal(&data_key, &patient_key)?,
+        crypto::seal(&data_key, &org_public)?,
+    );
+    let done = chain::submit(&consortium, &call, &me.signer()?).await?;
+    let imported = done
+        .events
+        .find_first::<runtime::medical_records::events::RecordImported>()?
+        .ok_or_else(|| anyhow!("the consortium chain imported no record"))?;
+    ctx.print(
+        json!({ "record": imported.record, "origin_record": record, "org": org, "anchor": imported.anchor, "block": done.block }),
+        || {
+            format!(
+                "private record {record} is consortium record {} (organisation {org}, anchor {}), imported in block {}",
+                imported.record, imported.anchor, done.block
+            )
+        },
+    );
+    Ok(())
+}
