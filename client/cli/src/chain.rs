@@ -1,5 +1,8 @@
 //! The chain through subxt, with types and calls generated from the runtime's metadata
-//! (`metadata/medchain.scale`, kept current by the runtime test `the_clis_metadata_is_this_runtimes`).
+//! (`metadata/medchain.scale`, kept current by the runtime test `the_clis_metadata_is_this_runtimes`),
+//! and what commands share on it: connecting, submitting and waiting for finality, and the
+//! look-ups several commands make (a record, a registered encryption key, an organisation and its
+//! key, a member's role).
 
 use anyhow::{anyhow, Context, Result};
 use subxt::{OnlineClient, PolkadotConfig};
