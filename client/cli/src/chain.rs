@@ -104,7 +104,15 @@ pub async fn query<Call: subxt::runtime_api::Payload>(
     Ok(client.runtime_api().at_latest().await?.call(call).await?)
 }
 
-/// The best block's number.
+/// The chain's block time in milliseconds (Aura's slot), for durations such as `--until 7d`.
+pub fn block_ms(client: &Client) -> Result<u64> {
+    client
+        .constants()
+        .at(&runtime::constants().aura().slot_duration())
+        .context("reading the chain's block time (aura.slotDuration)")
+}
+
+/// The latest finalized block's number: what the CLI reads state at.
 pub async fn best_block(client: &Client) -> Result<u32> {
     Ok(client
         .blocks()
@@ -169,13 +177,12 @@ impl On {
 
 /// Organisation `org` at the latest finalized block; a missing one is an error.
 pub async fn organisation(client: &Client, org: u32, on: On) -> Result<Organisation> {
-    client
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(&runtime::storage().medical_records().organisations(org))
-        .await?
-        .ok_or_else(|| anyhow!("organisation {org} does not exist{}", on.chain()))
+    query(
+        client,
+        runtime::apis().medical_records_api().organisation(org),
+    )
+    .await?
+    .ok_or_else(|| anyhow!("organisation {org} does not exist{}", on.chain()))
 }
 
 /// Organisation `org`'s X25519 key, which records it keeps are sealed to; it must have set one.
@@ -189,13 +196,13 @@ pub async fn organisation_key(client: &Client, org: u32, on: On) -> Result<[u8; 
     })
 }
 
-/// `who`'s role in organisation `org`, if a member.
-pub async fn role(at: &Storage, org: u32, who: &AccountId) -> Result<Option<Role>> {
-    Ok(at
-        .fetch(
-            &runtime::storage()
-                .medical_records()
-                .members(org, who.clone()),
-        )
-        .await?)
+/// `who`'s role in organisation `org` at the latest finalized block, if a member.
+pub async fn role(client: &Client, org: u32, who: &AccountId) -> Result<Option<Role>> {
+    query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .member(org, who.clone()),
+    )
+    .await
 }

@@ -1,34 +1,85 @@
 //! The text forms of values the commands take and show: record types (`--type`) and grant
-//! expiries (`--until`). Kept apart from the commands so the test vectors of docs/formats.md can
-//! check them directly.
+//! expiries (`--until`), as `docs/formats.md` specifies them. The portal's `formats.ts` follows the
+//! same text, and both pass `docs/vectors/record-types.json` and `expiries.json`.
 
 use crate::chain::{CodeSystem, RecordType};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
+
+/// LOINC's mod-10 check digit of a code's digits (the Luhn scheme, doubling from the right).
+pub fn loinc_check_digit(digits: &str) -> u8 {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match i % 2 {
+                0 if d * 2 > 9 => d * 2 - 9,
+                0 => d * 2,
+                _ => d,
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// Parses a record type: `loinc:11506-3`, `snomed:271649006` or `local:42`.
-pub fn parse_record_type(s: &str) -> Result<RecordType> {
+pub fn parse_record_type(text: &str) -> Result<RecordType> {
+    let s = text.trim();
     let (system, code) = s
         .split_once(':')
         .ok_or_else(|| anyhow!("--type '{s}' needs a system and a code, such as loinc:11506-3"))?;
-    let system = match system.to_ascii_lowercase().as_str() {
-        "loinc" => CodeSystem::Loinc,
-        "snomed" => CodeSystem::Snomed,
-        "local" => CodeSystem::Local,
-        other => {
-            return Err(anyhow!(
-                "--type system '{other}' is not loinc, snomed or local"
-            ))
+    match system.to_ascii_lowercase().as_str() {
+        "loinc" => {
+            let bad = || {
+                anyhow!("LOINC code '{code}' ends with its check digit after a hyphen, such as loinc:11506-3")
+            };
+            let (body, check) = code.split_once('-').ok_or_else(bad)?;
+            if !all_digits(body) || body.len() > 7 || check.len() != 1 || !all_digits(check) {
+                return Err(bad());
+            }
+            if body.len() > 1 && body.starts_with('0') {
+                bail!("LOINC code '{code}' has a leading zero");
+            }
+            let expected = loinc_check_digit(body);
+            if check.as_bytes()[0] - b'0' != expected {
+                bail!("LOINC code '{code}' has a wrong check digit: {body}-{expected} is valid");
+            }
+            let code = format!("{body}{check}").parse().map_err(|_| bad())?;
+            Ok(RecordType {
+                system: CodeSystem::Loinc,
+                code,
+            })
         }
-    };
-    let digits: String = code.chars().filter(|c| *c != '-').collect();
-    let code = digits.parse::<u64>().map_err(|_| {
-        anyhow!(
-            "--type code '{code}' is not a number (LOINC codes keep their check digit: 11506-3)"
-        )
-    })?;
-    Ok(RecordType { system, code })
+        "snomed" => {
+            let fits = all_digits(code) && (6..=18).contains(&code.len()) && !code.starts_with('0');
+            let code = code.parse().ok().filter(|_| fits).ok_or_else(|| {
+                anyhow!("SNOMED CT id '{code}' is not 6 to 18 digits without a leading zero")
+            })?;
+            Ok(RecordType {
+                system: CodeSystem::Snomed,
+                code,
+            })
+        }
+        "local" => {
+            let canonical = all_digits(code) && (code == "0" || !code.starts_with('0'));
+            let code = code.parse().ok().filter(|_| canonical).ok_or_else(|| {
+                anyhow!("local code '{code}' is not a number from 0 to 18446744073709551615")
+            })?;
+            Ok(RecordType {
+                system: CodeSystem::Local,
+                code,
+            })
+        }
+        other => bail!("--type system '{other}' is not loinc, snomed or local"),
+    }
 }
 
+/// A record type as the commands show it: the inverse of [`parse_record_type`].
 pub fn show_record_type(t: &RecordType) -> String {
     match t.system {
         CodeSystem::Loinc => {
@@ -41,23 +92,41 @@ pub fn show_record_type(t: &RecordType) -> String {
     }
 }
 
-/// A block number from `BLOCK` or a duration (`30m`, `12h`, `7d`) from now, at 3 s a block.
-pub fn parse_until(s: &str, now: u32) -> Result<u32> {
-    if let Ok(block) = s.parse::<u32>() {
-        return Ok(block);
+/// The block a grant expires at: `N` is block N, `+N` is N blocks after `best`, and `30m`, `12h`
+/// or `7d` is that long after `best` at `block_ms` per block, rounded up to a whole block.
+pub fn parse_until(text: &str, best: u32, block_ms: u64) -> Result<u32> {
+    let s = text.trim();
+    let too_far = || anyhow!("expiry '{s}' is too far: blocks end at {}", u32::MAX);
+    let not_future = || anyhow!("expiry '{s}' is not in the future");
+    if all_digits(s) {
+        return s.parse().map_err(|_| too_far());
     }
-    let (n, unit) = s.split_at(s.len().saturating_sub(1));
-    let n: u64 = n.parse().map_err(|_| {
-        anyhow!("--until '{s}' is neither a block number nor a duration such as 30m, 12h or 7d")
-    })?;
-    let seconds = match unit {
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(anyhow!("--until '{s}': a duration ends in m, h or d")),
+    let blocks: u64 = if let Some(n) = s.strip_prefix('+').filter(|n| all_digits(n)) {
+        n.parse().map_err(|_| too_far())?
+    } else if let Some((n, unit_ms)) = s
+        .strip_suffix('m')
+        .map(|n| (n, 60_000))
+        .or_else(|| s.strip_suffix('h').map(|n| (n, 3_600_000)))
+        .or_else(|| s.strip_suffix('d').map(|n| (n, 86_400_000)))
+        .filter(|(n, _)| all_digits(n))
+    {
+        let n: u64 = n.parse().map_err(|_| too_far())?;
+        if block_ms == 0 {
+            bail!("the chain reports a block time of 0 ms");
+        }
+        n.checked_mul(unit_ms)
+            .ok_or_else(too_far)?
+            .div_ceil(block_ms)
+    } else {
+        bail!("expiry '{s}' is neither a block number (600), a number of blocks (+600) nor a duration such as 30m, 12h or 7d");
     };
-    let blocks = u32::try_from(seconds / 3).map_err(|_| anyhow!("--until '{s}' is too far"))?;
-    Ok(now.saturating_add(blocks))
+    if blocks == 0 {
+        return Err(not_future());
+    }
+    u64::from(best)
+        .checked_add(blocks)
+        .and_then(|until| u32::try_from(until).ok())
+        .ok_or_else(too_far)
 }
 
 #[cfg(test)]
@@ -72,8 +141,8 @@ mod tests {
         assert_eq!(show_record_type(&t), "loinc:11506-3");
         assert!(parse_record_type("11506-3").is_err());
         assert!(parse_record_type("icd:1").is_err());
-        assert_eq!(parse_until("500", 10).unwrap(), 500);
-        assert_eq!(parse_until("1h", 10).unwrap(), 10 + 1200);
-        assert!(parse_until("soon", 10).is_err());
+        assert_eq!(parse_until("500", 10, 3000).unwrap(), 500);
+        assert_eq!(parse_until("1h", 10, 3000).unwrap(), 10 + 1200);
+        assert!(parse_until("soon", 10, 3000).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! vector says. The portal, written with other libraries, checks the same bytes.
 
 use medchain_cli::crypto;
+use medchain_cli::formats::{parse_record_type, parse_until, show_record_type};
 use medchain_cli::keys::{open_key_file, seal_key_file, Identity};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -283,5 +284,66 @@ fn key_files_match_the_vectors() {
         let err = open_key_file(&file.to_string(), pass).expect_err("refused");
         let want = bad["error"].as_str().expect("error");
         assert!(err.to_string().contains(want), "{}: {err}", bad["name"]);
+    }
+}
+
+#[test]
+fn record_types_match_the_vectors() {
+    let v = load("record-types.json");
+    for case in v["valid"].as_array().expect("valid") {
+        let text = case["text"].as_str().expect("text");
+        let t = parse_record_type(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(
+            format!("{:?}", t.system),
+            case["system"].as_str().expect("system"),
+            "{text:?}"
+        );
+        assert_eq!(
+            t.code.to_string(),
+            case["code"].as_str().expect("code"),
+            "{text:?}"
+        );
+        let shown = show_record_type(&t);
+        assert_eq!(shown, case["shown"].as_str().expect("shown"));
+        let back = parse_record_type(&shown).expect("what is shown reads back");
+        assert_eq!(
+            (format!("{:?}", back.system), back.code),
+            (format!("{:?}", t.system), t.code)
+        );
+    }
+    for case in v["invalid"].as_array().expect("invalid") {
+        let text = case["text"].as_str().expect("text");
+        let err = parse_record_type(text).expect_err(text).to_string();
+        let want = case["error"].as_str().expect("error");
+        assert!(err.contains(want), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn expiries_match_the_vectors() {
+    let v = load("expiries.json");
+    let of = |case: &Value| {
+        (
+            case["text"].as_str().expect("text").to_owned(),
+            case["best"].as_u64().expect("best") as u32,
+            case["block_ms"].as_u64().expect("block_ms"),
+        )
+    };
+    for case in v["valid"].as_array().expect("valid") {
+        let (text, best, block_ms) = of(case);
+        let until = parse_until(&text, best, block_ms).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(
+            u64::from(until),
+            case["until"].as_u64().expect("until"),
+            "{case}"
+        );
+    }
+    for case in v["invalid"].as_array().expect("invalid") {
+        let (text, best, block_ms) = of(case);
+        let err = parse_until(&text, best, block_ms)
+            .expect_err(&text)
+            .to_string();
+        let want = case["error"].as_str().expect("error");
+        assert!(err.contains(want), "{text:?}: {err}");
     }
 }

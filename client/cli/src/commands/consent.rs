@@ -123,7 +123,11 @@ async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> 
             address(&me.account()?)
         );
     }
-    let until = formats::parse_until(until, chain::best_block(&client).await?)?;
+    let until = formats::parse_until(
+        until,
+        chain::best_block(&client).await?,
+        chain::block_ms(&client)?,
+    )?;
     let data_key = crypto::open(&view.record.key_for_patient, me.encryption_secret())?;
     let grantee_key = chain::encryption_key_of(&client, &grantee, "grantee").await?;
     let call = runtime::tx().medical_records().grant_access(

@@ -98,7 +98,7 @@ async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) ->
             address(&account)
         );
     }
-    let role = chain::role(&storage, org, &account).await?;
+    let role = chain::role(&client, org, &account).await?;
     if !matches!(role, Some(chain::Role::Admin)) {
         bail!(
             "--as {} is not an admin of organisation {org}: only its admin stands for it",

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
 use futures::StreamExt;
 use medchain_ipfs::{client::IpfsClient, Cid, HashOnly, ImportOptions, Importer};
-use runtime::runtime_types::pallet_medical_records::types::{Access, AuditAction};
+use runtime::runtime_types::pallet_medical_records::{runtime_api::SealedTo, types::AuditAction};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -70,39 +70,25 @@ async fn data_key_for(
     org_key: Option<&str>,
 ) -> Result<DataKey> {
     let record = view.id;
-    let access = chain::query(
+    // The pallet says which sealed key opens the record for this reader, and whose key opens it.
+    let sealed = chain::query(
         client,
         runtime::apis()
             .medical_records_api()
-            .can_read(record, me.account()?),
+            .sealed_key_for(record, me.account()?),
     )
     .await?
     .map_err(|denied| {
         anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
     })?;
-    let other_org_key = ctx.other_org_key(me, org_key)?;
-    let org_secret = other_org_key
-        .as_ref()
-        .map_or(me.encryption_secret(), Identity::encryption_secret);
-    let key = match access {
-        Access::Patient => crypto::open(&view.record.key_for_patient, me.encryption_secret()),
-        Access::Custodian => crypto::open(&view.record.key_for_custodian, org_secret),
-        Access::Granted { .. } => {
-            let grants = chain::query(
-                client,
-                runtime::apis().medical_records_api().grants_of(record),
-            )
-            .await?;
-            let account = me.account()?;
-            let mine = grants
-                .iter()
-                .find(|g| g.grantee == account)
-                .ok_or_else(|| anyhow!("the chain lists no grant of record {record} to you"))?;
-            match &mine.grant.wrapped_key {
-                Some(wrapped) => crypto::open(wrapped, me.encryption_secret()),
-                // An emergency opening carries no key: the hospital's own key opens it.
-                None => crypto::open(&view.record.key_for_custodian, org_secret),
-            }
+    let key = match sealed.sealed_to {
+        SealedTo::Reader => crypto::open(&sealed.key, me.encryption_secret()),
+        SealedTo::Custodian(_) => {
+            let other_org_key = ctx.other_org_key(me, org_key)?;
+            let org_secret = other_org_key
+                .as_ref()
+                .map_or(me.encryption_secret(), Identity::encryption_secret);
+            crypto::open(&sealed.key, org_secret)
         }
     };
     key.with_context(|| format!("opening record {record}'s data key"))

@@ -306,17 +306,17 @@ async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -
     let data_key = crypto::open(&on_private.key_for_custodian, org_secret).with_context(|| {
         format!("opening record {record}'s key with the hospital's key (pass --org-key NAME)")
     })?;
-    let size = private
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(
-            &runtime::storage()
-                .ipfs_registry()
-                .cids(on_private.cid.clone()),
-        )
-        .await?
-        .map_or(0, |c| c.size);
+    let size = chain::query(
+        &private,
+        runtime::apis()
+            .ipfs_registry_api()
+            .cid(on_private.cid.0.clone()),
+    )
+    .await?
+    .map(|c| c.info.size)
+    .ok_or_else(|| {
+        anyhow!("record {record}'s CID is not registered on the private chain: its size is unknown")
+    })?;
     let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
     let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let call = runtime::tx().medical_records().import_record(

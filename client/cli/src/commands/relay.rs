@@ -146,18 +146,19 @@ impl Chain {
             .ok_or_else(|| anyhow!("{} has no block {n}", self.url))?;
         let block = self.client.blocks().at(hash).await?;
         let events = block.events().await?;
-        let storage = self.client.storage().at(hash);
+        let api = self.client.runtime_api().at(hash);
         let created = events
             .find::<runtime::medical_records::events::RecordCreated>()
             .collect::<Result<Vec<_>, _>>()?;
         // Many reads in flight at once over the one connection, answers kept in event order.
         let entries = futures::stream::iter(created)
             .map(|created| {
-                let storage = storage.clone();
+                let api = api.clone();
                 async move {
-                    let record = storage
-                        .fetch(&runtime::storage().medical_records().records(created.record))
+                    let record = api
+                        .call(runtime::apis().medical_records_api().record(created.record))
                         .await?
+                        .map(|view| view.record)
                         .ok_or_else(|| {
                             anyhow!(
                                 "block {n} created record {} but does not hold it",
@@ -241,13 +242,14 @@ async fn reconcile(
 ) -> Result<(u32, u64)> {
     settle(consortium, me).await?;
     let (next_seq, anchored_to) = anchored_state(consortium, org).await?;
-    let at = consortium.client.storage().at_latest().await?;
+    // One finalized block for the whole reconciliation.
+    let at = consortium.client.runtime_api().at_latest().await?;
     if let Some(pending) = store.pending()? {
         let on_chain = at
-            .fetch(
-                &runtime::storage()
-                    .medical_records()
-                    .anchors(org, pending.info.seq),
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .anchor(org, pending.info.seq),
             )
             .await?;
         if on_chain.is_some_and(|a| hex32(&a.root) == pending.info.root) {
@@ -276,7 +278,7 @@ async fn reconcile(
             continue;
         }
         let Some(anchor) = at
-            .fetch(&runtime::storage().medical_records().anchors(org, seq))
+            .call(runtime::apis().medical_records_api().anchor(org, seq))
             .await?
         else {
             continue;
@@ -335,12 +337,7 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     }
     // The state's chains first: a relay pointed at the wrong chain learns so before anything else.
     Store::check(&opts.state, &id)?;
-    let role = chain::role(
-        &consortium.client.storage().at_latest().await?,
-        opts.org,
-        &account,
-    )
-    .await?;
+    let role = chain::role(&consortium.client, opts.org, &account).await?;
     if !matches!(role, Some(Role::Anchorer | Role::Admin)) {
         bail!(
             "{} (--as {}) is not an anchorer of organisation {} on the consortium chain: its admin runs `medchain --url {} org add-member --org {} --account {} --role anchorer`",
