@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test command: Rust unit and property tests, then live-network tests through @polkadot/api.
+# The test command: lints, Rust unit and property tests, then live-network tests through
+# @polkadot/api.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh --rust     only the cargo tests
+#   scripts/test.sh --rust     only the lints and the cargo tests
 #   scripts/test.sh --e2e      only the live-network tests (builds the node if needed)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,12 +18,15 @@ case "${1:-}" in
 esac
 
 if [ $rust = 1 ]; then
+  log "formatting (cargo fmt --check) and lints (cargo clippy, warnings denied)"
+  cargo fmt --all --check
+  SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets -- -D warnings
   log "cargo tests (runtime and pure crates; the node is tested live below)"
   SKIP_WASM_BUILD=1 cargo test --locked --workspace --exclude medchain-node
   log "pallet benchmarks, each run once as a test in its mock runtime"
-  for pallet in pallet-ipfs-registry pallet-kdpos pallet-medical-records; do
-    SKIP_WASM_BUILD=1 cargo test --locked -p "$pallet" --features runtime-benchmarks benchmarking
-  done
+  # One build for the three: the same feature set, so the SDK crates compile once for it.
+  SKIP_WASM_BUILD=1 cargo test --locked -p pallet-ipfs-registry -p pallet-kdpos -p pallet-medical-records \
+    --features runtime-benchmarks benchmarking
 fi
 
 if [ $e2e = 1 ]; then
@@ -38,6 +42,8 @@ if [ $e2e = 1 ]; then
   fi
   log "building the portal"
   (cd portal && npm run --silent build:lib && npm run --silent build >/dev/null)
+  log "the portal's library against the format vectors (docs/formats.md), offline"
+  (cd portal && node --test test/)
   log "live-network tests"
   (cd tests/e2e && MEDCHAIN_NODE="$MEDCHAIN_NODE" MEDCHAIN_CLI="$MEDCHAIN_CLI" node --test --test-concurrency=1 --test-timeout=900000 test/)
 fi
