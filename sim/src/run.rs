@@ -130,7 +130,7 @@ pub fn run(sc: &Scenario) -> Outcome {
     let mut rng = ChaCha8Rng::seed_from_u64(sc.seed);
     let world: World = model::world(sc.n, sc.malicious_permille, sc.behaviour, &mut rng);
     // The same seed gives every system the same world and the same stream of chance.
-    let mut rng = ChaCha8Rng::seed_from_u64(sc.seed ^ 0x6b64_706f_73);
+    let mut rng = ChaCha8Rng::seed_from_u64(sc.seed ^ 0x006b_6470_6f73);
     let params = params(sc);
     let kdpos = sc.system != System::Dpos;
     let mut state = vec![NodeState::default(); world.nodes.len()];
