@@ -238,7 +238,7 @@ impl<T: crate::Config> crate::Pallet<T> {
         who: T::AccountId,
     ) -> Result<SealedKey<frame_system::pallet_prelude::BlockNumberFor<T>>, AccessDenied> {
         let rec = crate::Records::<T>::get(record).ok_or(AccessDenied::UnknownRecord)?;
-        let access = Self::access(record, &who)?;
+        let access = Self::access_to(&rec, record, &who)?;
         let custodian = || (rec.key_for_custodian, SealedTo::Custodian(rec.custodian));
         let (key, sealed_to) = match access {
             Access::Patient => (rec.key_for_patient, SealedTo::Reader),
