@@ -12,9 +12,12 @@ export RUSTUP_TOOLCHAIN
 export WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
 export WASM_BUILD_WORKSPACE_HINT="$MEDCHAIN_ROOT"
 
-MEDCHAIN_NODE="$CARGO_TARGET_DIR/release/medchain-node"
-MEDCHAIN_CLI="$CARGO_TARGET_DIR/release/medchain"
+# The binaries the scripts run: scripts/start.sh's release build, unless the caller names others
+# (scripts/test.sh names its `checked` build, for the scripts its live tests start).
+MEDCHAIN_NODE="${MEDCHAIN_NODE:-$CARGO_TARGET_DIR/release/medchain-node}"
+MEDCHAIN_CLI="${MEDCHAIN_CLI:-$CARGO_TARGET_DIR/release/medchain}"
 export MEDCHAIN_NODE MEDCHAIN_CLI
 
-log() { printf '[medchain] %s\n' "$*" >&2; }
+# Each line carries the time of day, so a slow step shows in any log.
+log() { printf '[medchain %(%T)T] %s\n' -1 "$*" >&2; }
 die() { printf '[medchain] error: %s\n' "$*" >&2; exit 1; }

@@ -29,8 +29,8 @@ if ! "$OMNI" --version 2>/dev/null | grep -q "$OMNI_VERSION"; then
     cargo install --locked frame-omni-bencher --version "$OMNI_VERSION" --root "$TOOLS"
 fi
 
-log "building the runtime with runtime-benchmarks"
-cargo build --locked --release -p medchain-runtime --features runtime-benchmarks
+log "building the runtime's WASM with runtime-benchmarks"
+cargo build --locked --release -p medchain-runtime-wasm --features runtime-benchmarks
 WASM="$CARGO_TARGET_DIR/release/wbuild/medchain-runtime/medchain_runtime.compact.compressed.wasm"
 
 pallets=("$@")

@@ -1,6 +1,7 @@
 //! Chain specifications: the built-in `dev` and `local` networks, or a JSON file.
 
-use medchain_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
+use medchain_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
+use medchain_runtime_wasm::WASM_BINARY;
 use sc_service::ChainType;
 use std::path::PathBuf;
 

@@ -8,9 +8,6 @@
 // `#[frame_support::runtime]` expands deeply.
 #![recursion_limit = "256"]
 
-#[cfg(feature = "std")]
-include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
-
 extern crate alloc;
 
 // Before `apis`: the benchmark macros it uses are defined here.
