@@ -17,16 +17,22 @@ case "${1:-}" in
   *) die "unknown option '$1': use --rust or --e2e" ;;
 esac
 
-# One profile for everything below (Cargo.toml's `checked`): the SDK compiles once, for the lints'
-# build scripts and macros, the cargo tests and the node the live tests run.
+# One profile for everything below (Cargo.toml's `checked`), and one set of features: the tests,
+# the node and the command line are built by one cargo invocation, so each SDK crate compiles once
+# (a build of the binaries alone would unify other features and compile some 250 crates again).
 profile=(--locked --profile checked)
+build() {
+  log "building the workspace's binaries and tests (profile checked)"
+  cargo build "${profile[@]}" --workspace --bins --tests
+}
 if [ $rust = 1 ]; then
   log "formatting (cargo fmt --check) and lints (cargo clippy, warnings denied)"
   cargo fmt --all --check
   # The runtime's WASM is not needed to lint; it is built once, for the node, below.
   SKIP_WASM_BUILD=1 cargo clippy "${profile[@]}" --workspace --all-targets -- -D warnings
-  log "cargo tests (runtime and pure crates; the node is tested live below)"
-  cargo test "${profile[@]}" --workspace --exclude medchain-node --exclude medchain-runtime-wasm
+  build
+  log "cargo tests (the node has none: it is tested live below)"
+  cargo test "${profile[@]}" --workspace
   log "pallet benchmarks, each run once as a test in its mock runtime"
   # One build for the three: the same feature set, so the SDK crates compile once for it.
   cargo test "${profile[@]}" -p pallet-ipfs-registry -p pallet-kdpos -p pallet-medical-records \
@@ -34,8 +40,7 @@ if [ $rust = 1 ]; then
 fi
 
 if [ $e2e = 1 ]; then
-  log "building medchain-node and the medchain command line (profile checked)"
-  cargo build "${profile[@]}" -p medchain-node -p medchain-cli
+  [ $rust = 1 ] || build
   export MEDCHAIN_NODE="$CARGO_TARGET_DIR/checked/medchain-node" MEDCHAIN_CLI="$CARGO_TARGET_DIR/checked/medchain"
   if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
