@@ -111,6 +111,23 @@ function sealedAead(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8A
   return chacha20poly1305(okm.subarray(0, 32), okm.subarray(32, 44));
 }
 
+/**
+ * X25519, refusing a peer key of small order: its shared secret is zero whatever our secret, so a
+ * key sealed with it opens for anyone (docs/formats.md, Sealed key).
+ */
+function sharedSecret(secret: Uint8Array, peer: Uint8Array, peerName: string): Uint8Array {
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(secret, peer);
+  } catch {
+    throw new Error(`${peerName} is of small order: refused, as anything sealed with it opens for anyone`);
+  }
+  if (shared.every((b) => b === 0)) {
+    throw new Error(`${peerName} is of small order: refused, as anything sealed with it opens for anyone`);
+  }
+  return shared;
+}
+
 /** The X25519 public key of a secret. */
 export function x25519Public(secret: Uint8Array): Uint8Array {
   return x25519.getPublicKey(secret);
@@ -125,7 +142,7 @@ export function seal(dataKey: Uint8Array, recipient: Uint8Array, ephemeralSecret
   if (recipient.length !== 32) throw new Error('an X25519 public key is 32 bytes');
   if (ephemeralSecret.length !== 32) throw new Error('an X25519 secret is 32 bytes');
   const ephemeral = x25519.getPublicKey(ephemeralSecret);
-  const shared = x25519.getSharedSecret(ephemeralSecret, recipient);
+  const shared = sharedSecret(ephemeralSecret, recipient, "the recipient's encryption key");
   const body = sealedAead(shared, ephemeral, recipient).encrypt(dataKey);
   const sealed = new Uint8Array(SEALED_LEN);
   sealed.set(ephemeral, 0);
@@ -138,7 +155,7 @@ export function open(sealed: Uint8Array, secret: Uint8Array): Uint8Array {
   if (sealed.length !== SEALED_LEN) throw new Error(`a sealed key is ${SEALED_LEN} bytes, this one ${sealed.length}`);
   const recipient = x25519.getPublicKey(secret);
   const ephemeral = sealed.subarray(0, 32);
-  const shared = x25519.getSharedSecret(secret, ephemeral);
+  const shared = sharedSecret(secret, ephemeral, "this sealed key's ephemeral key");
   try {
     return sealedAead(shared, ephemeral, recipient).decrypt(sealed.subarray(32));
   } catch {

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as crypto from '../dist-lib/crypto.js';
 import * as keys from '../dist-lib/keys.js';
 import * as formats from '../dist-lib/formats.js';
@@ -56,6 +59,22 @@ test('sealed keys: the portal seals the vector byte for byte and opens only what
     if (bad.truncate !== undefined) s = s.subarray(0, bad.truncate);
     const secret = bad.secret ? hexToBytes(bad.secret) : recipient;
     assert.throws(() => crypto.open(s, secret), undefined, bad.name);
+  }
+  // Keys of small order: nothing is sealed to them, and a forged sealed key whose ephemeral key is
+  // one (it would open for every recipient) is refused.
+  assert.equal(v.small_order_keys.length, 14);
+  for (const hex of v.small_order_keys) {
+    const k = hexToBytes(hex);
+    assert.throws(() => crypto.seal(hexToBytes(v.data_key), k, hexToBytes(v.ephemeral_secret)), /small order/, hex);
+    const salt = new Uint8Array(64);
+    salt.set(k, 0);
+    salt.set(hexToBytes(v.recipient_public), 32);
+    const okm = hkdf(sha256, new Uint8Array(32), salt, new TextEncoder().encode('medchain/sealed-key/v1'), 44);
+    const body = chacha20poly1305(okm.subarray(0, 32), okm.subarray(32, 44)).encrypt(hexToBytes(v.data_key));
+    const forged = new Uint8Array(80);
+    forged.set(k, 0);
+    forged.set(body, 32);
+    assert.throws(() => crypto.open(forged, recipient), /small order/, hex);
   }
 });
 

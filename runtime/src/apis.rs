@@ -225,7 +225,7 @@ impl_runtime_apis! {
         }
     }
 
-    #[api_version(3)]
+    #[api_version(4)]
     impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber>
         for Runtime
     {
@@ -282,11 +282,12 @@ impl_runtime_apis! {
         }
 
         fn verify_inclusion(
+            org: OrgId,
             root: Sha256,
             entry: IndexEntry<AccountId>,
             proof: InclusionProof,
         ) -> Result<AnchorRef, ProofError> {
-            MedicalRecords::verify_inclusion(root, &entry, &proof)
+            MedicalRecords::verify_inclusion(org, root, &entry, &proof)
         }
     }
 

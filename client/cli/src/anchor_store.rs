@@ -48,10 +48,23 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn tree(&self) -> Result<medchain_merkle::Tree> {
-        medchain_merkle::Tree::new(&self.entries)
+    /// The batch's tree as organisation `org` anchors it.
+    pub fn tree(&self, org: u32) -> Result<medchain_merkle::Tree> {
+        medchain_merkle::Tree::new(&leaves(org, &self.entries))
             .map_err(|e| anyhow!("batch {}: {e:?}", self.info.seq))
     }
+}
+
+/// An entry's leaf in a batch organisation `org` anchors: SCALE `(org, entry)`, as
+/// pallet-medical-records' `anchor_leaf` makes it, so that a batch proves entries only for the
+/// organisation that anchored it.
+pub fn leaf(org: u32, entry: &[u8]) -> Vec<u8> {
+    [&org.to_le_bytes()[..], entry].concat()
+}
+
+/// The leaves of `entries` anchored by `org`.
+pub fn leaves(org: u32, entries: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    entries.iter().map(|e| leaf(org, e)).collect()
 }
 
 /// The record id an entry is about: an IndexEntry's encoding starts with it (u64, little end).
@@ -283,7 +296,7 @@ mod tests {
                 e
             })
             .collect();
-        let root = medchain_merkle::root(&entries).unwrap_or_default();
+        let root = medchain_merkle::root(&leaves(0, &entries)).unwrap_or_default();
         Batch {
             info: BatchInfo {
                 seq,
@@ -349,7 +362,7 @@ mod tests {
             crate::proof_file::ProofFile::from_store(&store, 7)?.ok_or_else(|| anyhow!("proof"))?;
         assert_eq!((proof.anchor, proof.index, proof.leaves), (1, 2, 7));
         let (root, entry, p) = (
-            medchain_merkle::Tree::new(&pending.entries)
+            medchain_merkle::Tree::new(&leaves(0, &pending.entries))
                 .map_err(|e| anyhow!("{e:?}"))?
                 .root(),
             &pending.entries[2],
@@ -366,7 +379,15 @@ mod tests {
                     .collect(),
             },
         );
-        assert_eq!(medchain_merkle::verify(&root, entry, &p), Ok(true));
+        assert_eq!(
+            medchain_merkle::verify(&root, &leaf(0, entry), &p),
+            Ok(true)
+        );
+        // The same entry proves nothing for another organisation.
+        assert_eq!(
+            medchain_merkle::verify(&root, &leaf(1, entry), &p),
+            Ok(false)
+        );
 
         store.forget(1)?;
         assert_eq!(store.sequences()?, vec![0]);

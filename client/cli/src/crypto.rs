@@ -235,6 +235,14 @@ pub fn seal_with_ephemeral(
     let ephemeral = x25519_dalek::StaticSecret::from(**ephemeral);
     let ephemeral_public = x25519_dalek::PublicKey::from(&ephemeral).to_bytes();
     let shared = ephemeral.diffie_hellman(&x25519_dalek::PublicKey::from(*recipient));
+    // A recipient key of small order makes the shared secret zero whatever the ephemeral secret:
+    // the sealed key would open for anyone.
+    if !shared.was_contributory() {
+        bail!(
+            "the recipient's encryption key {} is of small order: anything sealed to it opens for anyone, so nothing is sealed",
+            hex::encode(recipient)
+        );
+    }
     let (aead, nonce) = sealed_aead(shared.as_bytes(), &ephemeral_public, recipient)?;
     let body = aead
         .encrypt(&nonce.into(), key.as_ref())
@@ -258,6 +266,11 @@ pub fn open(sealed: &[u8], secret: &[u8; 32]) -> Result<DataKey> {
     let mut ephemeral = [0u8; 32];
     ephemeral.copy_from_slice(&sealed[..32]);
     let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral));
+    // An ephemeral key of small order is a forgery: its shared secret is zero for every recipient,
+    // so whoever made it could make it open to any data key for anyone.
+    if !shared.was_contributory() {
+        bail!("this sealed key's ephemeral key is of small order: it is forged and is refused");
+    }
     let (aead, nonce) = sealed_aead(shared.as_bytes(), &ephemeral, &recipient)?;
     let plain = Zeroizing::new(
         aead.decrypt(&nonce.into(), &sealed[32..])

@@ -86,11 +86,11 @@ impl ProofFile {
         else {
             return Ok(None);
         };
+        let id = store.identity()?;
         let proof = batch
-            .tree()?
+            .tree(id.org)?
             .prove(index as u32)
             .map_err(|e| anyhow!("{e:?}"))?;
-        let id = store.identity()?;
         Ok(Some(Self {
             format: FORMAT.into(),
             record,
@@ -163,7 +163,9 @@ impl ProofFile {
 
 fn explain_proof_error(e: &ProofError) -> &'static str {
     match e {
-        ProofError::UnknownRoot => "UnknownRoot: no anchor on this chain has the proof's root",
+        ProofError::UnknownRoot => {
+            "UnknownRoot: the proof's organisation has no anchor with the proof's root on this chain"
+        }
         ProofError::WrongBatchSize => {
             "WrongBatchSize: the proof's batch size is not the anchored batch's entry count"
         }
@@ -184,7 +186,7 @@ pub async fn check(client: &Client, proof: &ProofFile) -> Result<(u32, u32)> {
         client,
         runtime::apis()
             .medical_records_api()
-            .verify_inclusion(root, entry, inclusion),
+            .verify_inclusion(proof.org, root, entry, inclusion),
     )
     .await?
     .map_err(|e| {

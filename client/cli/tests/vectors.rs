@@ -165,6 +165,7 @@ fn sealed_keys_match_the_vectors() {
             { "name": "a byte altered", "flip": 40 },
             { "name": "79 bytes", "truncate": 79 },
         ],
+        "small_order_keys": small_order_keys(),
     });
     let v = made_here("sealed-key.json", made);
 
@@ -193,6 +194,65 @@ fn sealed_keys_match_the_vectors() {
         }
         assert!(crypto::open(&s, &with).is_err(), "{}", bad["name"]);
     }
+
+    // Keys of small order: nothing is sealed to them, and a sealed key whose ephemeral key is one
+    // (a forgery that would open for every recipient) is refused.
+    let small = v["small_order_keys"].as_array().expect("small_order_keys");
+    assert_eq!(small.len(), 14);
+    let data_key: [u8; 32] = array(&v["data_key"]);
+    for k in small {
+        let k: [u8; 32] = array(k);
+        // The list is right: X25519 with any secret gives the all-zero shared secret.
+        for s in [recipient, [0x77; 32]] {
+            let shared = x25519_dalek::StaticSecret::from(s)
+                .diffie_hellman(&x25519_dalek::PublicKey::from(k));
+            assert_eq!(shared.as_bytes(), &[0u8; 32], "{}", hex::encode(k));
+        }
+        let err = crypto::seal(&Zeroizing::new(data_key), &k).expect_err("sealed to small order");
+        assert!(err.to_string().contains("small order"), "{err}");
+        let forged = forge_sealed_key(&k, &recipient_public, &data_key);
+        let err = crypto::open(&forged, &secret).expect_err("forgery opened");
+        assert!(err.to_string().contains("small order"), "{err}");
+    }
+}
+
+/// Every encoding of an X25519 point of small order (RFC 7748 ignores the top bit): 0, 1, the two
+/// points of order 8, p - 1, p and p + 1, each also with the top bit set. libsodium refuses the
+/// same list.
+fn small_order_keys() -> Vec<String> {
+    let canonical = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ];
+    let mut all: Vec<String> = canonical.iter().map(|k| k.to_string()).collect();
+    for k in canonical {
+        let mut b = hex::decode(k).expect("hex");
+        b[31] |= 0x80;
+        all.push(hex::encode(b));
+    }
+    all
+}
+
+/// What an attacker makes to plant a data key of their choice that every recipient opens: with
+/// an ephemeral key of small order the shared secret is zero, so no secret is needed to seal.
+fn forge_sealed_key(ephemeral: &[u8; 32], recipient: &[u8; 32], data_key: &[u8; 32]) -> Vec<u8> {
+    use chacha20poly1305::{aead::Aead, ChaCha20Poly1305, KeyInit};
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(ephemeral);
+    salt[32..].copy_from_slice(recipient);
+    let mut okm = [0u8; 44];
+    hkdf::Hkdf::<Sha256>::new(Some(&salt), &[0u8; 32])
+        .expand(b"medchain/sealed-key/v1", &mut okm)
+        .expect("44 bytes");
+    let body = ChaCha20Poly1305::new(okm[..32].into())
+        .encrypt(okm[32..].into(), &data_key[..])
+        .expect("seals");
+    [&ephemeral[..], &body].concat()
 }
 
 /// A key file without an account secret, as the portal makes one for an extension account:

@@ -177,6 +177,19 @@ pub mod pallet {
             /// The provider that stopped pinning it.
             provider: T::AccountId,
         },
+        /// A medical record took over a CID that was registered on its own: the previous owner's
+        /// deposit is released and the CID is registered for good to the record's author, so a
+        /// registration made first (even to squat the CID) never blocks a record.
+        CidClaimed {
+            /// The CID in canonical binary form.
+            cid: CidBytes,
+            /// Who had registered it; their deposit is released.
+            previous_owner: T::AccountId,
+            /// The record's author, its owner now.
+            owner: T::AccountId,
+            /// Size of the content in bytes, as the record's author declared it.
+            size: u64,
+        },
     }
 
     #[pallet::error]
@@ -392,12 +405,47 @@ pub mod pallet {
 
         /// Registers a CID that a medical record points at, in the record's own extrinsic: no
         /// deposit, and it can never be unregistered.
+        ///
+        /// Registering never vetoes a record: a CID someone registered on its own (with
+        /// `register`, perhaps from the pool to squat it) is taken over, its deposit released to
+        /// whoever held it and its ownership passed to `owner`; a CID other records point at
+        /// already stays as it is, for every record to point at.
         pub fn do_register_permanent(
             owner: &T::AccountId,
             input: &[u8],
             size: u64,
         ) -> Result<CidBytes, DispatchError> {
-            Self::insert(owner, input, size, true)
+            let cid = Self::canonical(input)?;
+            match Cids::<T>::get(&cid) {
+                None => Self::insert(owner, input, size, true),
+                Some(info) if info.permanent => Ok(cid),
+                Some(info) => {
+                    T::Currency::release(
+                        &HoldReason::CidDeposit.into(),
+                        &info.owner,
+                        info.deposit,
+                        Precision::BestEffort,
+                    )?;
+                    Cids::<T>::insert(
+                        &cid,
+                        CidInfo {
+                            owner: owner.clone(),
+                            size,
+                            deposit: Default::default(),
+                            registered_at: frame_system::Pallet::<T>::block_number(),
+                            pins: info.pins,
+                            permanent: true,
+                        },
+                    );
+                    Self::deposit_event(Event::CidClaimed {
+                        cid: cid.clone(),
+                        previous_owner: info.owner,
+                        owner: owner.clone(),
+                        size,
+                    });
+                    Ok(cid)
+                }
+            }
         }
 
         fn insert(

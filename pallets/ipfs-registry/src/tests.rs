@@ -263,3 +263,75 @@ fn a_permanent_cid_holds_no_deposit_and_is_never_unregistered() {
         check();
     });
 }
+
+#[test]
+fn a_record_takes_over_a_cid_someone_registered_first() {
+    // The squat: a stranger sees a record's CID in the pool and registers it first, cheaply. The
+    // record still goes in, and the squatter keeps nothing but the fee they paid.
+    new_test_ext().execute_with(|| {
+        assert_ok!(Registry::register(
+            RuntimeOrigin::signed(ALICE),
+            input(HELLO),
+            1
+        ));
+        assert_ok!(Registry::add_provider(RuntimeOrigin::root(), PROVIDERS[0]));
+        assert_ok!(Registry::attest_pin(
+            RuntimeOrigin::signed(PROVIDERS[0]),
+            input(HELLO)
+        ));
+        assert_eq!(held(ALICE), 10);
+        System::set_block_number(7);
+
+        let cid = crate::Pallet::<Test>::do_register_permanent(&BOB, HELLO.as_bytes(), 11)
+            .unwrap_or_else(|e| panic!("takes over: {e:?}"));
+        let info = Cids::<Test>::get(&cid).unwrap_or_else(|| panic!("registered"));
+        assert_eq!(
+            (
+                info.owner,
+                info.size,
+                info.deposit,
+                info.permanent,
+                info.pins
+            ),
+            (BOB, 11, 0, true, 1)
+        );
+        assert_eq!(info.registered_at, 7);
+        assert_eq!(held(ALICE), 0);
+        assert_eq!(held(BOB), 0);
+        System::assert_last_event(
+            Event::CidClaimed {
+                cid: cid.clone(),
+                previous_owner: ALICE,
+                owner: BOB,
+                size: 11,
+            }
+            .into(),
+        );
+        // The squatter can neither unregister it nor register it again.
+        assert_noop!(
+            Registry::unregister(RuntimeOrigin::signed(ALICE), input(HELLO)),
+            Error::<Test>::NotOwner
+        );
+        assert_noop!(
+            Registry::register(RuntimeOrigin::signed(ALICE), input(HELLO), 1),
+            Error::<Test>::AlreadyRegistered
+        );
+        check();
+    });
+}
+
+#[test]
+fn a_cid_other_records_point_at_can_be_pointed_at_again() {
+    // A record registered first cannot veto another that references the same CID either.
+    new_test_ext().execute_with(|| {
+        let cid = crate::Pallet::<Test>::do_register_permanent(&ALICE, HELLO.as_bytes(), 11)
+            .unwrap_or_else(|e| panic!("registers: {e:?}"));
+        let before = Cids::<Test>::get(&cid);
+        assert_eq!(
+            crate::Pallet::<Test>::do_register_permanent(&BOB, HELLO.as_bytes(), 99),
+            Ok(cid.clone())
+        );
+        assert_eq!(Cids::<Test>::get(&cid), before);
+        check();
+    });
+}

@@ -33,7 +33,7 @@ impl<T: Config> Pallet<T> {
             ensure!(from == last.saturating_add(1), Error::<T>::RangeGap);
         }
         ensure!(
-            !AnchorRoots::<T>::contains_key(root),
+            !AnchorRoots::<T>::contains_key(org, root),
             Error::<T>::RootAlreadyAnchored
         );
         let seq = info.anchors;
@@ -52,7 +52,7 @@ impl<T: Config> Pallet<T> {
                 anchored_at: frame_system::Pallet::<T>::block_number(),
             },
         );
-        AnchorRoots::<T>::insert(root, AnchorRef { org, seq });
+        AnchorRoots::<T>::insert(org, root, seq);
         Self::deposit_event(Event::BatchAnchored {
             org,
             seq,
@@ -64,17 +64,18 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// `author`, if a clinician of the organisation that anchored `root`, indexes the proven
-    /// `entry` as a new record of that organisation.
+    /// `author`, if a clinician of `org`, indexes the `entry` proven in `org`'s batch `root` as a
+    /// new record of `org`.
     pub(crate) fn do_import_record(
         author: T::AccountId,
+        org: OrgId,
         root: Sha256,
         entry: IndexEntry<T::AccountId>,
         proof: medchain_merkle::InclusionProof,
         size: u64,
         keys: [WrappedKey; 2],
     ) -> DispatchResult {
-        let at = Self::verify_inclusion(root, &entry, &proof).map_err(Error::<T>::from)?;
+        let at = Self::verify_inclusion(org, root, &entry, &proof).map_err(Error::<T>::from)?;
         ensure!(
             Self::is_clinician(at.org, &author),
             Error::<T>::NotClinician
@@ -113,24 +114,28 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Checks that `entry` is in the anchored batch with root `root`.
+    /// Checks that `entry` is in the batch `org` anchored with root `root`: the leaf is
+    /// `(org, entry)`, so another organisation's batch, even under the same root, proves nothing
+    /// for `org`.
     pub fn verify_inclusion(
+        org: OrgId,
         root: Sha256,
         entry: &IndexEntry<T::AccountId>,
         proof: &medchain_merkle::InclusionProof,
     ) -> Result<AnchorRef, ProofError> {
-        let at = AnchorRoots::<T>::get(root).ok_or(ProofError::UnknownRoot)?;
-        let anchor = Anchors::<T>::get(at.org, at.seq).ok_or(ProofError::UnknownRoot)?;
+        let seq = AnchorRoots::<T>::get(org, root).ok_or(ProofError::UnknownRoot)?;
+        let anchor = Anchors::<T>::get(org, seq).ok_or(ProofError::UnknownRoot)?;
         ensure!(proof.leaves == anchor.count, ProofError::WrongBatchSize);
-        let included =
-            medchain_merkle::verify(&root, &entry.encode(), proof).map_err(|e| match e {
+        let included = medchain_merkle::verify(&root, &anchor_leaf(org, entry), proof).map_err(
+            |e| match e {
                 medchain_merkle::MerkleError::IndexOutOfRange => ProofError::IndexOutOfRange,
                 medchain_merkle::MerkleError::EmptyBatch
                 | medchain_merkle::MerkleError::TooManyLeaves => ProofError::WrongBatchSize,
                 medchain_merkle::MerkleError::WrongProofLength => ProofError::WrongProofLength,
-            })?;
+            },
+        )?;
         ensure!(included, ProofError::NotIncluded);
-        Ok(at)
+        Ok(AnchorRef { org, seq })
     }
 }
 

@@ -205,9 +205,11 @@ pub mod pallet {
         Anchor<T::AccountId, BlockNumberFor<T>>,
     >;
 
-    /// Anchored roots and where they are.
+    /// Anchored roots of each organisation: organisation, root -> the anchor's sequence number.
+    /// Keyed by organisation too, so that a root one organisation anchors (even one copied from
+    /// another's pending anchor) never blocks or stands for another's.
     #[pallet::storage]
-    pub type AnchorRoots<T> = StorageMap<_, Identity, Sha256, AnchorRef>;
+    pub type AnchorRoots<T> = StorageDoubleMap<_, Twox64Concat, OrgId, Identity, Sha256, u32>;
 
     /// Records imported from a private chain: consortium record -> where it comes from.
     #[pallet::storage]
@@ -413,7 +415,8 @@ pub mod pallet {
         TooManyMembers,
         /// The organisation's last admin cannot be removed.
         LastAdmin,
-        /// The key is all zeros, not an X25519 public key.
+        /// The key cannot receive sealed keys: it is all zero or another X25519 point of small
+        /// order, to which a sealed key would open for anyone.
         InvalidEncryptionKey,
         /// The organisation has no encryption key to seal the custodian's copy to.
         OrganisationHasNoKey,
@@ -470,9 +473,9 @@ pub mod pallet {
         /// The batch does not start right after the organisation's last batch: entries in
         /// between would never be anchored.
         RangeGap,
-        /// This root is anchored already.
+        /// The organisation has anchored this root already.
         RootAlreadyAnchored,
-        /// No anchor has this root.
+        /// The organisation has no anchor with this root.
         UnknownAnchor,
         /// The proof's batch size is not the anchored batch's entry count.
         ProofBatchSizeMismatch,
@@ -630,7 +633,9 @@ pub mod pallet {
         /// it amends that version, which must be the latest of its chain. A new record is charged
         /// less than an amendment, which reads and writes the previous version too.
         ///
-        /// Emits pallet-ipfs-registry's `CidRegistered`, then [`Event::RecordCreated`].
+        /// Emits pallet-ipfs-registry's `CidRegistered` (or `CidClaimed`, if the CID was registered
+        /// on its own before; nothing, if other records point at it already), then
+        /// [`Event::RecordCreated`].
         #[pallet::call_index(5)]
         #[pallet::weight(match previous {
             None => <T as Config>::WeightInfo::create_record(),
@@ -784,20 +789,22 @@ pub mod pallet {
             Self::do_anchor_batch(who, org, from, to, count, root)
         }
 
-        /// A clinician of an organisation indexes here a record version from the organisation's
-        /// private chain, proving with `proof` that its index `entry` is in a batch the
-        /// organisation anchored under `root`. The record gets a consortium id, its CID is
+        /// A clinician of organisation `org` indexes here a record version from the
+        /// organisation's private chain, proving with `proof` that its index `entry` is in a
+        /// batch `org` anchored under `root` (each leaf is `(org, entry)`, see [`anchor_leaf`]). The record gets a consortium id, its CID is
         /// registered, and its data key is sealed anew to the patient and to the organisation's
         /// key; from then on the patient can grant it to clinicians of other hospitals.
         /// `entry.custodian` is the private chain's own organisation id: the custodian here is
         /// the organisation that anchored the batch.
         ///
-        /// Emits pallet-ipfs-registry's `CidRegistered`, [`Event::RecordCreated`], then
+        /// Emits pallet-ipfs-registry's `CidRegistered` (or `CidClaimed`, or nothing, as for
+        /// `create_record`), [`Event::RecordCreated`], then
         /// [`Event::RecordImported`].
         #[pallet::call_index(14)]
         #[pallet::weight(<T as Config>::WeightInfo::import_record())]
         pub fn import_record(
             origin: OriginFor<T>,
+            org: OrgId,
             root: Sha256,
             entry: IndexEntry<T::AccountId>,
             proof: medchain_merkle::InclusionProof,
@@ -808,6 +815,7 @@ pub mod pallet {
             let author = ensure_signed(origin)?;
             Self::do_import_record(
                 author,
+                org,
                 root,
                 entry,
                 proof,

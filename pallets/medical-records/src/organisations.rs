@@ -82,7 +82,7 @@ impl<T: Config> Pallet<T> {
 
     /// Sets or rotates `who`'s X25519 public key.
     pub(crate) fn do_set_encryption_key(who: T::AccountId, key: EncryptionKey) -> DispatchResult {
-        ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+        ensure!(is_sealable_key(&key), Error::<T>::InvalidEncryptionKey);
         EncryptionKeys::<T>::insert(&who, key);
         Self::deposit_event(Event::EncryptionKeySet { who, key });
         Ok(())
@@ -95,7 +95,7 @@ impl<T: Config> Pallet<T> {
         key: EncryptionKey,
     ) -> DispatchResult {
         let mut info = Self::admin_of(org, &admin)?;
-        ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+        ensure!(is_sealable_key(&key), Error::<T>::InvalidEncryptionKey);
         info.key = Some(key);
         Organisations::<T>::insert(org, info);
         Self::deposit_event(Event::OrganisationKeySet { org, key });

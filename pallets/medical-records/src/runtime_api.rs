@@ -78,8 +78,9 @@ sp_api::decl_runtime_apis! {
     ///
     /// Version 2 added `shared_with`; version 3 `organisation`, `member`, `anchor` and
     /// `sealed_key_for`, so that clients read no storage of the pallet and re-derive none of its
-    /// rules.
-    #[api_version(3)]
+    /// rules; version 4 anchors per organisation: `verify_inclusion` takes the organisation (no
+    /// chain ran version 3 in production, so the old form is not kept).
+    #[api_version(4)]
     pub trait MedicalRecordsApi<AccountId, BlockNumber>
     where
         AccountId: Codec,
@@ -102,23 +103,20 @@ sp_api::decl_runtime_apis! {
         /// An account's X25519 key.
         fn encryption_key(who: AccountId) -> Option<EncryptionKey>;
         /// An organisation: its key, member counts and anchoring position.
-        #[api_version(3)]
         fn organisation(org: OrgId) -> Option<Organisation<BlockNumber>>;
         /// The role of `who` in organisation `org`, if a member.
-        #[api_version(3)]
         fn member(org: OrgId, who: AccountId) -> Option<Role>;
         /// The organisations `who` is a member of, with the role in each, by organisation id.
-        #[api_version(3)]
         fn memberships(who: AccountId) -> Vec<(OrgId, Role)>;
         /// Batch anchor `seq` of organisation `org`.
-        #[api_version(3)]
         fn anchor(org: OrgId, seq: u32) -> Option<Anchor<AccountId, BlockNumber>>;
         /// The sealed data key that opens `record` for `who` now (the pallet's rule of which key
         /// is whose), or why `who` may not read it.
-        #[api_version(3)]
         fn sealed_key_for(record: RecordId, who: AccountId) -> Result<SealedKey<BlockNumber>, AccessDenied>;
-        /// Checks that `entry` is in the anchored batch with root `root`.
+        /// Checks that `entry` is in the batch organisation `org` anchored with root `root`
+        /// (leaves are `(org, entry)`; since version 4).
         fn verify_inclusion(
+            org: OrgId,
             root: Sha256,
             entry: IndexEntry<AccountId>,
             proof: medchain_merkle::InclusionProof,

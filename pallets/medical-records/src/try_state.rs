@@ -8,7 +8,8 @@ impl<T: Config> Pallet<T> {
     /// consistent; every grant belongs to a record and is in its grantee's index, and the other
     /// way round; the counters match the maps and stay within their bounds; organisations'
     /// member, admin and anchor counts match; every anchored root points at its anchor; every
-    /// imported record's origin is an anchor of its custodian and is indexed.
+    /// imported record's origin is an anchor of its custodian and is indexed; no encryption key is
+    /// of small order.
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let next_record = NextRecordId::<T>::get();
         for (id, rec) in Records::<T>::iter() {
@@ -77,10 +78,22 @@ impl<T: Config> Pallet<T> {
             ensure!(info.members <= T::MaxMembers::get(), "too many members");
             let anchors = Anchors::<T>::iter_prefix(org).count() as u32;
             ensure!(anchors == info.anchors, "anchor count mismatch");
+            if let Some(key) = info.key {
+                ensure!(is_sealable_key(&key), "organisation key of small order");
+            }
         }
-        for (root, at) in AnchorRoots::<T>::iter() {
-            let anchor = Anchors::<T>::get(at.org, at.seq).ok_or("root of no anchor")?;
+        for (_, key) in EncryptionKeys::<T>::iter() {
+            ensure!(is_sealable_key(&key), "encryption key of small order");
+        }
+        for (org, root, seq) in AnchorRoots::<T>::iter() {
+            let anchor = Anchors::<T>::get(org, seq).ok_or("root of no anchor")?;
             ensure!(anchor.root == root, "root points at another anchor");
+        }
+        for (org, seq, anchor) in Anchors::<T>::iter() {
+            ensure!(
+                AnchorRoots::<T>::get(org, anchor.root) == Some(seq),
+                "anchor missing from its organisation's roots"
+            );
         }
         for (id, origin) in Origins::<T>::iter() {
             let rec = Records::<T>::get(id).ok_or("origin of no record")?;

@@ -14,6 +14,18 @@ pub type OrgId = u32;
 pub type RecordId = u64;
 /// An X25519 public key.
 pub type EncryptionKey = [u8; 32];
+
+/// Whether `key` can receive sealed keys: an X25519 public key not of small order. Sealing to a
+/// point of small order (on the curve or its twist, in any encoding; the all-zero key is one)
+/// gives the all-zero shared secret whatever the sender's secret, so anyone could open it.
+pub fn is_sealable_key(key: &EncryptionKey) -> bool {
+    // Every clamped X25519 scalar is a multiple of the cofactor 8, so it sends exactly the points
+    // of small order to zero; which scalar does not matter.
+    curve25519_dalek::montgomery::MontgomeryPoint(*key)
+        .mul_clamped([0x55; 32])
+        .to_bytes()
+        != [0u8; 32]
+}
 /// A SHA-256 digest.
 pub type Sha256 = [u8; 32];
 
@@ -312,6 +324,16 @@ pub struct IndexEntry<AccountId> {
     pub cid: CidBytes,
     pub version: u32,
     pub previous: Option<RecordId>,
+}
+
+/// The leaf of `entry` in a batch organisation `org` anchors: SCALE `(org, entry)`. Binding the
+/// organisation means that a batch proves entries only for the organisation that anchored it: a
+/// root copied from another organisation's pending anchor verifies nothing for the copier.
+pub fn anchor_leaf<AccountId: Encode>(
+    org: OrgId,
+    entry: &IndexEntry<AccountId>,
+) -> alloc::vec::Vec<u8> {
+    (org, entry).encode()
 }
 
 impl<A: Clone, B> Record<A, B> {

@@ -88,7 +88,7 @@ async function proofOf(record) {
 }
 
 async function verifyOnChain(p) {
-  const res = await capi.call.medicalRecordsApi.verifyInclusion(p.root, p.entry,
+  const res = await capi.call.medicalRecordsApi.verifyInclusion(p.org, p.root, p.entry,
     { index: p.index, leaves: p.leaves, siblings: p.siblings });
   return res.isOk ? { ok: res.asOk.toJSON() } : { err: res.asErr.type };
 }
@@ -259,6 +259,8 @@ test('tampered leaves, other roots, short proofs and records never anchored are 
   await refused({ ...good, siblings: [...good.siblings, good.siblings[0]] }, /WrongProofLength/);
   // A root no one anchored.
   await refused({ ...good, root: u8aToHex(sha256('no such batch')) }, /UnknownRoot/);
+  // The batch is hospital 0's: claimed for another organisation, it proves nothing.
+  await refused({ ...good, org: good.org + 1 }, /UnknownRoot/);
 
   // A record created after the relay stopped: no proof, and a forged one does not verify.
   const nonce = (await hapi.rpc.system.accountNextIndex(k.alice.address)).toNumber();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { connect, startDev, stop, submit, waitFor } from '../lib/node.js';
 import { decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
 
@@ -194,7 +194,7 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const versions = (await api.call.medicalRecordsApi.recordsOf(k.dave.address)).map((v) => v.record.version.toNumber());
   assert.deepEqual(versions, [1, 2, 3]);
 
-  // The relayer's leaves: SCALE-encoded index entries, typed from the metadata alone.
+  // The relayer's leaves: SCALE (org, entry) for its organisation 0, typed from the metadata alone.
   const entryType = api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('IndexEntry'));
   const typeName = api.registry.lookup.getTypeDef(entryType.id).lookupName;
   const entries = [];
@@ -205,19 +205,22 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
       plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
     }));
   }
-  const tree = merkle(entries.map((e) => e.toU8a()));
+  const tree = merkle(entries.map((e) => u8aConcat(api.createType('u32', 0).toU8a(), e.toU8a())));
   await ok(api.tx.medicalRecords.anchorBatch(0, 1, await best(), entries.length, tree.root), k.ferdie);
 
   for (let i = 0; i < entries.length; i++) {
-    const res = await api.call.medicalRecordsApi.verifyInclusion(tree.root, entries[i], tree.prove(i));
+    const res = await api.call.medicalRecordsApi.verifyInclusion(0, tree.root, entries[i], tree.prove(i));
     assert.ok(res.isOk, `entry ${i} is in the anchored batch`);
     assert.deepEqual(res.asOk.toJSON(), { org: 0, seq: 0 });
   }
   const tampered = api.createType(typeName, { ...entries[1].toJSON(), version: 9 });
-  const bad = await api.call.medicalRecordsApi.verifyInclusion(tree.root, tampered, tree.prove(1));
+  const bad = await api.call.medicalRecordsApi.verifyInclusion(0, tree.root, tampered, tree.prove(1));
   assert.equal(bad.asErr.type, 'NotIncluded');
-  const unknown = await api.call.medicalRecordsApi.verifyInclusion(sha256(Buffer.from('x')), entries[1], tree.prove(1));
+  const unknown = await api.call.medicalRecordsApi.verifyInclusion(0, sha256(Buffer.from('x')), entries[1], tree.prove(1));
   assert.equal(unknown.asErr.type, 'UnknownRoot');
+  // The root is organisation 0's: it stands for no other organisation.
+  const elsewhere = await api.call.medicalRecordsApi.verifyInclusion(1, tree.root, entries[1], tree.prove(1));
+  assert.equal(elsewhere.asErr.type, 'UnknownRoot');
   const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(0, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
   assert.equal(overlap.error, 'RangeOverlaps');
 });

@@ -320,6 +320,7 @@ async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -
     let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
     let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let call = runtime::tx().medical_records().import_record(
+        org,
         root,
         entry,
         inclusion,

@@ -290,7 +290,7 @@ async fn reconcile(
                 from: anchor.from,
                 to: anchor.to,
                 count: entries.len() as u32,
-                root: medchain_merkle::root(&entries)
+                root: medchain_merkle::root(&anchor_store::leaves(org, &entries))
                     .map(|r| hex32(&r))
                     .unwrap_or_default(),
             },
@@ -378,7 +378,8 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
         let caught_up = next > finalized;
         if !entries.is_empty() && (full || old || (opts.once && caught_up)) {
             let to = next - 1;
-            let tree = medchain_merkle::Tree::new(&entries).map_err(|e| anyhow!("{e:?}"))?;
+            let tree = medchain_merkle::Tree::new(&anchor_store::leaves(opts.org, &entries))
+                .map_err(|e| anyhow!("{e:?}"))?;
             let batch = Batch {
                 info: BatchInfo {
                     seq,

@@ -18,7 +18,7 @@ fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
         hospital();
         let ids = [create(1, None), create(2, None), create(3, None)];
         let batch = entries(&ids);
-        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| e.encode()).collect();
+        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
         let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
         assert_ok!(MedicalRecords::anchor_batch(
             RuntimeOrigin::signed(RELAYER),
@@ -44,7 +44,7 @@ fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
             let proof =
                 medchain_merkle::prove(&leaves, i as u32).unwrap_or_else(|e| panic!("{e:?}"));
             assert_eq!(
-                Pallet::<Test>::verify_inclusion(root, entry, &proof),
+                Pallet::<Test>::verify_inclusion(ORG, root, entry, &proof),
                 Ok(AnchorRef { org: ORG, seq: 0 })
             );
         }
@@ -52,33 +52,33 @@ fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
         let mut tampered = batch[1].clone();
         tampered.plaintext_hash[0] ^= 1;
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(root, &tampered, &proof),
+            Pallet::<Test>::verify_inclusion(ORG, root, &tampered, &proof),
             Err(ProofError::NotIncluded)
         );
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(root, &batch[0], &proof),
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[0], &proof),
             Err(ProofError::NotIncluded)
         );
         assert_eq!(
-            Pallet::<Test>::verify_inclusion([9; 32], &batch[1], &proof),
+            Pallet::<Test>::verify_inclusion(ORG, [9; 32], &batch[1], &proof),
             Err(ProofError::UnknownRoot)
         );
         let mut wrong_size = proof.clone();
         wrong_size.leaves = 4;
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(root, &batch[1], &wrong_size),
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[1], &wrong_size),
             Err(ProofError::WrongBatchSize)
         );
         let mut short = proof.clone();
         short.siblings.pop();
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(root, &batch[1], &short),
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[1], &short),
             Err(ProofError::WrongProofLength)
         );
         let mut outside = proof;
         outside.index = 3;
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(root, &batch[1], &outside),
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[1], &outside),
             Err(ProofError::IndexOutOfRange)
         );
         check();
@@ -114,33 +114,36 @@ fn anchor_batch_refuses_bad_input_and_changes_nothing() {
         assert_noop!(anchor(RELAYER, ORG, 4, 5, 1, [3; 32]), E::RangeGap);
         // The admin may anchor too.
         assert_ok!(anchor(ADMIN, ORG, 3, 3, 1, [2; 32]));
-        assert_eq!(
-            AnchorRoots::<Test>::get([2; 32]),
-            Some(AnchorRef { org: ORG, seq: 1 })
-        );
+        assert_eq!(AnchorRoots::<Test>::get(ORG, [2; 32]), Some(1));
         check();
     });
 }
 
 // ---- records imported from a private chain ----
 
-/// Five index entries as the hospital's private chain holds them (its own record ids, and its
-/// own organisation id 0), anchored here by the hospital's relayer: the root and the leaves.
-fn private_batch() -> (Sha256, Vec<IndexEntry<u64>>, Vec<Vec<u8>>) {
-    let batch: Vec<IndexEntry<u64>> = (0..5u8)
+/// `n` first versions of the patient's lab results as a private chain indexes them: records
+/// `first..`, digests and CIDs from `seed`, custodian 0 (the private chain's own id).
+fn private_entries(first: RecordId, seed: u8, n: u8) -> Vec<IndexEntry<u64>> {
+    (0..n)
         .map(|i| IndexEntry {
-            record: 100 + u64::from(i),
+            record: first + u64::from(i),
             patient: PATIENT,
             custodian: 0,
             record_type: LAB,
-            plaintext_hash: digest(50 + i),
-            cid: pallet_ipfs_registry::Pallet::<Test>::canonical(&cid(50 + i))
+            plaintext_hash: digest(seed + i),
+            cid: pallet_ipfs_registry::Pallet::<Test>::canonical(&cid(seed + i))
                 .unwrap_or_else(|e| panic!("{e:?}")),
             version: 1,
             previous: None,
         })
-        .collect();
-    let leaves: Vec<Vec<u8>> = batch.iter().map(|e| e.encode()).collect();
+        .collect()
+}
+
+/// Five index entries as the hospital's private chain holds them (its own record ids, and its
+/// own organisation id 0), anchored here by the hospital's relayer: the root and the leaves.
+fn private_batch() -> (Sha256, Vec<IndexEntry<u64>>, Vec<Vec<u8>>) {
+    let batch = private_entries(100, 50, 5);
+    let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
     let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
     assert_ok!(MedicalRecords::anchor_batch(
         RuntimeOrigin::signed(RELAYER),
@@ -161,6 +164,7 @@ fn import(
 ) -> DispatchResult {
     MedicalRecords::import_record(
         RuntimeOrigin::signed(who),
+        ORG,
         root,
         entry.clone(),
         proof.clone(),
@@ -273,7 +277,7 @@ fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
         // The patient needs a key here.
         let mut unknown = batch[4].clone();
         unknown.patient = STRANGER;
-        let leaves2: Vec<Vec<u8>> = vec![unknown.encode()];
+        let leaves2: Vec<Vec<u8>> = vec![anchor_leaf(ORG, &unknown)];
         let root2 = medchain_merkle::root(&leaves2).unwrap_or_else(|e| panic!("{e:?}"));
         assert_ok!(MedicalRecords::anchor_batch(
             RuntimeOrigin::signed(RELAYER),
@@ -288,6 +292,87 @@ fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
 
         assert_ok!(import(DOCTOR, root, entry, &proof));
         assert_noop!(import(COLLEAGUE, root, entry, &proof), E::AlreadyImported);
+        check();
+    });
+}
+
+#[test]
+fn an_import_is_not_blocked_by_a_stranger_who_registered_its_cid() {
+    // An import's CID is fixed by the anchored entry, so a squatted CID would block it for good.
+    new_test_ext().execute_with(|| {
+        hospital();
+        let (root, batch, leaves) = private_batch();
+        let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(pallet_ipfs_registry::Pallet::<Test>::register(
+            RuntimeOrigin::signed(STRANGER),
+            CidInput::truncate_from(batch[2].cid.to_vec()),
+            1
+        ));
+        assert_ok!(import(DOCTOR, root, &batch[2], &proof));
+        let info = pallet_ipfs_registry::Cids::<Test>::get(&batch[2].cid)
+            .unwrap_or_else(|| panic!("registered"));
+        assert_eq!((info.owner, info.permanent), (DOCTOR, true));
+        check();
+    });
+}
+
+#[test]
+fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing() {
+    // The front-run: hospital 1's admin sees hospital 0's anchorBatch(0, .., R) in the pool and
+    // submits anchorBatch(1, .., R) first, hoping to block it and to import its entries as its own.
+    new_test_ext().execute_with(|| {
+        hospital();
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        let other: OrgId = 1;
+        let batch = private_entries(200, 70, 3);
+        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+        let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
+        let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
+
+        assert_ok!(MedicalRecords::anchor_batch(
+            RuntimeOrigin::signed(SPECIALIST),
+            other,
+            1,
+            9,
+            3,
+            root
+        ));
+        // The victim's anchor still goes in.
+        assert_ok!(MedicalRecords::anchor_batch(
+            RuntimeOrigin::signed(RELAYER),
+            ORG,
+            1,
+            9,
+            3,
+            root
+        ));
+        // The copy proves nothing for the copier: its leaves would be (1, entry).
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(other, root, &batch[1], &proof),
+            Err(ProofError::NotIncluded)
+        );
+        assert_noop!(
+            MedicalRecords::import_record(
+                RuntimeOrigin::signed(SPECIALIST),
+                other,
+                root,
+                batch[1].clone(),
+                proof.clone(),
+                2_000,
+                sealed(30),
+                sealed(31),
+            ),
+            E::NotIncluded
+        );
+        // The anchoring hospital's own proof and import work as ever.
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[1], &proof),
+            Ok(AnchorRef { org: ORG, seq: 0 })
+        );
+        assert_ok!(import(DOCTOR, root, &batch[1], &proof));
         check();
     });
 }

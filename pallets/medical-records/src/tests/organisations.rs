@@ -227,3 +227,67 @@ fn genesis_registers_organisations_with_their_admins() {
         assert_ok!(MedicalRecords::do_try_state());
     });
 }
+
+/// The 14 encodings of X25519 points of small order, from the formats spec's vectors (the CLI and
+/// the portal refuse the same list).
+fn small_order_keys() -> Vec<EncryptionKey> {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../docs/vectors/sealed-key.json"))
+            .expect("sealed-key.json");
+    vectors["small_order_keys"]
+        .as_array()
+        .expect("small_order_keys")
+        .iter()
+        .map(|k| {
+            sp_core::bytes::from_hex(k.as_str().expect("hex"))
+                .expect("hex")
+                .try_into()
+                .expect("32 bytes")
+        })
+        .collect()
+}
+
+#[test]
+fn keys_of_small_order_are_refused_for_patients_and_organisations() {
+    // Whoever controls an account could otherwise register a key to which every sealed copy of a
+    // record key opens for anyone: the chain is where every client reads keys from.
+    new_test_ext().execute_with(|| {
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            ADMIN
+        ));
+        let keys = small_order_keys();
+        assert_eq!(keys.len(), 14);
+        for k in keys {
+            assert_noop!(
+                MedicalRecords::set_encryption_key(RuntimeOrigin::signed(PATIENT), k),
+                E::InvalidEncryptionKey
+            );
+            assert_noop!(
+                MedicalRecords::set_organisation_key(RuntimeOrigin::signed(ADMIN), ORG, k),
+                E::InvalidEncryptionKey
+            );
+        }
+        check();
+    });
+}
+
+#[test]
+fn real_x25519_public_keys_are_accepted() {
+    // Public keys made from secrets (clamped scalars times the base point) are of large order:
+    // the check refuses none of them.
+    new_test_ext().execute_with(|| {
+        for i in 0..64u8 {
+            let mut secret = [0u8; 32];
+            secret[0] = i;
+            secret[17] = i.wrapping_mul(37);
+            secret[31] = 0x40;
+            let public =
+                curve25519_dalek::montgomery::MontgomeryPoint::mul_base_clamped(secret).to_bytes();
+            assert_ok!(MedicalRecords::set_encryption_key(
+                RuntimeOrigin::signed(PATIENT),
+                public
+            ));
+        }
+    });
+}

@@ -108,10 +108,6 @@ fn create_record_refuses_bad_input_and_changes_nothing() {
             pallet_ipfs_registry::Error::<Test>::CidMalformed
         );
         assert_ok!(create_as(DOCTOR, PATIENT, 1));
-        assert_noop!(
-            create_as(DOCTOR, PATIENT, 1),
-            pallet_ipfs_registry::Error::<Test>::AlreadyRegistered
-        );
         assert_ok!(create_as(DOCTOR, PATIENT, 2));
         assert_ok!(create_as(DOCTOR, PATIENT, 3));
         // MaxRecordsPerPatient = 3.
@@ -167,6 +163,53 @@ fn amendments_form_a_version_chain_and_overwrite_nothing() {
             .map(|v| v.id)
             .collect();
         assert_eq!(listed, vec![v1, v2, v3]);
+        check();
+    });
+}
+
+#[test]
+fn a_cid_registered_first_by_a_stranger_does_not_block_the_record() {
+    // The squat from the pool: a stranger registers the CID of a pending createRecord with
+    // ipfsRegistry.register. The record goes in, takes the CID over and releases the deposit.
+    new_test_ext().execute_with(|| {
+        hospital();
+        assert_ok!(pallet_ipfs_registry::Pallet::<Test>::register(
+            RuntimeOrigin::signed(STRANGER),
+            cid(1),
+            5
+        ));
+        let id = create(1, None);
+        let record = Records::<Test>::get(id).unwrap_or_else(|| panic!("created"));
+        let info = pallet_ipfs_registry::Cids::<Test>::get(&record.cid)
+            .unwrap_or_else(|| panic!("registered"));
+        assert_eq!(
+            (info.owner, info.permanent, info.size),
+            (DOCTOR, true, 1_000)
+        );
+        assert_eq!(
+            Balances::balance_on_hold(
+                &RuntimeHoldReason::Registry(pallet_ipfs_registry::HoldReason::CidDeposit),
+                &STRANGER
+            ),
+            0
+        );
+        check();
+    });
+}
+
+#[test]
+fn a_record_cannot_veto_another_record_with_the_same_cid() {
+    // A clinician of any hospital who copies a pending record's CID into a record of their own
+    // (for a patient who authorised them) does not block it: both are indexed.
+    new_test_ext().execute_with(|| {
+        hospital();
+        let first = create(1, None);
+        assert_ok!(create_as(COLLEAGUE, OTHER_PATIENT, 1));
+        let second = first + 1;
+        assert_eq!(
+            Records::<Test>::get(first).map(|r| r.cid),
+            Records::<Test>::get(second).map(|r| r.cid)
+        );
         check();
     });
 }
