@@ -21,9 +21,33 @@ pub struct Cli {
     /// Serve no IPFS API, even with `--dev`.
     #[arg(long, conflicts_with = "ipfs_api")]
     pub no_ipfs_api: bool,
+
+    /// A web origin (scheme://host[:port]) whose pages may call the IPFS API; repeat for more. A
+    /// page of any other origin gets 403, so a site opened on this machine cannot drive the store.
+    #[arg(long = "ipfs-api-allow-origin", value_name = "ORIGIN")]
+    pub ipfs_api_origins: Vec<String>,
+
+    /// A host name the IPFS API answers to, besides IP addresses and localhost; repeat for more.
+    /// Requests naming any other host get 403 (a DNS-rebinding page names its own domain).
+    #[arg(long = "ipfs-api-allow-host", value_name = "NAME")]
+    pub ipfs_api_hosts: Vec<String>,
+
+    /// Serve the IPFS API's pin/rm. Off by default: without its pin a record's ciphertext goes at
+    /// the next garbage collection.
+    #[arg(long)]
+    pub ipfs_api_unpin: bool,
 }
 
 impl Cli {
+    /// Who may call the IPFS API.
+    pub fn ipfs_access(&self) -> medchain_ipfs::Access {
+        medchain_ipfs::Access {
+            origins: self.ipfs_api_origins.clone(),
+            hosts: self.ipfs_api_hosts.clone(),
+            unpin: self.ipfs_api_unpin,
+        }
+    }
+
     /// Where to serve the IPFS API, if anywhere.
     pub fn ipfs_api(&self) -> Option<std::net::SocketAddr> {
         if self.no_ipfs_api {

@@ -125,6 +125,7 @@ pub fn run() -> sc_cli::Result<()> {
         None => {
             let runner = cli.create_runner(&cli.run)?;
             let ipfs_api = cli.ipfs_api();
+            let ipfs_access = cli.ipfs_access();
             runner.run_node_until_exit(|mut config| async move {
                 crate::preflight::check_all(&mut config).map_err(sc_cli::Error::Input)?;
                 let ipfs_repo = config.base_path.path().join("ipfs");
@@ -142,7 +143,7 @@ pub fn run() -> sc_cli::Result<()> {
                     }
                 }?;
                 if let Some(address) = ipfs_api {
-                    crate::ipfs::start(&task_manager, address, ipfs_repo)
+                    crate::ipfs::start(&task_manager, address, ipfs_repo, ipfs_access)
                         .map_err(sc_cli::Error::Input)?;
                 }
                 Ok(task_manager)

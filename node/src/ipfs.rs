@@ -9,6 +9,7 @@ pub fn start(
     task_manager: &sc_service::TaskManager,
     address: SocketAddr,
     repo: PathBuf,
+    access: medchain_ipfs::Access,
 ) -> Result<(), String> {
     let store = medchain_ipfs::Blockstore::open(&repo)
         .map_err(|e| format!("cannot open the IPFS store in {}: {e}", repo.display()))?;
@@ -25,7 +26,7 @@ pub fn start(
     task_manager
         .spawn_handle()
         .spawn("ipfs-api", None, async move {
-            if let Err(e) = medchain_ipfs::api::serve(listener, Arc::new(store)).await {
+            if let Err(e) = medchain_ipfs::api::serve(listener, Arc::new(store), access).await {
                 log::error!("IPFS API stopped: {e}");
             }
         });

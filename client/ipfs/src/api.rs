@@ -5,15 +5,19 @@
 //! command is a POST.
 //!
 //! Uploads and downloads stream: an add is imported block by block as its body arrives, a cat is
-//! written as its blocks are read, so neither holds a file in memory.
+//! written as its blocks are read, so neither holds a file in memory; `block/put` reads at most
+//! [`MAX_BLOCK`]. Every request passes [`Access`] first: pages of other origins, hosts that are not
+//! addresses or allowed names, and `pin/rm` unless turned on get 403.
 
+use crate::access::Access;
 use crate::blockstore::{Blockstore, PinKind};
 use crate::importer::{HashOnly, ImportOptions, Imported, Importer, DAG_PB, RAW};
 use crate::{Cid, Error};
 use axum::{
     body::{Body, Bytes},
-    extract::{DefaultBodyLimit, Multipart, Query, State},
+    extract::{DefaultBodyLimit, Multipart, Query, Request, State},
     http::{header, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{any, post},
     Json, Router,
@@ -25,10 +29,14 @@ use std::sync::Arc;
 /// This server's name in `id` and `version`.
 pub const AGENT: &str = concat!("medchain-ipfs/", env!("CARGO_PKG_VERSION"));
 
+/// The largest block `block/put` takes, as kubo: bigger blocks cannot be exchanged with peers.
+pub const MAX_BLOCK: usize = 1024 * 1024;
+
 /// What the handlers share.
 pub struct Api {
     store: Arc<Blockstore>,
     identity: crate::identity::Identity,
+    access: Access,
 }
 
 /// A kubo error body: `{"Message", "Code", "Type": "error"}`; code 1 (HTTP 400) is the caller's
@@ -352,15 +360,25 @@ async fn block_put(
         }
     };
     let pin = args.flag("pin")?.unwrap_or(false);
-    let field = form
+    let mut field = form
         .next_field()
         .await
         .map_err(|e| ApiError::client(format!("reading the multipart body: {e}")))?
         .ok_or_else(|| ApiError::client("argument \"data\" is required"))?;
-    let bytes = field
-        .bytes()
+    // Read up to the limit, never more: a body of any size costs at most one block of memory.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
         .await
-        .map_err(|e| ApiError::client(format!("reading the upload: {e}")))?;
+        .map_err(|e| ApiError::client(format!("reading the upload: {e}")))?
+    {
+        if bytes.len() + chunk.len() > MAX_BLOCK {
+            return Err(ApiError::client(
+                "produced block is over 1MiB: big blocks can't be exchanged with other peers. consider using UnixFS for automatic chunking of bigger files (add)",
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let hash = crate::importer::sha2_256(&bytes);
     let cid = if v0 {
         Cid::new_v0(hash).map_err(|e| ApiError::from(Error::Internal(e.to_string())))?
@@ -405,8 +423,14 @@ async fn pin_add(State(api): State<Arc<Api>>, Query(q): Params) -> Result<Respon
     Ok(Json(json!({ "Pins": pins })).into_response())
 }
 
-/// kubo's `pin/rm`.
+/// kubo's `pin/rm`, when turned on ([`Access::unpin`]).
 async fn pin_rm(State(api): State<Arc<Api>>, Query(q): Params) -> Result<Response, ApiError> {
+    if !api.access.unpin {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: "pin/rm is turned off on this API: without its pin a record's ciphertext goes at the next garbage collection. Turn it on with --ipfs-api-unpin on medchain-node, --unpin on medchain ipfs serve".into(),
+        });
+    }
     let cids = Args(q).cids()?;
     let store = api.store.clone();
     let removed = cids.clone();
@@ -513,10 +537,26 @@ async fn not_post() -> Response {
     .into_response()
 }
 
-/// The API over `store`.
-pub fn router(store: Arc<Blockstore>) -> Result<Router, Error> {
+/// Refuses, before any handler runs, what [`Access`] does not let in.
+async fn guard(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
+    match api.access.check(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(message) => ApiError {
+            status: StatusCode::FORBIDDEN,
+            message,
+        }
+        .into_response(),
+    }
+}
+
+/// The API over `store`, for the callers `access` lets in.
+pub fn router(store: Arc<Blockstore>, access: Access) -> Result<Router, Error> {
     let identity = crate::identity::Identity::load_or_create(store.root())?;
-    let api = Arc::new(Api { store, identity });
+    let api = Arc::new(Api {
+        store,
+        identity,
+        access,
+    });
     let route = |r: axum::routing::MethodRouter<Arc<Api>>| r.fallback(not_post);
     Ok(Router::new()
         .route("/api/v0/add", route(post(add)))
@@ -535,14 +575,20 @@ pub fn router(store: Arc<Blockstore>) -> Result<Router, Error> {
                 message: "404 page not found: medchain-ipfs serves add, cat, block/get, block/put, block/stat, pin/add, pin/rm, pin/ls, id and version".into(),
             }
         }))
-        // Uploads are streamed; there is no size limit to buffer against.
+        // Uploads are streamed and a block is read up to its limit only: nothing to buffer.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(api.clone(), guard))
         .with_state(api))
 }
 
-/// Serves the API over the store in `repo` on `listener` until the task is dropped.
-pub async fn serve(listener: tokio::net::TcpListener, store: Arc<Blockstore>) -> Result<(), Error> {
-    let app = router(store)?;
+/// Serves the API over `store` on `listener`, for the callers `access` lets in, until the task is
+/// dropped.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<Blockstore>,
+    access: Access,
+) -> Result<(), Error> {
+    let app = router(store, access)?;
     axum::serve(listener, app)
         .await
         .map_err(|e| Error::Internal(format!("the IPFS API stopped: {e}")))

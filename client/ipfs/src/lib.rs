@@ -6,10 +6,12 @@
 //! - [`importer`]: UnixFS import with kubo's layout, so a file gets the CID `ipfs add` gives it.
 //! - [`blockstore`]: blocks on disk that survive a crash (atomic writes, verified reads), pins and
 //!   garbage collection, and reading a file back from its DAG.
-//! - [`api`]: the subset of kubo's HTTP RPC API that clients use, served from a blockstore.
+//! - [`api`]: the subset of kubo's HTTP RPC API that clients use, served from a blockstore, to
+//!   the callers [`access`] lets in.
 //! - [`client`] (feature `client`): a client of any kubo-compatible endpoint, by URL.
 //! - [`dag_pb`]: the protobuf messages underneath.
 
+pub mod access;
 pub mod api;
 pub mod blockstore;
 #[cfg(feature = "client")]
@@ -18,6 +20,7 @@ pub mod dag_pb;
 mod identity;
 pub mod importer;
 
+pub use access::Access;
 pub use blockstore::{Blockstore, PinKind};
 pub use cid::Cid;
 pub use importer::{

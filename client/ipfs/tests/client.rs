@@ -14,7 +14,11 @@ async fn server() -> (IpfsClient, tempfile::TempDir) {
     let store = Arc::new(Blockstore::open(dir.path()).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(medchain_ipfs::api::serve(listener, store));
+    let access = medchain_ipfs::Access {
+        unpin: true,
+        ..Default::default()
+    };
+    tokio::spawn(medchain_ipfs::api::serve(listener, store, access));
     (IpfsClient::new(&url).unwrap(), dir)
 }
 

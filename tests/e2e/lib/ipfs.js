@@ -41,9 +41,12 @@ export function randomBytes(length, seed) {
   return out;
 }
 
-/** Starts `medchain ipfs serve` on `port` over the store in `repo`; resolves once it answers. */
-export async function serveIpfs({ port, repo }) {
-  const child = spawn(CLI_BIN, ['ipfs', 'serve', '--api', `127.0.0.1:${port}`, '--repo', repo], {
+/**
+ * Starts `medchain ipfs serve` on `port` over the store in `repo`, with `args` (access rules such
+ * as `--unpin`); resolves once it answers.
+ */
+export async function serveIpfs({ port, repo, args = [] }) {
+  const child = spawn(CLI_BIN, ['ipfs', 'serve', '--api', `127.0.0.1:${port}`, '--repo', repo, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

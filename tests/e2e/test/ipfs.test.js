@@ -1,6 +1,6 @@
 // The embedded IPFS store against independent implementations: CIDs and every block byte for byte
 // against ipfs-unixfs-importer, and the HTTP RPC API through kubo-rpc-client, the client that
-// talks to kubo. A server is started by the test on its own port and store.
+// talks to kubo. A server is started by the test on its own port and store, with pin/rm turned on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -17,7 +17,7 @@ let server;
 
 before(async () => {
   repo = tempDir('ipfs');
-  server = await serveIpfs({ port: PORT, repo });
+  server = await serveIpfs({ port: PORT, repo, args: ['--unpin'] });
 });
 
 after(async () => {
@@ -136,7 +136,7 @@ test('a server killed mid-upload leaves a store that reads back whole after rest
   await upload;
   await new Promise((r) => (server.child.exitCode !== null || server.child.signalCode !== null ? r() : server.child.once('exit', r)));
 
-  server = await serveIpfs({ port: PORT, repo });
+  server = await serveIpfs({ port: PORT, repo, args: ['--unpin'] });
   assert.equal(readdirSync(join(repo, 'tmp')).length, 0, 'half-written files are cleared on open');
   const pinned = [];
   for await (const p of server.client.pin.ls({ type: 'recursive' })) pinned.push(p.cid.toString());

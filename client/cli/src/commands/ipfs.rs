@@ -32,6 +32,33 @@ impl Repo {
     }
 }
 
+/// Who may call the served API (medchain-node has the same rules as `--ipfs-api-*`).
+#[derive(Args)]
+pub struct AccessArgs {
+    /// A web origin (scheme://host[:port]) whose pages may call the API; repeat for more. A page
+    /// of any other origin gets 403, so a site opened on this machine cannot drive the store.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    origins: Vec<String>,
+    /// A host name the API answers to, besides IP addresses and localhost; repeat for more.
+    /// Requests naming any other host get 403 (a DNS-rebinding page names its own domain).
+    #[arg(long = "allow-host", value_name = "NAME")]
+    hosts: Vec<String>,
+    /// Serve pin/rm. Off by default: without its pin a record's ciphertext goes at the next
+    /// garbage collection.
+    #[arg(long)]
+    unpin: bool,
+}
+
+impl AccessArgs {
+    fn access(self) -> medchain_ipfs::Access {
+        medchain_ipfs::Access {
+            origins: self.origins,
+            hosts: self.hosts,
+            unpin: self.unpin,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum IpfsCommand {
     /// Serve kubo's HTTP RPC API (add, cat, block, pin, id, version) from the store.
@@ -43,6 +70,8 @@ pub enum IpfsCommand {
         api: String,
         #[command(flatten)]
         repo: Repo,
+        #[command(flatten)]
+        access: AccessArgs,
     },
     /// Add a file to the store (pinned) and print its CID, as `ipfs add` would.
     ///
@@ -78,7 +107,7 @@ pub enum IpfsCommand {
 
 pub fn run(command: IpfsCommand) -> Result<()> {
     match command {
-        IpfsCommand::Serve { api, repo } => serve(&api, repo.open()?),
+        IpfsCommand::Serve { api, repo, access } => serve(&api, repo.open()?, access.access()),
         IpfsCommand::Add {
             file,
             cid_version,
@@ -149,7 +178,7 @@ fn tempfile_in(dir: &std::path::Path) -> Result<tempfile::NamedTempFile> {
         .with_context(|| format!("cannot write in {}", dir.display()))
 }
 
-fn serve(api: &str, store: Blockstore) -> Result<()> {
+fn serve(api: &str, store: Blockstore, access: medchain_ipfs::Access) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = match tokio::net::TcpListener::bind(api).await {
@@ -162,7 +191,7 @@ fn serve(api: &str, store: Blockstore) -> Result<()> {
             store.root().display()
         );
         tokio::select! {
-            result = medchain_ipfs::api::serve(listener, Arc::new(store)) => Ok(result?),
+            result = medchain_ipfs::api::serve(listener, Arc::new(store), access) => Ok(result?),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
