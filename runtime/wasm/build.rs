@@ -4,7 +4,13 @@
 use std::path::Path;
 
 fn main() {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    // The WASM builder records the runtime's files by absolute path: a build from another checkout
+    // sharing this target directory must build again, not reuse the old checkout's blob.
+    println!("cargo:rerun-if-env-changed=WASM_BUILD_WORKSPACE_HINT");
+    // Read when the script runs, not when it was compiled: a target directory may have compiled it
+    // for a checkout elsewhere.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let runtime = Path::new(&manifest).join("../Cargo.toml");
     let runtime = runtime.canonicalize().unwrap_or(runtime);
     substrate_wasm_builder::WasmBuilder::new()
         .with_project(runtime)
