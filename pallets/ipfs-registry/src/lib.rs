@@ -400,7 +400,12 @@ pub mod pallet {
             input: &[u8],
             size: u64,
         ) -> Result<CidBytes, DispatchError> {
-            Self::insert(owner, input, size, false)
+            let cid = Self::canonical(input)?;
+            ensure!(
+                !Cids::<T>::contains_key(&cid),
+                Error::<T>::AlreadyRegistered
+            );
+            Self::insert(owner, cid, size, false)
         }
 
         /// Registers a CID that a medical record points at, in the record's own extrinsic: no
@@ -417,7 +422,7 @@ pub mod pallet {
         ) -> Result<CidBytes, DispatchError> {
             let cid = Self::canonical(input)?;
             match Cids::<T>::get(&cid) {
-                None => Self::insert(owner, input, size, true),
+                None => Self::insert(owner, cid, size, true),
                 Some(info) if info.permanent => Ok(cid),
                 Some(info) => {
                     T::Currency::release(
@@ -448,17 +453,13 @@ pub mod pallet {
             }
         }
 
+        /// Stores a new registration of the canonical `cid`, which the caller found unregistered.
         fn insert(
             owner: &T::AccountId,
-            input: &[u8],
+            cid: CidBytes,
             size: u64,
             permanent: bool,
         ) -> Result<CidBytes, DispatchError> {
-            let cid = Self::canonical(input)?;
-            ensure!(
-                !Cids::<T>::contains_key(&cid),
-                Error::<T>::AlreadyRegistered
-            );
             let deposit = if permanent {
                 Default::default()
             } else {
