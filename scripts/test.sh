@@ -21,15 +21,18 @@ esac
 # the node and the command line are built by one cargo invocation, so each SDK crate compiles once
 # (a build of the binaries alone would unify other features and compile some 250 crates again).
 profile=(--locked --profile checked)
+# The lints run while our crates compile: cargo hands each workspace member to clippy-driver (as
+# `cargo clippy` does, with warnings denied) and every dependency to rustc. A separate `cargo
+# clippy` would compile all the SDK's crates a second time, in check mode, for nothing else.
+RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)" || die "clippy is missing: run scripts/setup.sh"
+export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS="-Dwarnings__CLIPPY_HACKERY__"
 build() {
-  log "building the workspace's binaries and tests (profile checked)"
-  cargo build "${profile[@]}" --workspace --bins --tests
+  log "building and linting the workspace's binaries, tests and benches (profile checked)"
+  cargo build "${profile[@]}" --workspace --all-targets
 }
 if [ $rust = 1 ]; then
-  log "formatting (cargo fmt --check) and lints (cargo clippy, warnings denied)"
+  log "formatting (cargo fmt --check)"
   cargo fmt --all --check
-  # The runtime's WASM is not needed to lint; it is built once, for the node, below.
-  SKIP_WASM_BUILD=1 cargo clippy "${profile[@]}" --workspace --all-targets -- -D warnings
   build
   log "cargo tests (the node has none: it is tested live below)"
   cargo test "${profile[@]}" --workspace
