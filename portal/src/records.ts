@@ -58,6 +58,7 @@ const DENIED: Record<string, string> = {
   NoGrant: 'this record is not shared with you (never granted, or revoked)',
   Expired: 'your access to this record has expired',
   TypeGrantEnded: 'the record-type grant this record was shared under has ended',
+  LeftCustodian: 'your emergency opening ended when you left the hospital that keeps this record',
 };
 
 /** `medicalRecordsApi.sealedKeyFor`'s answer: `sealedTo` is `reader` or `{ custodian: org }`. */

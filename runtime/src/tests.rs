@@ -122,6 +122,150 @@ fn chain_constants_match_what_clients_are_told() {
     assert_eq!(crate::UNIT, 10u128.pow(u32::from(crate::TOKEN_DECIMALS)));
 }
 
+/// What filling every block for a day costs an attacker (issue 17, attack 6), block by block
+/// through the runtime's own fee rules: `fill(weight, length)` is the fee of one block whose
+/// ordinary transactions use that much weight and length, paid as one transaction (a real
+/// filler pays the base fee of each of its transactions on top), after which the fee multiplier
+/// moves as the block's fullness says.
+fn a_day_of_blocks_costs(weight: bool, length: bool) -> u128 {
+    use frame_support::dispatch::{DispatchClass, DispatchInfo, Pays};
+    use sp_runtime::traits::Convert;
+    type Update = <Runtime as pallet_transaction_payment::Config>::FeeMultiplierUpdate;
+    let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+    let normal = weights
+        .get(DispatchClass::Normal)
+        .max_extrinsic
+        .unwrap_or(weights.max_block);
+    let max_length = *<Runtime as frame_system::Config>::BlockLength::get()
+        .max
+        .get(DispatchClass::Normal);
+    let info = DispatchInfo {
+        call_weight: if weight {
+            normal
+        } else {
+            frame_support::weights::Weight::zero()
+        },
+        class: DispatchClass::Normal,
+        pays_fee: Pays::Yes,
+        ..Default::default()
+    };
+    let len = if length { max_length } else { 200 };
+    let blocks_per_day =
+        u32::try_from(24 * 60 * 60 * 1000 / crate::MILLI_SECS_PER_BLOCK).unwrap_or(u32::MAX);
+    state_of("development").execute_with(|| {
+        let mut total = 0u128;
+        for _ in 0..blocks_per_day {
+            total = total.saturating_add(
+                pallet_transaction_payment::Pallet::<Runtime>::compute_fee(len, &info, 0),
+            );
+            frame_system::BlockWeight::<Runtime>::kill();
+            frame_system::Pallet::<Runtime>::register_extra_weight_unchecked(
+                info.call_weight,
+                DispatchClass::Normal,
+            );
+            pallet_transaction_payment::NextFeeMultiplier::<Runtime>::mutate(|m| {
+                *m = Update::convert(*m)
+            });
+        }
+        total
+    })
+}
+
+#[test]
+fn keeping_every_block_full_for_a_day_costs_more_than_all_genesis_endowments() {
+    let endowments = ENDOWMENT * Sr25519Keyring::well_known().count() as u128;
+    for (what, weight, length) in [("weight", true, false), ("bytes", false, true)] {
+        let cost = a_day_of_blocks_costs(weight, length);
+        println!(
+            "a day of blocks full of {what}: {} MED (endowments {} MED)",
+            cost / crate::UNIT,
+            endowments / crate::UNIT
+        );
+        assert!(
+            cost > endowments,
+            "a day of blocks full of {what} costs {} MED, less than the {} MED endowed",
+            cost / crate::UNIT,
+            endowments / crate::UNIT
+        );
+    }
+}
+
+#[test]
+fn a_megabyte_remark_costs_hundreds_of_med_and_a_record_a_fraction_of_one() {
+    use frame_support::dispatch::{DispatchInfo, GetDispatchInfo};
+    state_of("development").execute_with(|| {
+        let fee = |call: crate::RuntimeCall| {
+            let len = codec::Encode::encoded_size(&call) as u32 + 100;
+            let info: DispatchInfo = call.get_dispatch_info();
+            pallet_transaction_payment::Pallet::<Runtime>::compute_fee(len, &info, 0)
+        };
+        let remark = fee(frame_system::Call::remark {
+            remark: vec![0; 1 << 20],
+        }
+        .into());
+        assert!(remark > 500 * crate::UNIT, "1 MiB remark: {remark}");
+        let transfer = fee(pallet_balances::Call::transfer_keep_alive {
+            dest: Sr25519Keyring::Bob.to_account_id().into(),
+            value: crate::UNIT,
+        }
+        .into());
+        assert!(
+            transfer > crate::UNIT / 100 && transfer < crate::UNIT,
+            "a transfer: {transfer}"
+        );
+    });
+}
+
+/// Issue 17, item 10: removing an admin through pallet-medical-records ends the K-DPoS
+/// candidacy they stood for their hospital (at once for a standby; for a producer, it is not
+/// elected again and leaves once it stops producing).
+#[test]
+fn removing_an_admin_ends_their_candidacy() {
+    use crate::{MedicalRecords, RuntimeOrigin};
+    use pallet_medical_records::Role;
+    state_of("local_testnet").execute_with(|| {
+        let producers = pallet_kdpos::Producers::<Runtime>::get();
+        let standby = pallet_kdpos::Standbys::<Runtime>::get()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("local_testnet has standbys"));
+        let producer = producers[0].clone();
+        let deputy = Sr25519Keyring::One.to_account_id();
+        for who in [&producer, &standby] {
+            let org = pallet_kdpos::Candidates::<Runtime>::get(who)
+                .unwrap_or_else(|| panic!("a candidate"))
+                .org;
+            // The last admin cannot be removed: a deputy joins first.
+            assert_eq!(
+                MedicalRecords::add_member(
+                    RuntimeOrigin::signed(who.clone()),
+                    org,
+                    deputy.clone(),
+                    Role::Admin
+                ),
+                Ok(())
+            );
+            assert_eq!(
+                MedicalRecords::remove_member(
+                    RuntimeOrigin::signed(deputy.clone()),
+                    org,
+                    who.clone()
+                ),
+                Ok(())
+            );
+        }
+        assert_eq!(pallet_kdpos::Candidates::<Runtime>::get(&standby), None);
+        assert!(pallet_kdpos::Candidates::<Runtime>::contains_key(&producer));
+        assert_eq!(
+            pallet_kdpos::Disowned::<Runtime>::get().to_vec(),
+            vec![producer.clone()]
+        );
+        let (_, _, next) = Kdpos::prepare_election().unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(!next.producers.contains(&producer) && !next.standbys.contains(&producer));
+        assert_eq!(Kdpos::do_try_state(), Ok(()));
+    });
+}
+
 /// Issue 5's bound: at the runtime's limits (every candidate, every voter naming 16) each half of
 /// the era boundary, closing the books and the election, costs at most a quarter of a block, as
 /// `scripts/weights.sh` measured them.

@@ -176,6 +176,9 @@ fn explain_proof_error(e: &ProofError) -> &'static str {
         ProofError::NotIncluded => {
             "NotIncluded: the proof does not lead from the entry to the root; the entry is not in the batch"
         }
+        ProofError::Voided => {
+            "Voided: governance voided the anchor with this root (a runaway or bogus batch); ask the relay for a proof against the batch anchored after it"
+        }
     }
 }
 

@@ -243,6 +243,7 @@ impl<T: Config> Pallet<T> {
         kdpos_primitives::Error,
     > {
         let evicted = Evicted::<T>::get();
+        let disowned = Disowned::<T>::get();
         // Both lists are sorted by account and hold the same accounts.
         let standings: alloc::vec::Vec<_> = classification
             .candidates
@@ -256,8 +257,11 @@ impl<T: Config> Pallet<T> {
                 score: c.score,
                 self_bond: info.bond.unique_saturated_into(),
                 has_keys: pallet_session::NextKeys::<T>::contains_key(&c.id),
-                // A producer evicted this era sits the next one out.
-                banned: Self::banned_in(&c.id, era) || evicted.contains(&c.id),
+                // A producer evicted this era sits the next one out; one its organisation
+                // disowned is not elected again.
+                banned: Self::banned_in(&c.id, era)
+                    || evicted.contains(&c.id)
+                    || disowned.contains(&c.id),
             })
             .collect();
         let votes = Voters::<T>::iter()

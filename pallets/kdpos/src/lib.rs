@@ -244,6 +244,13 @@ pub mod pallet {
     #[pallet::storage]
     pub type ProducersChanged<T> = StorageValue<_, bool, ValueQuery>;
 
+    /// Candidates whose organisation removed them as admin while they produced: never elected
+    /// again, and their candidacy ends at the first session boundary at which they no longer
+    /// produce (their bond answers for the blocks they make until then).
+    #[pallet::storage]
+    pub type Disowned<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
+
     /// Rotations still to force: an eviction forces two, one to queue the replacement set and one
     /// to make it live.
     #[pallet::storage]
@@ -407,7 +414,17 @@ pub mod pallet {
             /// The first block in which it can be withdrawn.
             at: BlockNumberFor<T>,
         },
-        /// The candidate unbonded everything and stands no more.
+        /// The candidate's organisation removed it as admin: the candidacy ends now
+        /// ([`Event::CandidateLeft`] follows), or, for a producer, once it no longer produces; it
+        /// is not elected again.
+        CandidateDisowned {
+            /// The candidate.
+            candidate: T::AccountId,
+            /// The organisation that removed it.
+            org: OrgId,
+        },
+        /// The candidate unbonded everything, or its organisation disowned it: it stands no
+        /// more, and its whole bond is unbonding.
         CandidateLeft {
             /// The former candidate.
             candidate: T::AccountId,

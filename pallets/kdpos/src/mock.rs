@@ -104,7 +104,8 @@ impl pallet_session::Config for Test {
 pub struct TensAreAdmins;
 impl crate::Organisations<u64> for TensAreAdmins {
     fn is_admin(org: crate::OrgId, who: &u64) -> bool {
-        *who / 10 == u64::from(org) || BenchAdmins::get().contains(&(org, *who))
+        (*who / 10 == u64::from(org) || BenchAdmins::get().contains(&(org, *who)))
+            && !RemovedAdmins::get().contains(&(org, *who))
     }
 }
 
@@ -141,6 +142,8 @@ parameter_types! {
     };
     pub static MaxCandidates: u32 = 3;
     pub static BenchAdmins: Vec<(u32, u64)> = Vec::new();
+    /// Admins their organisations removed (tests of `disown`).
+    pub static RemovedAdmins: Vec<(u32, u64)> = Vec::new();
     pub static SessionsPerEra: u32 = 4;
     pub const SlashFraction: Perbill = Perbill::from_percent(10);
     pub const ReporterReward: Perbill = Perbill::from_percent(50);

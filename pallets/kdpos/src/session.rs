@@ -172,6 +172,7 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
     /// An era boundary elects, its books closed one rotation before (each half in its own
     /// block); between boundaries, an eviction hands over the repaired set.
     fn new_session(new_index: u32) -> Option<Vec<T::AccountId>> {
+        Self::end_disowned();
         let per_era = T::SessionsPerEra::get().max(1);
         if new_index.is_multiple_of(per_era) {
             return Self::new_era();

@@ -96,6 +96,7 @@ impl<T: Config> Pallet<T> {
         if left.is_zero() {
             Candidates::<T>::remove(&who);
             CandidateOf::<T>::remove(c.org);
+            Disowned::<T>::mutate(|d| d.retain(|w| w != &who));
             CandidateCount::<T>::mutate(|n| *n = n.saturating_sub(1));
             Self::deposit_event(Event::CandidateLeft {
                 candidate: who.clone(),
@@ -106,6 +107,74 @@ impl<T: Config> Pallet<T> {
             Candidates::<T>::insert(&who, c);
         }
         Self::deposit_event(Event::Unbonded { who, amount, at });
+        Ok(())
+    }
+
+    /// `who` is no longer an admin of `org` (the runtime calls this when pallet-medical-records
+    /// removes one). A candidacy it stood for `org` ends now, or, while it produces, once it no
+    /// longer does; it is not elected again either way.
+    pub fn disown(org: OrgId, who: &T::AccountId) {
+        if CandidateOf::<T>::get(org).as_ref() != Some(who) {
+            return;
+        }
+        Self::deposit_event(Event::CandidateDisowned {
+            candidate: who.clone(),
+            org,
+        });
+        if Self::is_producing(who) || Self::end_candidacy(who).is_err() {
+            // At most one entry per candidate, so `MaxCandidates` bounds the list.
+            Disowned::<T>::mutate(|d| {
+                if !d.contains(who) {
+                    let _ = d.try_push(who.clone());
+                }
+            });
+        }
+    }
+
+    /// Ends the candidacies of disowned candidates that no longer produce (at a session
+    /// boundary). A candidacy that cannot end yet (its unbonding list is full) waits for the next.
+    pub(crate) fn end_disowned() {
+        let waiting = Disowned::<T>::get();
+        if waiting.is_empty() {
+            return;
+        }
+        let still: alloc::vec::Vec<_> = waiting
+            .into_iter()
+            .filter(|who| {
+                Candidates::<T>::contains_key(who)
+                    && (Self::is_producing(who) || Self::end_candidacy(who).is_err())
+            })
+            .collect();
+        Disowned::<T>::put(BoundedVec::truncate_from(still));
+    }
+
+    /// Whether `who` produces in this era or sits in the live set.
+    fn is_producing(who: &T::AccountId) -> bool {
+        Producers::<T>::get().contains(who) || pallet_session::Validators::<T>::get().contains(who)
+    }
+
+    /// Ends `who`'s candidacy: its seat is free and its whole bond starts unbonding.
+    fn end_candidacy(who: &T::AccountId) -> DispatchResult {
+        let c = Candidates::<T>::get(who).ok_or(Error::<T>::NotCandidate)?;
+        let at = if c.bond.is_zero() {
+            None
+        } else {
+            Some(Self::start_unlock(who, HoldReason::CandidateBond, c.bond)?)
+        };
+        Candidates::<T>::remove(who);
+        CandidateOf::<T>::remove(c.org);
+        CandidateCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+        Self::deposit_event(Event::CandidateLeft {
+            candidate: who.clone(),
+            org: c.org,
+        });
+        if let Some(at) = at {
+            Self::deposit_event(Event::Unbonded {
+                who: who.clone(),
+                amount: c.bond,
+                at,
+            });
+        }
         Ok(())
     }
 

@@ -27,6 +27,15 @@ impl<T: Config> Pallet<T> {
                 "bond below minimum"
             );
         }
+        let disowned = Disowned::<T>::get();
+        for (i, who) in disowned.iter().enumerate() {
+            let c = Candidates::<T>::get(who).ok_or("disowned account is no candidate")?;
+            ensure!(
+                !T::Organisations::is_admin(c.org, who),
+                "disowned candidate is its organisation's admin"
+            );
+            ensure!(!disowned[..i].contains(who), "disowned twice");
+        }
         let producers = Producers::<T>::get();
         let standbys = Standbys::<T>::get();
         let mut orgs = alloc::vec::Vec::new();

@@ -37,6 +37,7 @@ impl<T: Config> Pallet<T> {
             AccessDenied::NoGrant => Error::<T>::NoGrant,
             AccessDenied::Expired => Error::<T>::GrantExpired,
             AccessDenied::TypeGrantEnded => Error::<T>::TypeGrantEnded,
+            AccessDenied::LeftCustodian => Error::<T>::NotCustodianMember,
         })?;
         Self::audit(record, &reader, AuditAction::Accessed);
         Self::deposit_event(Event::AccessLogged {
@@ -72,6 +73,13 @@ impl<T: Config> Pallet<T> {
         let grant = Grants::<T>::get(record, who).ok_or(AccessDenied::NoGrant)?;
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(grant.expires_at > now, AccessDenied::Expired);
+        // An emergency opening is the custodian's, lent to its clinician: it ends when they leave.
+        if grant.basis == GrantBasis::Emergency {
+            ensure!(
+                Self::is_clinician(rec.custodian, who),
+                AccessDenied::LeftCustodian
+            );
+        }
         if grant.basis == GrantBasis::RecordType {
             let effective = TypeGrants::<T>::get(&rec.patient, (rec.record_type, who.clone()))
                 .is_some_and(|tg| tg.expires_at > now);

@@ -32,10 +32,13 @@ impl<T: Config> Pallet<T> {
             ensure!(from > last, Error::<T>::RangeOverlaps);
             ensure!(from == last.saturating_add(1), Error::<T>::RangeGap);
         }
-        ensure!(
-            !AnchorRoots::<T>::contains_key(org, root),
-            Error::<T>::RootAlreadyAnchored
-        );
+        // A voided anchor's root may come again: the real batch a runaway one covered.
+        if let Some(earlier) = AnchorRoots::<T>::get(org, root) {
+            ensure!(
+                Self::is_voided(org, earlier),
+                Error::<T>::RootAlreadyAnchored
+            );
+        }
         let seq = info.anchors;
         info.anchors = seq.checked_add(1).ok_or(Error::<T>::Overflow)?;
         info.anchored_to = Some(to);
@@ -124,6 +127,7 @@ impl<T: Config> Pallet<T> {
         proof: &medchain_merkle::InclusionProof,
     ) -> Result<AnchorRef, ProofError> {
         let seq = AnchorRoots::<T>::get(org, root).ok_or(ProofError::UnknownRoot)?;
+        ensure!(!Self::is_voided(org, seq), ProofError::Voided);
         let anchor = Anchors::<T>::get(org, seq).ok_or(ProofError::UnknownRoot)?;
         ensure!(proof.leaves == anchor.count, ProofError::WrongBatchSize);
         let included = medchain_merkle::verify(&root, &anchor_leaf(org, entry), proof).map_err(
@@ -137,6 +141,61 @@ impl<T: Config> Pallet<T> {
         ensure!(included, ProofError::NotIncluded);
         Ok(AnchorRef { org, seq })
     }
+
+    /// Whether governance voided anchor `seq` of `org`.
+    pub fn is_voided(org: OrgId, seq: u32) -> bool {
+        in_ranges(&VoidedAnchors::<T>::get(org), seq)
+    }
+
+    /// Voids `org`'s anchors `first..` and rewinds its anchored range to the end of anchor
+    /// `first - 1` (see [`Pallet::void_anchors`]).
+    pub(crate) fn do_void_anchors(org: OrgId, first: u32) -> DispatchResult {
+        let mut info = Organisations::<T>::get(org).ok_or(Error::<T>::UnknownOrganisation)?;
+        let mut voided = VoidedAnchors::<T>::get(org);
+        let last = info
+            .anchors
+            .checked_sub(1)
+            .ok_or(Error::<T>::NothingToVoid)?;
+        ensure!(
+            first <= last && !in_ranges(&voided, last),
+            Error::<T>::NothingToVoid
+        );
+        let anchored_to = match first.checked_sub(1) {
+            None => None,
+            Some(kept) => {
+                ensure!(!in_ranges(&voided, kept), Error::<T>::VoidAdjoinsVoided);
+                Some(
+                    Anchors::<T>::get(org, kept)
+                        .ok_or(Error::<T>::UnknownAnchor)?
+                        .to,
+                )
+            }
+        };
+        // Ranges inside the new one merge into it; none straddles `first` (its predecessor is
+        // not voided).
+        voided.retain(|&(start, _)| start < first);
+        voided
+            .try_push((first, info.anchors))
+            .map_err(|_| Error::<T>::TooManyVoidedRanges)?;
+        VoidedAnchors::<T>::insert(org, voided);
+        info.anchored_to = anchored_to;
+        let next = info.anchors;
+        Organisations::<T>::insert(org, info);
+        Self::deposit_event(Event::AnchorsVoided {
+            org,
+            first,
+            next,
+            anchored_to,
+        });
+        Ok(())
+    }
+}
+
+/// Whether `seq` is in one of the ranges `[first, next)`.
+fn in_ranges(ranges: &[(u32, u32)], seq: u32) -> bool {
+    ranges
+        .iter()
+        .any(|&(first, next)| first <= seq && seq < next)
 }
 
 impl<T> From<ProofError> for Error<T> {
@@ -147,6 +206,7 @@ impl<T> From<ProofError> for Error<T> {
             ProofError::IndexOutOfRange => Error::ProofIndexOutOfRange,
             ProofError::WrongProofLength => Error::WrongProofLength,
             ProofError::NotIncluded => Error::NotIncluded,
+            ProofError::Voided => Error::AnchorVoided,
         }
     }
 }

@@ -164,16 +164,59 @@ fn anchored_entry<T: Config>(
     };
     let root = medchain_merkle::root_of_proof(&anchor_leaf(0, &entry), &proof)
         .map_err(|_| BenchmarkError::Stop("proof"))?;
+    let from = voided::<T>(s, T::MaxVoidedRanges::get())?;
     Pallet::<T>::anchor_batch(
         RawOrigin::Signed(s.admin.clone()).into(),
         0,
-        1,
-        10,
+        from,
+        from.saturating_add(9),
         leaves,
         root,
     )
     .map_err(|_| BenchmarkError::Stop("anchor"))?;
     Ok((root, entry, proof))
+}
+
+/// A distinct root for anchor `i` of a benchmark.
+fn root(i: u32) -> Sha256 {
+    let mut root = [0xAA; 32];
+    root[..4].copy_from_slice(&i.to_le_bytes());
+    root
+}
+
+/// Anchors for organisation 0 a kept one-block batch at private block `from` (sequence number
+/// `seq`) and a runaway batch after it, from `from + 1` to `u64::MAX` (`seq + 1`).
+fn kept_and_runaway<T: Config>(s: &Scene<T>, seq: u32, from: u64) -> Result<(), BenchmarkError> {
+    let runaway = from.saturating_add(1);
+    for (seq, start, end) in [(seq, from, from), (seq + 1, runaway, u64::MAX)] {
+        Pallet::<T>::anchor_batch(
+            RawOrigin::Signed(s.admin.clone()).into(),
+            0,
+            start,
+            end,
+            1,
+            root(seq),
+        )
+        .map_err(|_| BenchmarkError::Stop("anchor"))?;
+    }
+    Ok(())
+}
+
+/// Gives organisation 0 `ranges` ranges of voided anchors, each a kept batch and a runaway one
+/// after it that governance voids (`[1, 2)`, `[3, 4)`, ...), so that every check of a voided
+/// anchor reads the longest list. Returns the first private block of the next batch.
+fn voided<T: Config>(s: &Scene<T>, ranges: u32) -> Result<u64, BenchmarkError> {
+    let mut from = 1u64;
+    for i in 0..ranges {
+        kept_and_runaway::<T>(s, 2 * i, from)?;
+        let origin = T::OrganisationOrigin::try_successful_origin()
+            .map_err(|_| BenchmarkError::Weightless)?;
+        Pallet::<T>::void_anchors(origin, 0, 2 * i + 1)
+            .map_err(|_| BenchmarkError::Stop("void"))?;
+        // The anchored range ends with the kept batch again.
+        from = from.saturating_add(1);
+    }
+    Ok(from)
 }
 
 #[benchmarks]
@@ -407,28 +450,44 @@ mod benchmarks {
         Ok(())
     }
 
+    /// The root of the last voided anchor anchored again (the real batch behind a runaway one),
+    /// with the longest list of voided ranges to search.
     #[benchmark]
     fn anchor_batch() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
-        Pallet::<T>::anchor_batch(
-            RawOrigin::Signed(s.admin.clone()).into(),
-            0,
-            1,
-            10,
-            5,
-            [8; 32],
-        )
-        .map_err(|_| BenchmarkError::Stop("first anchor"))?;
+        let ranges = T::MaxVoidedRanges::get();
+        let from = voided::<T>(&s, ranges)?;
+        let again = root((2 * ranges).saturating_sub(1));
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.admin.clone()),
             0,
-            11,
-            20,
+            from,
+            from.saturating_add(9),
             medchain_merkle::MAX_LEAVES,
-            [9; 32],
+            again,
         );
-        assert!(AnchorRoots::<T>::contains_key(0, [9; 32]));
+        assert_eq!(AnchorRoots::<T>::get(0, again), Some(2 * ranges));
+        Ok(())
+    }
+
+    /// The last voided range an organisation may keep, its list searched and rebuilt.
+    #[benchmark]
+    fn void_anchors() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let ranges = T::MaxVoidedRanges::get();
+        let from = voided::<T>(&s, ranges.saturating_sub(1))?;
+        let first = 2 * ranges.saturating_sub(1);
+        kept_and_runaway::<T>(&s, first, from)?;
+        let origin = T::OrganisationOrigin::try_successful_origin()
+            .map_err(|_| BenchmarkError::Weightless)?;
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, 0, first + 1);
+        assert_eq!(VoidedAnchors::<T>::get(0).len() as u32, ranges);
+        assert_eq!(
+            Organisations::<T>::get(0).and_then(|o| o.anchored_to),
+            Some(from)
+        );
         Ok(())
     }
 
@@ -468,7 +527,13 @@ mod benchmarks {
         {
             result = Pallet::<T>::verify_inclusion(0, root, &entry, &proof);
         }
-        assert_eq!(result, Ok(AnchorRef { org: 0, seq: 0 }));
+        assert_eq!(
+            result,
+            Ok(AnchorRef {
+                org: 0,
+                seq: 2 * T::MaxVoidedRanges::get()
+            })
+        );
         Ok(())
     }
 

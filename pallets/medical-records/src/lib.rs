@@ -33,10 +33,12 @@ extern crate alloc;
 pub use pallet::*;
 
 pub mod runtime_api;
+pub mod traits;
 pub mod types;
 pub mod weights;
 /// The inclusion proof of a batch anchor, as the runtime API takes it.
 pub use medchain_merkle::InclusionProof;
+pub use traits::OnAdminRemoved;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -112,6 +114,13 @@ pub mod pallet {
         /// Most grants the idle-time sweep looks at in one block.
         #[pallet::constant]
         type MaxSweep: Get<u32>;
+        /// Most ranges of voided anchors one organisation keeps (each governance void adds one
+        /// or merges into the last).
+        #[pallet::constant]
+        type MaxVoidedRanges: Get<u32>;
+        /// What else ends when an admin leaves its organisation (the runtime: the K-DPoS
+        /// candidacy they stood for it).
+        type OnAdminRemoved: OnAdminRemoved<Self::AccountId>;
         /// Weights of the calls.
         type WeightInfo: WeightInfo;
     }
@@ -210,6 +219,13 @@ pub mod pallet {
     /// another's pending anchor) never blocks or stands for another's.
     #[pallet::storage]
     pub type AnchorRoots<T> = StorageDoubleMap<_, Twox64Concat, OrgId, Identity, Sha256, u32>;
+
+    /// Anchors governance voided, per organisation: sorted, disjoint ranges `[first, next)` of
+    /// sequence numbers. A voided anchor stays in [`Anchors`] for the record, proves nothing, and
+    /// its root may be anchored again.
+    #[pallet::storage]
+    pub type VoidedAnchors<T: Config> =
+        StorageMap<_, Twox64Concat, OrgId, BoundedVec<(u32, u32), T::MaxVoidedRanges>, ValueQuery>;
 
     /// Records imported from a private chain: consortium record -> where it comes from.
     #[pallet::storage]
@@ -399,6 +415,20 @@ pub mod pallet {
             /// The Merkle root of the batch.
             root: Sha256,
         },
+        /// Governance voided `org`'s anchors `first..next` (a bogus or runaway batch and all
+        /// after it): they prove nothing from now on, and the organisation anchors again from the
+        /// end of the anchor before them.
+        AnchorsVoided {
+            /// The organisation.
+            org: OrgId,
+            /// The first voided sequence number.
+            first: u32,
+            /// The sequence number after the last voided one (the next anchor's).
+            next: u32,
+            /// The last private-chain block still anchored (`None`: the next batch may start
+            /// anywhere).
+            anchored_to: Option<u64>,
+        },
     }
 
     #[pallet::error]
@@ -489,6 +519,16 @@ pub mod pallet {
         AlreadyImported,
         /// An id counter is exhausted.
         Overflow,
+        /// The anchor was voided by governance and proves nothing.
+        AnchorVoided,
+        /// The organisation has no anchor from this sequence number on that is not voided
+        /// already.
+        NothingToVoid,
+        /// The anchor just before the first one to void is voided itself: void from the start
+        /// of that voided range instead.
+        VoidAdjoinsVoided,
+        /// The organisation has as many voided ranges as it may keep.
+        TooManyVoidedRanges,
     }
 
     #[pallet::hooks]
@@ -593,7 +633,8 @@ pub mod pallet {
         ///
         /// Emits [`Event::MemberRemoved`].
         #[pallet::call_index(2)]
-        #[pallet::weight(<T as Config>::WeightInfo::remove_member())]
+        #[pallet::weight(<T as Config>::WeightInfo::remove_member()
+            .saturating_add(T::OnAdminRemoved::weight()))]
         pub fn remove_member(
             origin: OriginFor<T>,
             org: OrgId,
@@ -822,6 +863,21 @@ pub mod pallet {
                 size,
                 [key_for_patient, key_for_custodian],
             )
+        }
+
+        /// Governance voids `org`'s anchors from sequence number `first` on, and rewinds the
+        /// organisation's anchored range to the end of anchor `first - 1`. This is the way out
+        /// when an anchorer (compromised, or a relay pointed at the wrong chain) anchored a batch
+        /// that is bogus or runs past the private chain (up to `to = u64::MAX`, after which no
+        /// batch could follow): its relay then anchors the real blocks again. Voided anchors
+        /// stay in storage, prove nothing, and do not undo records already imported from them.
+        ///
+        /// Emits [`Event::AnchorsVoided`].
+        #[pallet::call_index(15)]
+        #[pallet::weight(<T as Config>::WeightInfo::void_anchors())]
+        pub fn void_anchors(origin: OriginFor<T>, org: OrgId, first: u32) -> DispatchResult {
+            T::OrganisationOrigin::ensure_origin(origin)?;
+            Self::do_void_anchors(org, first)
         }
     }
 }

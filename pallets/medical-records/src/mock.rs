@@ -62,6 +62,8 @@ impl pallet_medical_records::Config for Test {
     type EmergencyDuration = ConstU64<10>;
     type MaxAuditEntries = ConstU32<3>;
     type MaxSweep = ConstU32<2>;
+    type MaxVoidedRanges = ConstU32<3>;
+    type OnAdminRemoved = ();
     type WeightInfo = ();
 }
 

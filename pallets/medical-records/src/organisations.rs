@@ -76,6 +76,9 @@ impl<T: Config> Pallet<T> {
         info.members = info.members.saturating_sub(1);
         Organisations::<T>::insert(org, info);
         Members::<T>::remove(org, &who);
+        if role == Role::Admin {
+            T::OnAdminRemoved::admin_removed(org, &who);
+        }
         Self::deposit_event(Event::MemberRemoved { org, who });
         Ok(())
     }

@@ -225,7 +225,7 @@ impl<T: crate::Config> crate::Pallet<T> {
         org: OrgId,
         seq: u32,
     ) -> Option<Anchor<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
-        crate::Anchors::<T>::get(org, seq)
+        crate::Anchors::<T>::get(org, seq).filter(|_| !Self::is_voided(org, seq))
     }
 
     /// The patient opens `key_for_patient`; a grant opens the key sealed to its grantee; the

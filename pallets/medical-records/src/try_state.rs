@@ -78,6 +78,20 @@ impl<T: Config> Pallet<T> {
             ensure!(info.members <= T::MaxMembers::get(), "too many members");
             let anchors = Anchors::<T>::iter_prefix(org).count() as u32;
             ensure!(anchors == info.anchors, "anchor count mismatch");
+            // The anchored range ends where the last anchor that is not voided ends (ranges of
+            // voided anchors never adjoin, so the one before a range is live).
+            let voided = VoidedAnchors::<T>::get(org);
+            let last_live = info.anchors.checked_sub(1).and_then(|last| {
+                match voided.iter().find(|&&(f, n)| f <= last && last < n) {
+                    Some(&(first, _)) => first.checked_sub(1),
+                    None => Some(last),
+                }
+            });
+            let end = last_live.and_then(|seq| Anchors::<T>::get(org, seq).map(|a| a.to));
+            ensure!(
+                end == info.anchored_to,
+                "anchored range does not end with the last live anchor"
+            );
             if let Some(key) = info.key {
                 ensure!(is_sealable_key(&key), "organisation key of small order");
             }
@@ -90,10 +104,23 @@ impl<T: Config> Pallet<T> {
             ensure!(anchor.root == root, "root points at another anchor");
         }
         for (org, seq, anchor) in Anchors::<T>::iter() {
+            let indexed = AnchorRoots::<T>::get(org, anchor.root);
+            // A voided anchor's root may stand for a later anchor of the same batch.
             ensure!(
-                AnchorRoots::<T>::get(org, anchor.root) == Some(seq),
+                indexed == Some(seq) || (Self::is_voided(org, seq) && indexed.is_some()),
                 "anchor missing from its organisation's roots"
             );
+        }
+        for (org, voided) in VoidedAnchors::<T>::iter() {
+            let info = Organisations::<T>::get(org).ok_or("voided anchors of no organisation")?;
+            let mut end = 0;
+            for &(first, next) in voided.iter() {
+                ensure!(
+                    (end == 0 || first > end) && first < next && next <= info.anchors,
+                    "voided ranges unsorted, adjoining or past the anchors"
+                );
+                end = next;
+            }
         }
         for (id, origin) in Origins::<T>::iter() {
             let rec = Records::<T>::get(id).ok_or("origin of no record")?;

@@ -376,6 +376,9 @@ pub enum AccessDenied {
     Expired,
     /// The record-type grant the key was shared under has expired or was revoked.
     TypeGrantEnded,
+    /// An emergency opening of a clinician who has since left the record's custodian (removed
+    /// from the organisation): it ended with their membership.
+    LeftCustodian,
 }
 
 /// Why an inclusion proof was refused (runtime API answer).
@@ -391,4 +394,6 @@ pub enum ProofError {
     WrongProofLength,
     /// The proof is well formed but does not lead to the root: the entry is not in the batch.
     NotIncluded,
+    /// The anchor with this root was voided by governance.
+    Voided,
 }

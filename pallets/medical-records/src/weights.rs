@@ -23,6 +23,7 @@ pub trait WeightInfo {
     fn emergency_access() -> Weight;
     fn log_access() -> Weight;
     fn anchor_batch() -> Weight;
+    fn void_anchors() -> Weight;
     fn import_record() -> Weight;
     fn verify_inclusion(depth: u32) -> Weight;
     fn sweep(grants: u32) -> Weight;
@@ -82,16 +83,19 @@ impl WeightInfo for () {
         rw(4, 1).saturating_add(AUDIT)
     }
     fn anchor_batch() -> Weight {
-        rw(3, 3)
+        rw(4, 3)
+    }
+    fn void_anchors() -> Weight {
+        rw(3, 2)
     }
     fn import_record() -> Weight {
-        rw(9, 7)
+        rw(10, 7)
             .saturating_add(CID_PARSE)
             .saturating_add(Self::verify_inclusion(medchain_merkle::MAX_PROOF_DEPTH))
     }
     fn verify_inclusion(depth: u32) -> Weight {
         // One SHA-256 of at most 129 bytes per level: a generous 20 µs each.
-        rw(2, 0)
+        rw(3, 0)
             .saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(u64::from(depth) + 1))
     }
     /// Per grant: the grant read while iterating, then taken, and its record's count and its

@@ -6,7 +6,7 @@ mod records;
 use crate::{
     AccountId, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
     RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-    System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+    System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 use frame_support::{
     derive_impl,
@@ -14,13 +14,14 @@ use frame_support::{
     parameter_types,
     traits::{ConstU128, ConstU32, ConstU8, VariantCountOf},
     weights::{
-        constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-        IdentityFee, Weight,
+        constants::{ExtrinsicBaseWeight, ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+        ConstantMultiplier, Weight, WeightToFeeCoefficient, WeightToFeeCoefficients,
+        WeightToFeePolynomial,
     },
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
-use sp_runtime::{traits::One, Perbill};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
+use sp_runtime::{traits::Bounded, FixedPointNumber, Perbill, Perquintill};
 use sp_version::RuntimeVersion;
 
 /// Three quarters of a block's weight and length are for ordinary transactions; the rest is
@@ -83,18 +84,62 @@ impl pallet_balances::Config for Runtime {
     type DoneSlashHandler = ();
 }
 
+/// What one byte of a transaction costs. Bytes are the chain's history for ever: a day of
+/// blocks filled with them (28,800 blocks of 3.75 MiB) costs about 57 million MED, more than four
+/// times all genesis endowments together, while a record's index entry (some 400 bytes) costs
+/// 0.2 MED.
+pub const TRANSACTION_BYTE_FEE: Balance = UNIT / 2_000;
+
+/// What the weight of an empty transaction (`ExtrinsicBaseWeight`) costs at fee multiplier 1:
+/// a second of block time is then about 90 MED.
+pub const BASE_WEIGHT_FEE: Balance = UNIT / 100;
+
+/// Weight to fee: linear, `BASE_WEIGHT_FEE` per `ExtrinsicBaseWeight` (as Polkadot's runtime
+/// prices weight, at its own ratio).
+pub struct WeightToFee;
+impl WeightToFeePolynomial for WeightToFee {
+    type Balance = Balance;
+    fn polynomial() -> WeightToFeeCoefficients<Balance> {
+        let p = BASE_WEIGHT_FEE;
+        let q = Balance::from(ExtrinsicBaseWeight::get().ref_time()).max(1);
+        let mut coefficients = WeightToFeeCoefficients::<Balance>::new();
+        coefficients.push(WeightToFeeCoefficient {
+            degree: 1,
+            negative: false,
+            coeff_frac: Perbill::from_rational(p % q, q),
+            coeff_integer: p / q,
+        });
+        coefficients
+    }
+}
+
 parameter_types! {
-    pub FeeMultiplier: Multiplier = Multiplier::one();
+    pub const TransactionByteFee: Balance = TRANSACTION_BYTE_FEE;
+    /// Fees hold while blocks are a quarter full and rise the fuller they are.
+    pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+    /// How fast: with every block full, fees double in about 3,100 blocks (2.6 hours), so a day
+    /// of blocks full of weight costs some 67 million MED (`runtime/src/tests.rs` adds it up);
+    /// empty blocks halve them in 9,200. Polkadot's 0.000075 moves four times slower.
+    pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(3, 10_000);
+    /// Fees never fall below a tenth of their base.
+    pub MinimumMultiplier: Multiplier = Multiplier::saturating_from_rational(1, 10);
+    pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
 
 impl pallet_transaction_payment::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
-    /// Fees (1 pico-MED per unit of weight and per byte) are burned: no treasury yet, and authors must not profit from stuffing blocks.
+    /// Fees are burned: no treasury yet, and authors must not profit from stuffing blocks.
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
     type OperationalFeeMultiplier = ConstU8<5>;
-    type WeightToFee = IdentityFee<Balance>;
-    type LengthToFee = IdentityFee<Balance>;
-    type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+    type WeightToFee = WeightToFee;
+    type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
+    type FeeMultiplierUpdate = TargetedFeeAdjustment<
+        Self,
+        TargetBlockFullness,
+        AdjustmentVariable,
+        MinimumMultiplier,
+        MaximumMultiplier,
+    >;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 

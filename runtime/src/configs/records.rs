@@ -35,5 +35,21 @@ impl pallet_medical_records::Config for Runtime {
     type EmergencyDuration = EmergencyDuration;
     type MaxAuditEntries = ConstU32<32>;
     type MaxSweep = ConstU32<64>;
+    type MaxVoidedRanges = ConstU32<16>;
+    type OnAdminRemoved = DisownCandidate;
     type WeightInfo = crate::weights::pallet_medical_records::WeightInfo<Runtime>;
+}
+
+/// A removed admin's K-DPoS candidacy ends with their membership (issue 17, item 10).
+pub struct DisownCandidate;
+impl pallet_medical_records::OnAdminRemoved<crate::AccountId> for DisownCandidate {
+    fn admin_removed(org: pallet_medical_records::OrgId, who: &crate::AccountId) {
+        pallet_kdpos::Pallet::<Runtime>::disown(org, who);
+    }
+    fn weight() -> frame_support::weights::Weight {
+        use pallet_kdpos::WeightInfo as _;
+        // As much as a candidate's full unbond, and the disowned list read and written.
+        <Runtime as pallet_kdpos::Config>::WeightInfo::unbond()
+            .saturating_add(<Runtime as frame_system::Config>::DbWeight::get().reads_writes(3, 1))
+    }
 }

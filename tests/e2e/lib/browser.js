@@ -13,9 +13,10 @@ export const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
  * Starts `medchain portal serve` on 127.0.0.1:`port` for the node at `rpc` and the IPFS API at
  * `ipfs`; resolves with the process once it answers.
  */
-export async function portalServe({ port, rpc, ipfs }) {
+export async function portalServe({ port, rpc, ipfs, allowConnect = [] }) {
   const child = spawn(CLI_BIN, ['--url', rpc, '--ipfs', ipfs, 'portal', 'serve', '--dir', PORTAL_DIST,
-    '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--listen', `127.0.0.1:${port}`, ...allowConnect.flatMap((u) => ['--allow-connect', u])],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   await waitFor(`the portal on port ${port}`, async () => {

@@ -110,6 +110,25 @@ test('a transfer is included, finalized, and moves exactly amount + fee', async 
   assert.equal(aliceBefore - aliceAfter, amount + fee, 'sender pays exactly amount + fee');
 });
 
+test('bytes are priced: a 1 MiB remark costs over 500 MED, a transfer a fraction of one', async () => {
+  // Issue 17, attack 6: at 1 pico-MED a byte, a day of full blocks cost some 1,300 MED.
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const UNIT = 10n ** 12n;
+  // (A hex string: polkadot.js reads a Uint8Array given for Bytes as already length-prefixed.)
+  const remark = await api.tx.system.remark(`0x${'01'.repeat(1 << 20)}`).paymentInfo(alice);
+  assert.ok(remark.partialFee.toBigInt() > 500n * UNIT, `1 MiB remark: ${remark.partialFee.toHuman()}`);
+  const transfer = await api.tx.balances.transferKeepAlive(alice.address, UNIT).paymentInfo(alice);
+  assert.ok(transfer.partialFee.toBigInt() < UNIT, `transfer: ${transfer.partialFee.toHuman()}`);
+  // The fee multiplier follows load (a targeted fee adjustment): on this nearly idle chain it
+  // falls block by block towards its floor of 0.1, where a constant multiplier would stay at 1.
+  const multiplierAt = async (n) => (await (await api.at(await api.rpc.chain.getBlockHash(n)))
+    .query.transactionPayment.nextFeeMultiplier()).toBigInt();
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  assert.ok(head >= 3, `blocks so far: ${head}`);
+  const [earlier, later] = [await multiplierAt(1), await multiplierAt(head)];
+  assert.ok(later < earlier && later >= 10n ** 17n, `multiplier ${earlier} at block 1, ${later} at ${head}`);
+});
+
 test('a hospital registers session keys made on its node, with the ownership proof', async () => {
   const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
   const bob = keyring.addFromUri('//Bob');

@@ -5,12 +5,13 @@
 // record's proof verifies through the consortium's runtime API; a tampered leaf, a proof against
 // another root, a shortened proof and a record never anchored are refused. A record is then shared
 // across hospitals: imported into the consortium with its proof, granted by the patient to a
-// clinician of another hospital, and read back byte-identical.
+// clinician of another hospital, and read back byte-identical. Last, a runaway anchor sent with
+// the relayer's stolen key is voided by governance and the relay resumes after the last real batch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -29,6 +30,7 @@ const RECORDS = 1_000;
 let dir;
 let home;
 let state;
+let tokenFile;
 let capi;
 let hapi;
 const k = {};
@@ -82,10 +84,15 @@ async function anchors() {
   return out;
 }
 
-async function proofOf(record) {
-  const res = await fetch(`http://${RELAY_HTTP}/proof/${record}`);
+/** The relay's HTTP answer at `path`, sent with its token (or `token`). */
+async function fromRelay(path, token = relayToken()) {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const res = await fetch(`http://${RELAY_HTTP}${path}`, { headers });
   return { status: res.status, body: await res.json() };
 }
+
+const relayToken = () => readFileSync(tokenFile, 'utf8').trim();
+const proofOf = (record) => fromRelay(`/proof/${record}`);
 
 async function verifyOnChain(p) {
   const res = await capi.call.medicalRecordsApi.verifyInclusion(p.org, p.root, p.entry,
@@ -99,6 +106,7 @@ before(async () => {
   home = tempDir('dualchain-home');
   ({ cli, ok } = cliRunner({ home, url: CONSORTIUM, ipfs: HOSPITAL_IPFS }));
   state = join(home, 'relay-state');
+  tokenFile = join(home, 'relay.token');
   dualchain('start', '--port-base', String(BASE));
   capi = await connect(BASE + 100);
   hapi = await connect(BASE + 150);
@@ -175,6 +183,11 @@ test('the relay refuses the wrong account and the wrong chain, and anchors nothi
   const same = relay({ from: CONSORTIUM });
   assert.equal((await same.exited).code, 1);
   assert.match(same.err, /--from and --to are the same chain/);
+
+  // Proofs show patients' accounts: serving them beyond this machine needs a token.
+  const open = relay({ extra: ['--serve', `0.0.0.0:${BASE + 301}`] });
+  assert.equal((await open.exited).code, 1);
+  assert.match(open.err, /reachable from other machines.*--serve-token-file/);
   assert.deepEqual(await anchors(), []);
 });
 
@@ -194,13 +207,29 @@ test('a relay killed mid-batch and restarted anchors every entry exactly once', 
   assert.equal((await wrong.exited).code, 1);
   assert.match(wrong.err, /genesis mismatch/);
 
-  const second = relay({ extra: ['--serve', RELAY_HTTP] });
+  const second = relay({ extra: ['--serve', RELAY_HTTP, '--serve-token-file', tokenFile] });
   try {
     await waitFor('every entry anchored', async () => {
       if (second.exitCode !== null) throw Object.assign(new Error(`relay exited: ${second.err}`), { fatal: true });
-      const res = await fetch(`http://${RELAY_HTTP}/status`).then((r) => r.json()).catch(() => ({}));
-      return res.entries === RECORDS + 1;
+      const res = await fromRelay('/status').catch(() => ({}));
+      return res.body?.entries === RECORDS + 1;
     }, 300_000, 1_000);
+    // The relay made the token (owner-only); without it, or with another, nothing is served.
+    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+    for (const token of [null, 'f'.repeat(64)]) {
+      for (const path of ['/status', '/proof/5']) {
+        const { status, body } = await fromRelay(path, token);
+        assert.equal(status, 401, `${path} with ${token}`);
+        assert.match(body.error, /Authorization: Bearer/);
+      }
+    }
+    const fetched = await ok(['proof', '5', '--relay', `http://${RELAY_HTTP}`, '--relay-token-file', tokenFile,
+      '-o', join(home, 'fetched.json')]);
+    assert.equal(fetched.record, 5);
+    assert.equal(JSON.parse(readFileSync(join(home, 'fetched.json'), 'utf8')).record, 5);
+    const refused = await cli(['proof', '5', '--relay', `http://${RELAY_HTTP}`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /401/);
 
     const list = await anchors();
     assert.ok(list.length >= 4, `batches of at most 250 and a block: ${JSON.stringify(list)}`);
@@ -305,4 +334,48 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   const got = await ok(['--as', 'specialist', 'get', String(imported.record), '-o', out]);
   assert.equal(got.bytes, shared.bytes.length);
   assert.ok(readFileSync(out).equals(shared.bytes), 'hospital 4 reads the bytes hospital 0 stored');
+});
+
+test('a runaway anchor sent with a stolen anchorer key is voided by governance, and the relay anchors the real blocks again', async () => {
+  // The attacker holds the relayer's key and anchors a batch over every private block to come:
+  // without a way out, hospital 0 could never anchor again.
+  const at = async () => (await capi.query.medicalRecords.organisations(0)).unwrap();
+  const before = await at();
+  const seq = before.anchors.toNumber();
+  const from = before.anchoredTo.unwrap().toNumber() + 1;
+  const runaway = await submit(capi, capi.tx.medicalRecords.anchorBatch(0, from, '18446744073709551615', 1,
+    sha256('no such batch')), k.ferdie, { finalized: true });
+  assert.equal(runaway.error, null);
+  assert.equal((await at()).anchoredTo.unwrap().toString(), '18446744073709551615');
+
+  // The relay sees the runaway and says what to do, instead of reading blocks that never come.
+  const stuck = relay({ extra: ['--once'] });
+  assert.equal((await stuck.exited).code, 1);
+  assert.match(stuck.err, new RegExp(`runaway anchor.*medicalRecords\\.voidAnchors\\(0, ${seq}\\)`));
+
+  // Only governance voids it (the relayer's own key cannot undo it).
+  const self = await submit(capi, capi.tx.medicalRecords.voidAnchors(0, seq), k.ferdie, { finalized: true });
+  assert.match(String(self.error), /badorigin/i);
+  const voided = await submit(capi, capi.tx.sudo.sudo(capi.tx.medicalRecords.voidAnchors(0, seq)), k.alice,
+    { finalized: true });
+  const sudid = voided.events.find(({ event }) => event.section === 'sudo' && event.method === 'Sudid');
+  assert.ok(sudid?.event.data[0].isOk, `voidAnchors: ${sudid?.event.data[0]}`);
+  assert.ok(voided.events.some(({ event }) => event.section === 'medicalRecords' && event.method === 'AnchorsVoided'));
+  assert.equal((await at()).anchoredTo.unwrap().toNumber(), from - 1);
+  assert.ok((await capi.call.medicalRecordsApi.anchor(0, seq)).isNone, 'the API no longer shows it');
+
+  // The relay anchors the record created after it stopped, right after the last real batch,
+  // and its proof verifies.
+  const again = relay({ extra: ['--once'] });
+  const done = await again.exited;
+  assert.equal(done.code, 0, again.err);
+  const anchored = again.events.find((e) => e.event === 'anchored');
+  assert.ok(anchored, JSON.stringify(again.events));
+  assert.equal(anchored.seq, seq + 1);
+  assert.equal(anchored.from, from);
+  const file = join(home, 'late.json');
+  await ok(['proof', String(RECORDS + 1), '--state', state, '-o', file]);
+  const included = await ok(['verify', String(RECORDS + 1), '--proof', file]);
+  assert.equal(included.included, true);
+  assert.equal(included.anchor, seq + 1);
 });

@@ -9,6 +9,8 @@
 // - No plaintext leaves the browser: every request body and WebSocket frame each page sent is
 //   searched for the record's marker.
 // - Bad input gets a message in the page and nothing is signed.
+// - The server's Content-Security-Policy: an injected script does not run, and a `?rpc=` link to
+//   a node it does not allow is not connected to.
 // Screenshots of each view go to tests/e2e/screenshots/ (gitignored).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,7 +162,9 @@ before(async () => {
     { finalized: true });
   assert.equal(joined.error, null);
   recording = await recorder(RECORDER, ipfsBodies);
-  server = await portalServe({ port: WEB, rpc: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${RECORDER}` });
+  // The tests below point pages at a dead node and IPFS API (port 9) and at a tampering one.
+  server = await portalServe({ port: WEB, rpc: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${RECORDER}`,
+    allowConnect: ['ws://127.0.0.1:9', 'http://127.0.0.1:9', `http://127.0.0.1:${TAMPER}`] });
   browser = await launch();
   mkdirSync(SCREENSHOTS, { recursive: true });
   content = Buffer.from(`Discharge summary\n${MARKER}\n${'lab values '.repeat(30_000)}\nend\n`);
@@ -543,4 +547,47 @@ test('a portal pointed at no node says where it looked and how to fix it', async
   await page.locator('#connection.error').waitFor({ timeout: 30_000 });
   assert.match(await page.locator('#connection').textContent(), /cannot reach the node at ws:\/\/127\.0\.0\.1:9/);
   await page.close();
+});
+
+test('the portal is served with a policy: injected scripts do not run, unlisted nodes are not reached', async () => {
+  const res = await fetch(`${URL}index.html`);
+  const policy = res.headers.get('content-security-policy');
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.match(policy, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${RPC} `));
+  assert.match(policy, /frame-ancestors 'none'/);
+  assert.doesNotMatch(policy, /unsafe-inline|'unsafe-eval'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  for (const path of ['medchain-portal.json', 'no-such-file']) {
+    assert.equal((await fetch(`${URL}${path}`)).headers.get('content-security-policy'), policy, path);
+  }
+
+  // A page pointed by a link at someone else's node (a phishing ?rpc=): the browser refuses the
+  // connection, and the page says it cannot reach it.
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(
+      { directive: e.effectiveDirective, blocked: e.blockedURI }));
+  });
+  await page.goto(`${URL}?rpc=ws://127.0.0.1:${RPC + 1}#network`);
+  await page.locator('#connection.error').waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => window.violations.some((v) => v.directive === 'connect-src'), null,
+    { timeout: 10_000 });
+  // An injected inline script does not run (the kind of script an XSS would bring).
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.injected = true';
+    document.body.append(s);
+  });
+  await page.waitForFunction(() => window.violations.some((v) => v.directive === 'script-src-elem'), null,
+    { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => window.injected), undefined);
+  await page.close();
+
+  // The portal itself works under the policy: its crypto's WebAssembly runs (the records tests
+  // above opened records in it) and the node it is served for is reached.
+  const home = await browser.newPage();
+  await home.goto(`${URL}#network`);
+  await home.locator('#active li').first().waitFor({ timeout: 30_000 });
+  await home.close();
 });

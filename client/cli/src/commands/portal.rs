@@ -6,6 +6,11 @@
 //! portal makes go through, and only from the portal's own pages: the proxy is not a way for any
 //! web page to reach the IPFS API. No keys and no plaintext pass here: the page encrypts before it
 //! uploads and decrypts after it downloads.
+//!
+//! Every answer carries a Content-Security-Policy: the page runs only the portal's own scripts
+//! (and WebAssembly, for the crypto), cannot be framed, and talks only to this server and the
+//! node it is served for (and the endpoints `--allow-connect` names). An injected script does not
+//! run, and a link with `?rpc=` to someone else's node does not make the page trust that node.
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use axum::{
@@ -33,6 +38,11 @@ pub enum PortalCommand {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
         listen: SocketAddr,
+        /// Another node or IPFS API the page may be pointed at with `?rpc=` or `?ipfs=`
+        /// (ws://, wss://, http:// or https://; repeat for more). By default the page talks only
+        /// to this server and to --url.
+        #[arg(long, value_name = "URL")]
+        allow_connect: Vec<String>,
     },
 }
 
@@ -46,8 +56,17 @@ struct Proxy {
 }
 
 pub fn run(global: &crate::context::Global, command: PortalCommand) -> Result<()> {
-    let PortalCommand::Serve { dir, listen } = command;
+    let PortalCommand::Serve {
+        dir,
+        listen,
+        allow_connect,
+    } = command;
     check_dir(&dir)?;
+    let mut endpoints = vec![connect_source(&global.url).context("--url")?];
+    for url in &allow_connect {
+        endpoints.push(connect_source(url).with_context(|| format!("--allow-connect {url}"))?);
+    }
+    let policy = header::HeaderValue::from_str(&content_security_policy(&endpoints))?;
     let ipfs = global.ipfs.trim_end_matches('/').to_string();
     if !ipfs.starts_with("http://") && !ipfs.starts_with("https://") {
         bail!("--ipfs must be an http:// or https:// URL, not '{ipfs}'");
@@ -61,7 +80,29 @@ pub fn run(global: &crate::context::Global, command: PortalCommand) -> Result<()
         .route("/medchain-portal.json", get(config))
         .route("/ipfs/api/v0/{*call}", post(forward))
         .with_state(proxy.clone())
-        .fallback_service(tower_http::services::ServeDir::new(&dir));
+        .fallback_service(tower_http::services::ServeDir::new(&dir))
+        .layer(axum::middleware::map_response(
+            move |mut response: Response| {
+                let policy = policy.clone();
+                async move {
+                    let h = response.headers_mut();
+                    h.insert(header::CONTENT_SECURITY_POLICY, policy);
+                    h.insert(
+                        header::X_CONTENT_TYPE_OPTIONS,
+                        header::HeaderValue::from_static("nosniff"),
+                    );
+                    h.insert(
+                        header::REFERRER_POLICY,
+                        header::HeaderValue::from_static("no-referrer"),
+                    );
+                    h.insert(
+                        header::X_FRAME_OPTIONS,
+                        header::HeaderValue::from_static("DENY"),
+                    );
+                    response
+                }
+            },
+        ));
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -77,6 +118,39 @@ pub fn run(global: &crate::context::Global, command: PortalCommand) -> Result<()
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
+}
+
+/// `url` as a CSP source (scheme, host and port), if it is a WebSocket or HTTP URL.
+fn connect_source(url: &str) -> Result<String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| anyhow!("'{url}' is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "ws" | "wss" | "http" | "https") {
+        bail!("'{url}' is not a ws://, wss://, http:// or https:// URL");
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow!("'{url}' names no host"))?;
+    // Nothing that could end the source list or the directive (`;`, `,`, quotes).
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c))
+    {
+        bail!("'{url}' has a host that is not a plain name or address");
+    }
+    Ok(match parsed.port() {
+        Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+        None => format!("{}://{host}", parsed.scheme()),
+    })
+}
+
+/// The page's policy: its own scripts and styles only, WebAssembly for the crypto (no `eval`),
+/// nothing framed or framing, and connections to this server and `endpoints` only.
+fn content_security_policy(endpoints: &[String]) -> String {
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: blob:; font-src 'self'; manifest-src 'self'; \
+         connect-src 'self' {}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        endpoints.join(" ")
+    )
 }
 
 fn check_dir(dir: &Path) -> Result<()> {
@@ -179,6 +253,33 @@ mod tests {
             h.insert(header::ORIGIN, HeaderValue::from_str(o).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn the_policy_names_only_the_endpoints_given_and_refuses_what_is_not_one() {
+        assert_eq!(
+            connect_source("ws://127.0.0.1:9944/").unwrap(),
+            "ws://127.0.0.1:9944"
+        );
+        assert_eq!(
+            connect_source("https://ipfs.hospital.example/api").unwrap(),
+            "https://ipfs.hospital.example"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://127.0.0.1",
+            "ws://host;script-src *",
+            "ws://host;script-src",
+            "http://a,b",
+            "ws://host script-src *",
+            "127.0.0.1:9944",
+        ] {
+            assert!(connect_source(bad).is_err(), "{bad}");
+        }
+        let policy = content_security_policy(&["ws://127.0.0.1:9944".into()]);
+        assert!(policy.contains("connect-src 'self' ws://127.0.0.1:9944;"));
+        assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
     }
 
     #[test]

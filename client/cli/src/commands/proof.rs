@@ -25,6 +25,9 @@ pub enum ProofCommand {
         /// A relay's HTTP endpoint (its --serve).
         #[arg(long, value_name = "URL")]
         relay: Option<String>,
+        /// The token file of a relay that needs one (its --serve-token-file, or a copy).
+        #[arg(long, value_name = "FILE", requires = "relay")]
+        relay_token_file: Option<PathBuf>,
         /// Write the proof to this file instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -45,20 +48,24 @@ pub async fn run(ctx: &Context, command: ProofCommand) -> Result<()> {
             record,
             state,
             relay,
+            relay_token_file,
             output,
         } => {
             let state = match (&state, &relay) {
                 (None, None) => Some(ctx.home().join("relay")),
                 _ => state,
             };
-            proof(
-                ctx,
-                record,
-                state.as_deref(),
-                relay.as_deref(),
-                output.as_deref(),
-            )
-            .await
+            let token = relay_token_file
+                .map(|file| {
+                    std::fs::read_to_string(&file)
+                        .map(|t| t.trim().to_owned())
+                        .with_context(|| {
+                            format!("cannot read --relay-token-file {}", file.display())
+                        })
+                })
+                .transpose()?;
+            let relay = relay.map(|url| (url, token));
+            proof(ctx, record, state.as_deref(), relay, output.as_deref()).await
         }
         ProofCommand::Verify { record, proof } => verify(ctx, record, &proof).await,
     }
@@ -69,11 +76,11 @@ async fn proof(
     ctx: &Context,
     record: u64,
     state: Option<&Path>,
-    relay: Option<&str>,
+    relay: Option<(String, Option<String>)>,
     output: Option<&Path>,
 ) -> Result<()> {
     let proof = match (state, relay) {
-        (_, Some(url)) => fetch(url, record).await?,
+        (_, Some((url, token))) => fetch(&url, token.as_deref(), record).await?,
         (Some(dir), None) => {
             let (store, _) = Store::open_existing(dir)?;
             ProofFile::from_store(&store, record)?.ok_or_else(|| {
@@ -101,9 +108,14 @@ async fn proof(
 }
 
 /// A proof from a relay's HTTP endpoint.
-async fn fetch(url: &str, record: u64) -> Result<ProofFile> {
+async fn fetch(url: &str, token: Option<&str>, record: u64) -> Result<ProofFile> {
     let url = format!("{}/proof/{record}", url.trim_end_matches('/'));
-    let response = reqwest::get(&url)
+    let mut request = reqwest::Client::new().get(&url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .send()
         .await
         .map_err(|e| anyhow!("cannot reach the relay at {url}: {e}"))?;
     let status = response.status();

@@ -24,7 +24,7 @@ use clap::Subcommand;
 use futures::StreamExt;
 use serde_json::json;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subxt::backend::legacy::{rpc_methods::NumberOrHex, LegacyRpcMethods};
@@ -57,9 +57,15 @@ pub enum RelayCommand {
         /// Close a batch once its first entry has waited this many seconds.
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         batch_time: u64,
-        /// Serve proofs over HTTP here: GET /proof/RECORD, GET /status.
+        /// Serve proofs over HTTP here: GET /proof/RECORD, GET /status. A proof shows a
+        /// record's index entry (its patient account among them), so anything but a loopback
+        /// address needs --serve-token-file.
         #[arg(long, value_name = "HOST:PORT")]
         serve: Option<SocketAddr>,
+        /// Callers of --serve must send `Authorization: Bearer TOKEN` with the token in this
+        /// file (created with a random token, readable by its owner only, if it does not exist).
+        #[arg(long, value_name = "FILE", requires = "serve")]
+        serve_token_file: Option<PathBuf>,
         /// Anchor what is finalized now, then exit.
         #[arg(long)]
         once: bool,
@@ -75,6 +81,7 @@ pub async fn run(ctx: &Context, command: RelayCommand) -> Result<()> {
         batch_size,
         batch_time,
         serve,
+        serve_token_file,
         once,
     } = command;
     relay(
@@ -87,6 +94,7 @@ pub async fn run(ctx: &Context, command: RelayCommand) -> Result<()> {
             batch_size,
             batch_time: Duration::from_secs(batch_time),
             serve,
+            serve_token_file,
             once,
         },
     )
@@ -102,6 +110,7 @@ struct Options {
     batch_size: u32,
     batch_time: Duration,
     serve: Option<SocketAddr>,
+    serve_token_file: Option<PathBuf>,
     once: bool,
 }
 
@@ -272,17 +281,31 @@ async fn reconcile(
         }
     }
     // Batches the chain has and the store lacks (a lost state directory) are rebuilt from the
-    // private chain and must give the anchored root.
+    // private chain and must give the anchored root; batches governance voided are forgotten
+    // (the chain shows no anchor for them), so their proofs are no longer served.
+    let finalized = private.finalized_number().await?;
     for seq in 0..next_seq {
-        if store.anchored(seq)?.is_some() {
-            continue;
-        }
         let Some(anchor) = at
             .call(runtime::apis().medical_records_api().anchor(org, seq))
             .await?
         else {
+            if store.anchored(seq)?.is_some() {
+                store.forget(seq)?;
+                ctx.say(json!({ "event": "voided", "seq": seq }), || {
+                    format!("anchor {seq} was voided by governance: its proofs are dropped")
+                });
+            }
             continue;
         };
+        if store.anchored(seq)?.is_some() {
+            continue;
+        }
+        if anchor.to > finalized {
+            bail!(
+                "anchor {seq} of organisation {org} covers private blocks {}..={}, past the private chain's finalized block {finalized}: a runaway anchor (a stolen anchorer key, or a relay on another chain). Remove that anchorer, and ask governance to void it: medicalRecords.voidAnchors({org}, {seq})",
+                anchor.from, anchor.to
+            );
+        }
         let entries = private.entries_in(anchor.from, anchor.to).await?;
         let batch = Batch {
             info: BatchInfo {
@@ -319,6 +342,13 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
             medchain_merkle::MAX_LEAVES
         );
     }
+    let token = match (opts.serve, &opts.serve_token_file) {
+        (Some(_), Some(file)) => Some(serve_token(ctx, file)?),
+        (Some(addr), None) if !addr.ip().is_loopback() => bail!(
+            "--serve {addr} is reachable from other machines, and a proof shows a record's index entry: pass --serve-token-file FILE, and give callers its token"
+        ),
+        _ => None,
+    };
     let me = ctx.identity()?;
     let signer = me.signer()?;
     let account = me.account()?;
@@ -346,7 +376,7 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     }
     let store = Arc::new(Store::open(&opts.state, &id)?);
     if let Some(addr) = opts.serve {
-        serve(addr, store.clone()).await?;
+        serve(addr, store.clone(), token).await?;
         ctx.say(
             json!({ "event": "serving", "url": format!("http://{addr}") }),
             || format!("proofs at http://{addr}/proof/RECORD"),
@@ -452,8 +482,62 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
     }
 }
 
-/// Serves `GET /proof/RECORD` (a proof file) and `GET /status` from the store.
-async fn serve(addr: SocketAddr, store: Arc<Store>) -> Result<()> {
+/// The token in `file`, or a new random one written there (owner-only) if it does not exist.
+fn serve_token(ctx: &Context, file: &Path) -> Result<String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => {
+            let token = text.trim().to_owned();
+            if token.len() < 16 || token.contains(char::is_whitespace) {
+                bail!(
+                    "--serve-token-file {}: the token must be one word of at least 16 characters",
+                    file.display()
+                );
+            }
+            Ok(token)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow!("no randomness for a token: {e}"))?;
+            let token = hex::encode(bytes);
+            write_owner_only(file, format!("{token}\n").as_bytes())
+                .with_context(|| format!("cannot write --serve-token-file {}", file.display()))?;
+            ctx.say(
+                json!({ "event": "token-created", "file": file.display().to_string() }),
+                || format!("a new token for --serve is in {}", file.display()),
+            );
+            Ok(token)
+        }
+        Err(e) => Err(anyhow!(
+            "cannot read --serve-token-file {}: {e}",
+            file.display()
+        )),
+    }
+}
+
+/// Creates `file` (never over an existing one), readable and writable by its owner only.
+fn write_owner_only(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(file)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Whether `header` (an `Authorization` value) carries `token` as a bearer token. Digests are
+/// compared, so the time it takes says nothing about how much of the token was right.
+fn bearer_matches(header: Option<&str>, token: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .is_some_and(|given| Sha256::digest(given.trim()) == Sha256::digest(token))
+}
+
+/// Serves `GET /proof/RECORD` (a proof file) and `GET /status` from the store; with a token,
+/// only to callers that send it.
+async fn serve(addr: SocketAddr, store: Arc<Store>, token: Option<String>) -> Result<()> {
     use axum::{extract::Path, extract::State, http::StatusCode, routing::get, Json, Router};
     type Reply = (StatusCode, Json<serde_json::Value>);
     fn error(status: StatusCode, message: String) -> Reply {
@@ -498,9 +582,30 @@ async fn serve(addr: SocketAddr, store: Arc<Store>) -> Result<()> {
             Err(reply) => reply,
         }
     }
+    let guard = move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let token = token.clone();
+        async move {
+            use axum::response::IntoResponse;
+            if let Some(token) = token {
+                let header = request
+                    .headers()
+                    .get(axum::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                if !bearer_matches(header, &token) {
+                    return error(
+                        StatusCode::UNAUTHORIZED,
+                        "this relay needs `Authorization: Bearer TOKEN` (the token of its --serve-token-file)".into(),
+                    )
+                    .into_response();
+                }
+            }
+            next.run(request).await
+        }
+    };
     let app = Router::new()
         .route("/proof/{record}", get(proof))
         .route("/status", get(status))
+        .layer(axum::middleware::from_fn(guard))
         .with_state(store);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -246,3 +246,60 @@ fn voters_are_bounded() {
         check();
     });
 }
+
+#[test]
+fn a_removed_admin_that_does_not_produce_stops_standing_at_once() {
+    new_test_ext().execute_with(|| {
+        // H3 has no session keys, so it produces nothing.
+        assert_ok!(Kdpos::register_candidate(RuntimeOrigin::signed(H3), 3, 300));
+        // Someone who is not the organisation's candidate changes nothing.
+        Kdpos::disown(3, &H1);
+        Kdpos::disown(1, &H3);
+        assert!(Candidates::<Test>::contains_key(H3));
+        RemovedAdmins::mutate(|r| r.push((3, H3)));
+        Kdpos::disown(3, &H3);
+        assert_eq!(Candidates::<Test>::get(H3), None);
+        assert_eq!(CandidateOf::<Test>::get(3), None);
+        assert_eq!(held(HoldReason::CandidateBond, H3), 0);
+        assert_eq!(held(HoldReason::Unbonding, H3), 300);
+        let ev = events();
+        assert!(ev.contains(&Event::CandidateDisowned {
+            candidate: H3,
+            org: 3
+        }));
+        assert!(ev.contains(&Event::CandidateLeft {
+            candidate: H3,
+            org: 3
+        }));
+        assert!(Disowned::<Test>::get().is_empty());
+        // The organisation's seat is free again (here for H3 itself, made admin again).
+        RemovedAdmins::mutate(|r| r.clear());
+        assert_ok!(Kdpos::register_candidate(RuntimeOrigin::signed(H3), 3, 100));
+        check();
+    });
+}
+
+#[test]
+fn a_removed_admin_that_produces_is_not_elected_again_and_leaves_when_it_stops() {
+    new_test_ext().execute_with(|| {
+        three_candidates();
+        run_to_session(SessionsPerEra::get());
+        assert!(Producers::<Test>::get().contains(&H1));
+        RemovedAdmins::mutate(|r| r.push((1, H1)));
+        Kdpos::disown(1, &H1);
+        // Its bond answers for the blocks it makes this era: still a candidate, still bonded.
+        assert!(Candidates::<Test>::contains_key(H1));
+        assert_eq!(Disowned::<Test>::get().to_vec(), vec![H1]);
+        assert_eq!(held(HoldReason::CandidateBond, H1), 100);
+        check();
+        // The next era is elected without it, and once it has left the live set its candidacy
+        // ends.
+        run_to_session(2 * SessionsPerEra::get() + 2);
+        assert!(!Producers::<Test>::get().contains(&H1));
+        assert!(!pallet_session::Validators::<Test>::get().contains(&H1));
+        assert_eq!(Candidates::<Test>::get(H1), None);
+        assert!(Disowned::<Test>::get().is_empty());
+        assert_eq!(held(HoldReason::Unbonding, H1), 100);
+        check();
+    });
+}

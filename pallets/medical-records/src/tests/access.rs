@@ -162,3 +162,52 @@ fn the_audit_trail_counts_everything_and_keeps_the_latest_entries() {
         check();
     });
 }
+
+#[test]
+fn an_emergency_opening_ends_when_its_clinician_or_admin_leaves_the_custodian() {
+    // The attack: a clinician (or an admin) opens a record in an emergency, is dismissed, and
+    // keeps reading it with the custodian's key through the runtime API until the opening runs
+    // out.
+    new_test_ext().execute_with(|| {
+        hospital();
+        // A second admin, in the relayer's place (the mock's organisations are small).
+        assert_ok!(MedicalRecords::remove_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            RELAYER
+        ));
+        assert_ok!(MedicalRecords::add_member(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            STRANGER,
+            Role::Admin
+        ));
+        let r = create(1, None);
+        for who in [COLLEAGUE, STRANGER] {
+            assert_ok!(MedicalRecords::emergency_access(
+                RuntimeOrigin::signed(who),
+                r
+            ));
+            assert!(MedicalRecords::access(r, &who).is_ok());
+            assert!(MedicalRecords::api_sealed_key_for(r, who).is_ok());
+            assert_ok!(MedicalRecords::remove_member(
+                RuntimeOrigin::signed(ADMIN),
+                ORG,
+                who
+            ));
+            assert_eq!(
+                MedicalRecords::access(r, &who),
+                Err(AccessDenied::LeftCustodian)
+            );
+            assert_eq!(
+                MedicalRecords::api_sealed_key_for(r, who).map(|_| ()),
+                Err(AccessDenied::LeftCustodian)
+            );
+            assert_noop!(
+                MedicalRecords::log_access(RuntimeOrigin::signed(who), r),
+                E::NotCustodianMember
+            );
+        }
+        check();
+    });
+}

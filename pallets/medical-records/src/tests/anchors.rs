@@ -376,3 +376,111 @@ fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing
         check();
     });
 }
+
+// ---- voided anchors ----
+
+fn anchor(from: u64, to: u64, count: u32, root: Sha256) -> DispatchResult {
+    MedicalRecords::anchor_batch(RuntimeOrigin::signed(RELAYER), ORG, from, to, count, root)
+}
+
+fn void(first: u32) -> DispatchResult {
+    MedicalRecords::void_anchors(RuntimeOrigin::root(), ORG, first)
+}
+
+#[test]
+fn a_runaway_anchor_is_voided_by_governance_and_the_real_batch_is_anchored_after_it() {
+    // The attack: the hospital's anchorer key (stolen, or a relay pointed at the wrong chain)
+    // anchors the next batch's root over blocks 11..=u64::MAX. No batch could ever follow, and
+    // the real batch's root would be taken.
+    new_test_ext().execute_with(|| {
+        hospital();
+        assert_ok!(anchor(1, 10, 1, [1; 32]));
+        let batch = private_entries(300, 90, 4);
+        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+        let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
+        let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(anchor(11, u64::MAX, 4, root));
+        assert_noop!(anchor(11, 20, 4, root), E::RangeOverlaps);
+
+        // Neither the organisation's admin nor a stranger may void anchors: governance does.
+        for who in [ADMIN, RELAYER, STRANGER] {
+            assert_noop!(
+                MedicalRecords::void_anchors(RuntimeOrigin::signed(who), ORG, 1),
+                DispatchError::BadOrigin
+            );
+        }
+        assert_noop!(void(2), E::NothingToVoid);
+        assert_noop!(
+            MedicalRecords::void_anchors(RuntimeOrigin::root(), 9, 0),
+            E::UnknownOrganisation
+        );
+        assert_ok!(void(1));
+        assert_eq!(
+            last_event(),
+            Event::AnchorsVoided {
+                org: ORG,
+                first: 1,
+                next: 2,
+                anchored_to: Some(10)
+            }
+            .into()
+        );
+        assert_noop!(void(1), E::NothingToVoid);
+        // The voided anchor stays for the record but proves nothing, and the runtime API (what
+        // relays and verifiers read) no longer shows it.
+        assert!(Anchors::<Test>::contains_key(ORG, 1));
+        assert_eq!(MedicalRecords::api_anchor(ORG, 1), None);
+        assert!(MedicalRecords::api_anchor(ORG, 0).is_some());
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[2], &proof),
+            Err(ProofError::Voided)
+        );
+        assert_noop!(import(DOCTOR, root, &batch[2], &proof), E::AnchorVoided);
+
+        // The relay anchors the real batch, under the same root, right after block 10.
+        assert_noop!(anchor(12, 30, 4, root), E::RangeGap);
+        assert_ok!(anchor(11, 30, 4, root));
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(ORG, root, &batch[2], &proof),
+            Ok(AnchorRef { org: ORG, seq: 2 })
+        );
+        assert_ok!(import(DOCTOR, root, &batch[2], &proof));
+        // A root anchored and live is still refused a second time.
+        assert_noop!(anchor(31, 40, 4, root), E::RootAlreadyAnchored);
+        check();
+    });
+}
+
+#[test]
+fn voided_ranges_merge_and_are_bounded() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let anchored_to = || Organisations::<Test>::get(ORG).and_then(|o| o.anchored_to);
+        // Everything voided, from the first anchor: the next batch may start anywhere.
+        assert_ok!(anchor(1, u64::MAX, 1, [1; 32]));
+        assert_ok!(void(0));
+        assert_eq!(anchored_to(), None);
+        assert_ok!(anchor(5, 6, 1, [1; 32]));
+        assert_ok!(anchor(7, u64::MAX, 1, [2; 32]));
+        assert_ok!(void(2));
+        // A second runaway right after the voided one: voiding from its own sequence number
+        // would resume after a voided anchor, so the range is voided from its start, in one.
+        assert_ok!(anchor(7, u64::MAX, 1, [3; 32]));
+        assert_noop!(void(3), E::VoidAdjoinsVoided);
+        assert_ok!(void(2));
+        assert_eq!(
+            VoidedAnchors::<Test>::get(ORG).to_vec(),
+            vec![(0, 1), (2, 4)]
+        );
+        assert_eq!(anchored_to(), Some(6));
+        // The mock keeps three ranges.
+        assert_ok!(anchor(7, 8, 1, [4; 32]));
+        assert_ok!(anchor(9, u64::MAX, 1, [5; 32]));
+        assert_ok!(void(5));
+        assert_ok!(anchor(9, 9, 1, [6; 32]));
+        assert_ok!(anchor(10, u64::MAX, 1, [7; 32]));
+        assert_noop!(void(7), E::TooManyVoidedRanges);
+        assert_eq!(anchored_to(), Some(u64::MAX));
+        check();
+    });
+}
