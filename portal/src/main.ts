@@ -26,12 +26,22 @@ function fillPicker(session: Session): void {
 
 async function main(): Promise<void> {
   const config = await loadConfig();
+  // The server's Content-Security-Policy names the endpoints this page may talk to; a connection
+  // it refuses is told apart from a node that is down.
+  const refused: string[] = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    if (e.effectiveDirective === 'connect-src') refused.push(e.blockedURI);
+  });
   const provider = new WsProvider(config.rpc, 2_000);
   let api: ApiPromise;
   try {
     api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
   } catch {
-    status.textContent = `cannot reach the node at ${config.rpc}: start one with scripts/start.sh, or open the portal with ?rpc=ws://HOST:PORT`;
+    // The violation report is a task of its own: let it land first.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    status.textContent = refused.length > 0
+      ? `this portal's server does not let the page connect to ${config.rpc}: its operator allows it with \`medchain portal serve --allow-connect ${config.rpc}\``
+      : `cannot reach the node at ${config.rpc}: start one with scripts/start.sh, or open the portal with ?rpc=ws://HOST:PORT`;
     status.className = 'error';
     await provider.disconnect();
     return;

@@ -573,6 +573,8 @@ test('the portal is served with a policy: injected scripts do not run, unlisted 
   await page.locator('#connection.error').waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => window.violations.some((v) => v.directive === 'connect-src'), null,
     { timeout: 10_000 });
+  assert.match(await page.locator('#connection').textContent(),
+    new RegExp(`does not let the page connect to ws://127\\.0\\.0\\.1:${RPC + 1}.*--allow-connect`));
   // An injected inline script does not run (the kind of script an XSS would bring).
   await page.evaluate(() => {
     const s = document.createElement('script');

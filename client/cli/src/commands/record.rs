@@ -223,9 +223,18 @@ async fn put(
         );
     }
     if stamp(file)? != before || plain.len != before.0 {
-        let _ = ipfs.pin_rm(&uploaded.cid).await;
+        // The node's IPFS API refuses pin/rm unless its operator turned it on: then the orphan
+        // ciphertext stays pinned, and the user is told so rather than left to guess.
+        let left = match ipfs.pin_rm(&uploaded.cid).await {
+            Ok(()) => String::new(),
+            Err(e) => format!(
+                " (its ciphertext {} stays pinned at {}, which refused to unpin it: {e})",
+                uploaded.cid,
+                ipfs.url()
+            ),
+        };
         bail!(
-            "FILE {} changed while it was being uploaded: nothing was registered; try again",
+            "FILE {} changed while it was being uploaded: nothing was registered{left}; try again",
             file.display()
         );
     }
