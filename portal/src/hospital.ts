@@ -48,6 +48,8 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     if (prev !== null && !Number.isSafeInteger(prev)) throw new Error(`'${previous.value}' is not a record id`);
     const patientKey = await session.registeredKey(address);
     if (!patientKey) throw new Error(`the patient ${address} has registered no encryption key: nothing was stored`);
+    const care = (await api.call.medicalRecordsApi.careOf(address)).toJSON() as unknown as Array<{ org: number }>;
+    if (!care.some((c) => c.org === orgId)) throw new Error(`the patient ${address} has not authorised organisation ${orgId} to index records about them: they do so on their page (My hospitals) or with \`medchain care grant ${orgId}\`; nothing was stored`);
     const orgKey = orgs.find((m) => m.org === orgId)?.key;
     if (!orgKey) throw new Error(`organisation ${orgId} has no key: its admin sets one first (this page, or medchain org set-key)`);
     // Fail before encrypting if IPFS is not there.

@@ -28,7 +28,16 @@ export interface RecordView {
   origin: unknown;
 }
 
-export interface Grant { basis: 'Patient' | 'RecordType' | 'Emergency'; grantedAt: number; expiresAt: number; wrappedKey: string | null }
+export interface Grant { basis: 'Patient' | 'RecordType' | 'Emergency'; grantedAt: number; expiresAt: number; wrappedKey: string | null; depositor: string; deposit: number | string }
+
+/** The HL7 v3-PurposeOfUse code of an emergency reason as the chain names it. */
+export const PURPOSE_OF_USE: Record<string, string> = {
+  EmergencyTreatment: 'ETREAT',
+  BreakTheGlass: 'BTG',
+  Disaster: 'DISASTER',
+  Threat: 'THREAT',
+  PublicHealth: 'PUBHLTH',
+};
 
 /** The block time in milliseconds (Aura's slot). */
 export function slotMs(session: Session): number {

@@ -27,9 +27,9 @@ use sp_version::RuntimeVersion;
 use crate::{BlockNumber, IpfsRegistry, Kdpos, MedicalRecords};
 use pallet_kdpos::runtime_api::{CandidateView, ElectionPreview, ValidatorsView};
 use pallet_medical_records::{
-    runtime_api::{AuditView, GrantView, SealedKey, SharedRecord, TypeGrantView},
-    Access, AccessDenied, Anchor, AnchorRef, EncryptionKey, InclusionProof, IndexEntry, OrgId,
-    Organisation, ProofError, RecordId, Role, Sha256,
+    runtime_api::{AuditView, CareView, GrantView, SealedKey, SharedRecord, TypeGrantView},
+    Access, AccessDenied, Anchor, AnchorRef, AuditEntry, EncryptionKey, InclusionProof, IndexEntry,
+    OrgId, Organisation, ProofError, RecordId, Role, Sha256,
 };
 
 type RecordView = pallet_medical_records::runtime_api::RecordView<AccountId, BlockNumber>;
@@ -225,8 +225,8 @@ impl_runtime_apis! {
         }
     }
 
-    #[api_version(4)]
-    impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber>
+    #[api_version(5)]
+    impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber, Balance>
         for Runtime
     {
         fn record(id: RecordId) -> Option<RecordView> {
@@ -237,15 +237,15 @@ impl_runtime_apis! {
             MedicalRecords::api_records_of(patient)
         }
 
-        fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>> {
+        fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber, Balance>> {
             MedicalRecords::api_grants_of(record)
         }
 
-        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber>> {
+        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber, Balance>> {
             MedicalRecords::api_shared_with(grantee)
         }
 
-        fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>> {
+        fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber, Balance>> {
             MedicalRecords::api_type_grants_of(patient)
         }
 
@@ -255,6 +255,14 @@ impl_runtime_apis! {
 
         fn audit(record: RecordId) -> AuditView<AccountId, BlockNumber> {
             MedicalRecords::api_audit(record)
+        }
+
+        fn audit_entries(record: RecordId, from: u32, count: u32) -> Vec<AuditEntry<AccountId, BlockNumber>> {
+            MedicalRecords::api_audit_entries(record, from, count)
+        }
+
+        fn care_of(patient: AccountId) -> Vec<CareView<BlockNumber, Balance>> {
+            MedicalRecords::api_care_of(patient)
         }
 
         fn encryption_key(who: AccountId) -> Option<EncryptionKey> {

@@ -4,7 +4,7 @@
 //! look-ups several commands make (a record, a registered encryption key, an organisation and its
 //! key, a member's role).
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use subxt::{OnlineClient, PolkadotConfig};
 
 // An index entry is a Merkle leaf: its SCALE bytes are hashed, stored and sent in proofs.
@@ -149,6 +149,26 @@ pub async fn encryption_key_of(client: &Client, who: &AccountId, role: &str) -> 
             crate::keys::address(who)
         )
     })
+}
+
+/// Fails, before anything is encrypted or stored, unless `patient` authorises organisation `org`
+/// to index records about them (the chain would refuse the record).
+pub async fn ensure_in_care(client: &Client, patient: &AccountId, org: u32, on: On) -> Result<()> {
+    let care = query(
+        client,
+        runtime::apis()
+            .medical_records_api()
+            .care_of(patient.clone()),
+    )
+    .await?;
+    if !care.iter().any(|c| c.org == org) {
+        bail!(
+            "the patient {} has not authorised organisation {org} to index records about them{}: they run `medchain care grant {org}` first",
+            crate::keys::address(patient),
+            on.chain()
+        );
+    }
+    Ok(())
 }
 
 /// Which chain an error names: the one at --url, or the consortium chain of a command that talks

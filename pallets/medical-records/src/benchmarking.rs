@@ -1,6 +1,8 @@
-//! Benchmarks of pallet-medical-records (frame-benchmarking v2), each at its worst case: full
-//! audit trails (the oldest entry shifts out), amendments rather than first versions, type-grant
-//! lists full of expired grants, a sweep that removes everything it visits.
+//! Benchmarks of pallet-medical-records (frame-benchmarking v2), each at its worst case:
+//! amendments rather than first versions, type-grant lists full of expired grants, a first
+//! emergency opening (its tally's deposit held too), a sweep that removes everything it visits
+//! and returns every deposit. An audit entry costs the same however long the trail is: it is
+//! appended under its own key.
 
 use super::*;
 use frame_benchmarking::v2::*;
@@ -27,8 +29,16 @@ fn cid(i: u32) -> CidInput {
 
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
     let who: T::AccountId = account(name, i, 0);
+    // Enough for every deposit a scene takes, many times over.
+    let deposits = Pallet::<T>::grant_deposit()
+        .saturating_add(Pallet::<T>::type_grant_deposit())
+        .saturating_add(Pallet::<T>::care_deposit())
+        .saturating_add(Pallet::<T>::key_deposit())
+        .saturating_add(Pallet::<T>::audit_deposit())
+        .saturating_add(Pallet::<T>::tally_deposit());
     let amount = <T as pallet_ipfs_registry::Config>::Currency::minimum_balance()
         .saturating_add(T::CidDeposit::get())
+        .saturating_add(deposits)
         .saturating_mul(1_000u32.into());
     <T as pallet_ipfs_registry::Config>::Currency::set_balance(&who, amount);
     who
@@ -54,7 +64,8 @@ struct Scene<T: Config> {
     grantee: T::AccountId,
 }
 
-/// Organisation 0 with an admin, a clinician and a key; a patient and a grantee with keys.
+/// Organisation 0 with an admin, a clinician and a key; a patient in its care and a grantee,
+/// both with keys.
 fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
     let origin =
         T::OrganisationOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
@@ -77,6 +88,8 @@ fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
         Pallet::<T>::set_encryption_key(RawOrigin::Signed(who.clone()).into(), [2; 32])
             .map_err(|_| BenchmarkError::Stop("encryption key"))?;
     }
+    Pallet::<T>::grant_care(RawOrigin::Signed(patient.clone()).into(), 0)
+        .map_err(|_| BenchmarkError::Stop("care"))?;
     Ok(Scene {
         admin,
         clinician,
@@ -105,13 +118,6 @@ fn record<T: Config>(
     )
     .map_err(|_| BenchmarkError::Stop("create record"))?;
     Ok(id)
-}
-
-/// Fills a record's audit trail so the next entry shifts the oldest out.
-fn full_audit<T: Config>(record: RecordId, who: &T::AccountId) {
-    for _ in 0..T::MaxAuditEntries::get() {
-        Pallet::<T>::audit(record, who, AuditAction::Accessed);
-    }
 }
 
 fn expiry<T: Config>() -> BlockNumberFor<T> {
@@ -253,9 +259,10 @@ mod benchmarks {
         Ok(())
     }
 
+    /// A first key: its deposit is held.
     #[benchmark]
     fn set_encryption_key() {
-        let who: T::AccountId = account("who", 0, 0);
+        let who = funded::<T>("who", 0);
         #[extrinsic_call]
         _(RawOrigin::Signed(who.clone()), [9; 32]);
         assert_eq!(EncryptionKeys::<T>::get(&who), Some([9; 32]));
@@ -327,7 +334,6 @@ mod benchmarks {
     fn grant_access() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
         let r = record::<T>(&s, 1, None)?;
-        full_audit::<T>(r, &s.patient);
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.patient.clone()),
@@ -352,7 +358,6 @@ mod benchmarks {
             [6; WRAPPED_KEY_LEN],
         )
         .map_err(|_| BenchmarkError::Stop("grant"))?;
-        full_audit::<T>(r, &s.patient);
         #[extrinsic_call]
         _(RawOrigin::Signed(s.patient.clone()), r, s.grantee.clone());
         assert!(!Grants::<T>::contains_key(r, &s.grantee));
@@ -404,7 +409,6 @@ mod benchmarks {
         let s = scene::<T>()?;
         let r = record::<T>(&s, 1, None)?;
         type_grant::<T>(&s)?;
-        full_audit::<T>(r, &s.patient);
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.clinician.clone()),
@@ -420,10 +424,14 @@ mod benchmarks {
     fn emergency_access() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
         let r = record::<T>(&s, 1, None)?;
-        full_audit::<T>(r, &s.patient);
         #[extrinsic_call]
-        _(RawOrigin::Signed(s.admin.clone()), r);
+        _(
+            RawOrigin::Signed(s.admin.clone()),
+            r,
+            EmergencyReason::EmergencyTreatment,
+        );
         assert!(Grants::<T>::contains_key(r, &s.admin));
+        assert!(EmergencyTallies::<T>::contains_key(r, &s.admin));
         Ok(())
     }
 
@@ -440,13 +448,9 @@ mod benchmarks {
             [6; WRAPPED_KEY_LEN],
         )
         .map_err(|_| BenchmarkError::Stop("share key"))?;
-        full_audit::<T>(r, &s.patient);
         #[extrinsic_call]
         _(RawOrigin::Signed(s.grantee.clone()), r);
-        assert_eq!(
-            Audit::<T>::get(r).accesses,
-            T::MaxAuditEntries::get().saturating_add(1)
-        );
+        assert_eq!(Audit::<T>::get(r).accesses, 1);
         Ok(())
     }
 
@@ -568,6 +572,25 @@ mod benchmarks {
             Pallet::<T>::sweep_expired(soon, n);
         }
         assert_eq!(Grants::<T>::iter().count(), 0);
+        Ok(())
+    }
+
+    #[benchmark]
+    fn grant_care() -> Result<(), BenchmarkError> {
+        scene::<T>()?;
+        let patient = funded::<T>("new patient", 0);
+        #[extrinsic_call]
+        _(RawOrigin::Signed(patient.clone()), 0);
+        assert!(CareRelationships::<T>::contains_key(&patient, 0));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn end_care() -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.patient.clone()), 0);
+        assert!(!CareRelationships::<T>::contains_key(&s.patient, 0));
         Ok(())
     }
 

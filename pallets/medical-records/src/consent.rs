@@ -19,11 +19,12 @@ impl<T: Config> Pallet<T> {
         Self::put_grant(
             record,
             &grantee,
+            &patient,
             GrantBasis::Patient,
             expires_at,
             Some(wrapped_key),
         )?;
-        Self::audit(record, &patient, AuditAction::Granted);
+        Self::audit(record, &patient, AuditAction::Granted, None)?;
         Self::deposit_event(Event::AccessGranted {
             record,
             patient,
@@ -34,7 +35,8 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// `patient`, if the record's, revokes `grantee`'s grant of it, whatever its basis.
+    /// `patient`, if the record's, revokes `grantee`'s grant of it, whatever its basis. Revoking an
+    /// emergency opening also forbids that clinician to open the record again.
     pub(crate) fn do_revoke_access(
         patient: T::AccountId,
         record: RecordId,
@@ -42,8 +44,11 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         let rec = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
         ensure!(rec.patient == patient, Error::<T>::NotPatient);
-        ensure!(Self::remove_grant(record, &grantee), Error::<T>::NoGrant);
-        Self::audit(record, &patient, AuditAction::Revoked);
+        let removed = Self::remove_grant(record, &grantee).ok_or(Error::<T>::NoGrant)?;
+        if removed.basis == GrantBasis::Emergency {
+            Self::veto_emergency(record, &grantee);
+        }
+        Self::audit(record, &patient, AuditAction::Revoked, None)?;
         Self::deposit_event(Event::AccessRevoked {
             record,
             patient,
@@ -79,12 +84,22 @@ impl<T: Config> Pallet<T> {
         if !exists {
             count = count.saturating_add(1);
         }
+        // A replaced grant keeps its deposit; a new one holds its own.
+        let deposit = match TypeGrants::<T>::get(&patient, &key) {
+            Some(old) => old.deposit,
+            None => {
+                let deposit = Self::type_grant_deposit();
+                Self::hold(HoldReason::TypeGrant, &patient, deposit)?;
+                deposit
+            }
+        };
         TypeGrants::<T>::insert(
             &patient,
             &key,
             TypeGrant {
                 granted_at: now,
                 expires_at,
+                deposit,
             },
         );
         TypeGrantCount::<T>::insert(&patient, count);
@@ -103,10 +118,9 @@ impl<T: Config> Pallet<T> {
         record_type: RecordType,
         grantee: T::AccountId,
     ) -> DispatchResult {
-        ensure!(
-            TypeGrants::<T>::take(&patient, (record_type, grantee.clone())).is_some(),
-            Error::<T>::NoGrant
-        );
+        let grant = TypeGrants::<T>::take(&patient, (record_type, grantee.clone()))
+            .ok_or(Error::<T>::NoGrant)?;
+        Self::release(HoldReason::TypeGrant, &patient, grant.deposit);
         TypeGrantCount::<T>::mutate(&patient, |n| *n = n.saturating_sub(1));
         Self::deposit_event(Event::TypeAccessRevoked {
             patient,
@@ -144,11 +158,12 @@ impl<T: Config> Pallet<T> {
         Self::put_grant(
             record,
             &grantee,
+            &clinician,
             GrantBasis::RecordType,
             tg.expires_at,
             Some(wrapped_key),
         )?;
-        Self::audit(record, &clinician, AuditAction::Granted);
+        Self::audit(record, &clinician, AuditAction::Granted, None)?;
         Self::deposit_event(Event::AccessGranted {
             record,
             patient: rec.patient,
@@ -180,22 +195,32 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Inserts or replaces a grant, keeping the per-record count within bounds.
+    /// Inserts or replaces a grant, keeping the per-record count within bounds. `depositor`
+    /// holds the new grant's deposit; a replaced grant's goes back to whoever held it.
     pub(crate) fn put_grant(
         record: RecordId,
         grantee: &T::AccountId,
+        depositor: &T::AccountId,
         basis: GrantBasis,
         expires_at: BlockNumberFor<T>,
         wrapped_key: Option<WrappedKey>,
     ) -> DispatchResult {
-        if !Grants::<T>::contains_key(record, grantee) {
-            let count = GrantCount::<T>::get(record);
+        let old = Grants::<T>::get(record, grantee);
+        let count = GrantCount::<T>::get(record);
+        if old.is_none() {
             ensure!(
                 count < T::MaxGrantsPerRecord::get(),
                 Error::<T>::TooManyGrants
             );
-            GrantCount::<T>::insert(record, count.saturating_add(1));
-            GranteeGrants::<T>::insert(grantee, record, ());
+        }
+        let deposit = Self::grant_deposit();
+        Self::hold(HoldReason::Grant, depositor, deposit)?;
+        match old {
+            Some(old) => Self::release(HoldReason::Grant, &old.depositor, old.deposit),
+            None => {
+                GrantCount::<T>::insert(record, count.saturating_add(1));
+                GranteeGrants::<T>::insert(grantee, record, ());
+            }
         }
         Grants::<T>::insert(
             record,
@@ -205,19 +230,21 @@ impl<T: Config> Pallet<T> {
                 granted_at: frame_system::Pallet::<T>::block_number(),
                 expires_at,
                 wrapped_key,
+                depositor: depositor.clone(),
+                deposit,
             },
         );
         Ok(())
     }
 
-    /// Removes a grant and its index entries; false if there was none.
-    pub(crate) fn remove_grant(record: RecordId, grantee: &T::AccountId) -> bool {
-        if Grants::<T>::take(record, grantee).is_none() {
-            return false;
-        }
+    /// Removes a grant and its index entries and returns its deposit; the grant removed, if
+    /// there was one.
+    pub(crate) fn remove_grant(record: RecordId, grantee: &T::AccountId) -> Option<GrantOf<T>> {
+        let grant = Grants::<T>::take(record, grantee)?;
         GrantCount::<T>::mutate(record, |n| *n = n.saturating_sub(1));
         GranteeGrants::<T>::remove(grantee, record);
-        true
+        Self::release(HoldReason::Grant, &grant.depositor, grant.deposit);
+        Some(grant)
     }
 
     /// Removes the patient's expired record-type grants; returns how many.
@@ -225,10 +252,10 @@ impl<T: Config> Pallet<T> {
         let expired: alloc::vec::Vec<_> = TypeGrants::<T>::iter_prefix(patient)
             .take(T::MaxTypeGrantsPerPatient::get() as usize)
             .filter(|(_, g)| g.expires_at <= now)
-            .map(|(k, _)| k)
             .collect();
-        for key in &expired {
+        for (key, grant) in &expired {
             TypeGrants::<T>::remove(patient, key);
+            Self::release(HoldReason::TypeGrant, patient, grant.deposit);
         }
         expired.len() as u32
     }

@@ -7,15 +7,20 @@
 //! - **Organisations** (hospitals) are registered by [`Config::OrganisationOrigin`]; their admins
 //!   add clinicians and anchorers. Every account and organisation has a rotatable X25519 key.
 //! - **Records**: a clinician of the custodian creates a record in one call that also registers
-//!   its ciphertext CID in pallet-ipfs-registry. An amendment is a new version linked to the
+//!   its ciphertext CID in pallet-ipfs-registry, for a patient who authorised the custodian (a
+//!   care relationship the patient grants and ends). An amendment is a new version linked to the
 //!   latest one; nothing is overwritten.
 //! - **Consent**: the patient grants one record (with its key sealed to the grantee) or all their
 //!   records of a type until an expiry block, and revokes at will. Under a type grant the
 //!   custodian shares each record's key. Expired grants stop working at once and are swept in
 //!   idle block time. A clinician of the custodian can open a record in an emergency for
-//!   [`Config::EmergencyDuration`] blocks; it is audited and shown to the patient like any grant.
-//! - **Audit**: every grant, revocation, emergency opening and logged read is an event and is
-//!   counted in the record's bounded [`AuditTrail`].
+//!   [`Config::EmergencyDuration`] blocks, for a coded reason, a bounded number of times, and
+//!   never again once the patient revoked an opening; it is audited and shown to the patient.
+//! - **Audit**: every grant, revocation, emergency opening and logged read is an event and an
+//!   entry of the record's complete [`AuditLog`], counted in [`Audit`]; no entry is dropped.
+//! - **Deposits**: what a signed call leaves in state (grants, type grants, care relationships,
+//!   keys, audit entries) holds a deposit from whoever caused it ([`HoldReason`]), returned when
+//!   the item goes.
 //! - **Batch anchors**: an organisation's anchorer submits the Merkle root of a batch of
 //!   [`IndexEntry`]s from its private chain; [`Pallet::verify_inclusion`] checks a proof.
 //!
@@ -45,7 +50,9 @@ pub use weights::WeightInfo;
 // The calls' bodies and the queries, by concern; the pallet's declarations stay below.
 mod access;
 mod anchors;
+mod care;
 mod consent;
+mod deposits;
 mod organisations;
 mod records;
 #[cfg(any(feature = "try-runtime", test))]
@@ -62,12 +69,17 @@ use frame_support::{pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::Saturating;
 
-/// The audit trail as stored for a runtime.
-pub type AuditTrailOf<T> = AuditTrail<
-    <T as frame_system::Config>::AccountId,
-    BlockNumberFor<T>,
-    <T as Config>::MaxAuditEntries,
->;
+/// The currency balance deposits are held in (pallet-ipfs-registry's currency).
+pub type BalanceOf<T> = pallet_ipfs_registry::BalanceOf<T>;
+/// A grant as stored for a runtime.
+pub type GrantOf<T> =
+    Grant<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, BalanceOf<T>>;
+/// A record-type grant as stored for a runtime.
+pub type TypeGrantOf<T> = TypeGrant<BlockNumberFor<T>, BalanceOf<T>>;
+/// A care relationship as stored for a runtime.
+pub type CareOf<T> = CareRelationship<BlockNumberFor<T>, BalanceOf<T>>;
+/// An audit entry as stored for a runtime.
+pub type AuditEntryOf<T> = AuditEntry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 /// A record as stored for a runtime.
 pub type RecordOf<T> = Record<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
@@ -87,7 +99,9 @@ pub mod pallet {
     pub struct Pallet<T>(_);
 
     #[pallet::config]
-    pub trait Config: frame_system::Config + pallet_ipfs_registry::Config {
+    pub trait Config:
+        frame_system::Config + pallet_ipfs_registry::Config<RuntimeHoldReason: From<HoldReason>>
+    {
         /// Who registers organisations (root or governance).
         type OrganisationOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Most members one organisation has.
@@ -108,9 +122,20 @@ pub mod pallet {
         /// How long an emergency opening lasts, in blocks.
         #[pallet::constant]
         type EmergencyDuration: Get<BlockNumberFor<Self>>;
-        /// How many recent entries a record's audit trail keeps (counters keep everything).
+        /// Most openings of one record by one clinician in an emergency.
         #[pallet::constant]
-        type MaxAuditEntries: Get<u32>;
+        type MaxEmergencyOpenings: Get<u32>;
+        /// Most audit entries one runtime API call returns (a page of `audit_entries`, and the
+        /// recent entries `audit` shows). The trail itself keeps every entry.
+        #[pallet::constant]
+        type MaxAuditPage: Get<u32>;
+        /// The deposit part held per storage item a signed call leaves: a grant, a record-type
+        /// grant, a care relationship, an encryption key, an audit entry.
+        #[pallet::constant]
+        type DepositBase: Get<BalanceOf<Self>>;
+        /// The deposit part held per byte such an item stores.
+        #[pallet::constant]
+        type DepositPerByte: Get<BalanceOf<Self>>;
         /// Most grants the idle-time sweep looks at in one block.
         #[pallet::constant]
         type MaxSweep: Get<u32>;
@@ -164,14 +189,8 @@ pub mod pallet {
 
     /// Grants: record, grantee -> grant.
     #[pallet::storage]
-    pub type Grants<T: Config> = StorageDoubleMap<
-        _,
-        Twox64Concat,
-        RecordId,
-        Blake2_128Concat,
-        T::AccountId,
-        Grant<BlockNumberFor<T>>,
-    >;
+    pub type Grants<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, RecordId, Blake2_128Concat, T::AccountId, GrantOf<T>>;
 
     /// The same grants by grantee: grantee, record -> (). A clinician's "shared with me" is one
     /// prefix read (runtime API `shared_with`) instead of a scan of every grant.
@@ -191,7 +210,7 @@ pub mod pallet {
         T::AccountId,
         Blake2_128Concat,
         (RecordType, T::AccountId),
-        TypeGrant<BlockNumberFor<T>>,
+        TypeGrantOf<T>,
     >;
 
     /// Number of record-type grants per patient.
@@ -199,9 +218,27 @@ pub mod pallet {
     pub type TypeGrantCount<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-    /// Each record's audit trail.
+    /// Each record's audit counters (how many entries of each action [`AuditLog`] holds).
     #[pallet::storage]
-    pub type Audit<T: Config> = StorageMap<_, Twox64Concat, RecordId, AuditTrailOf<T>, ValueQuery>;
+    pub type Audit<T: Config> = StorageMap<_, Twox64Concat, RecordId, AuditTrail, ValueQuery>;
+
+    /// Each record's complete audit trail: record, entry number (from 0) -> entry. No entry is
+    /// ever dropped; each holds a deposit from whoever caused it.
+    #[pallet::storage]
+    pub type AuditLog<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, RecordId, Twox64Concat, u32, AuditEntryOf<T>>;
+
+    /// Care relationships: patient, organisation -> since when the patient authorises the
+    /// organisation to index records about them.
+    #[pallet::storage]
+    pub type CareRelationships<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, OrgId, CareOf<T>>;
+
+    /// Emergency openings: record, clinician -> how often they opened it and whether the
+    /// patient forbade them to again.
+    #[pallet::storage]
+    pub type EmergencyTallies<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, RecordId, Blake2_128Concat, T::AccountId, EmergencyTally>;
 
     /// Batch anchors: organisation, sequence -> anchor.
     #[pallet::storage]
@@ -256,6 +293,22 @@ pub mod pallet {
                 NextOrgId::<T>::put(org.saturating_add(1));
             }
         }
+    }
+
+    /// Why the pallet holds funds: the deposits of what signed calls leave in state.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// A grant of one record (returned to whoever made it when it is revoked, replaced or
+        /// swept).
+        Grant,
+        /// A record-type grant (returned when it is revoked or purged after it expired).
+        TypeGrant,
+        /// A care relationship (returned when the patient ends it).
+        Care,
+        /// A registered encryption key (rotating it holds nothing more).
+        EncryptionKey,
+        /// Audit entries and emergency tallies: kept for good, like the trail they are part of.
+        Audit,
     }
 
     #[pallet::event]
@@ -368,8 +421,25 @@ pub mod pallet {
             patient: T::AccountId,
             /// The clinician who opened it.
             clinician: T::AccountId,
+            /// Why, as a coded purpose of use.
+            reason: EmergencyReason,
             /// The block from which the opening no longer works.
             until: BlockNumberFor<T>,
+        },
+        /// A patient authorised an organisation to index records about them.
+        CareGranted {
+            /// The patient.
+            patient: T::AccountId,
+            /// The organisation.
+            org: OrgId,
+        },
+        /// A patient ended an organisation's care relationship: it indexes no more records
+        /// about them (the records it made stay, and so do the patient's grants of them).
+        CareEnded {
+            /// The patient.
+            patient: T::AccountId,
+            /// The organisation.
+            org: OrgId,
         },
         /// A reader logged that they read a record.
         AccessLogged {
@@ -529,6 +599,17 @@ pub mod pallet {
         VoidAdjoinsVoided,
         /// The organisation has as many voided ranges as it may keep.
         TooManyVoidedRanges,
+        /// The patient has not authorised the organisation to index records about them: the
+        /// patient calls `grant_care` first.
+        NoCareRelationship,
+        /// The patient authorises this organisation already.
+        AlreadyInCare,
+        /// The clinician has opened this record in an emergency `MaxEmergencyOpenings` times: a
+        /// further reading needs the patient's grant.
+        TooManyEmergencyOpenings,
+        /// The patient revoked an emergency opening of this record by this clinician: they may
+        /// not open it again.
+        EmergencyVetoed,
     }
 
     #[pallet::hooks]
@@ -573,8 +654,12 @@ pub mod pallet {
                  not give would outlast any grant they can give"
             );
             assert!(
-                T::MaxAuditEntries::get() > 0,
-                "MaxAuditEntries must not be zero: audit trails would show the patient no one"
+                T::MaxAuditPage::get() > 0,
+                "MaxAuditPage must not be zero: no audit entry could be read"
+            );
+            assert!(
+                T::MaxEmergencyOpenings::get() > 0,
+                "MaxEmergencyOpenings must not be zero: no record could be opened in an emergency"
             );
             assert!(
                 T::MaxSweep::get() > 0,
@@ -669,8 +754,9 @@ pub mod pallet {
             Self::do_set_organisation_key(admin, org, key)
         }
 
-        /// A clinician of `org` creates a record version: registers the ciphertext's CID (for
-        /// good: it holds no deposit and cannot be unregistered) and indexes it. With `previous`,
+        /// A clinician of `org` creates a record version for a patient who authorised `org`
+        /// (`grant_care`): registers the ciphertext's CID (for good: it holds no deposit and
+        /// cannot be unregistered) and indexes it. With `previous`,
         /// it amends that version, which must be the latest of its chain. A new record is charged
         /// less than an amendment, which reads and writes the previous version too.
         ///
@@ -789,15 +875,20 @@ pub mod pallet {
         }
 
         /// A clinician (or admin) of the custodian opens a record in an emergency for
-        /// `EmergencyDuration` blocks. Always audited and visible to the patient, who may revoke
-        /// it.
+        /// `EmergencyDuration` blocks, for a coded `reason`. At most `MaxEmergencyOpenings` times
+        /// per clinician and record; never again once the patient revoked one. Always audited
+        /// (the entry keeps the reason) and visible to the patient, who may revoke it.
         ///
         /// Emits [`Event::EmergencyAccess`].
         #[pallet::call_index(11)]
         #[pallet::weight(<T as Config>::WeightInfo::emergency_access())]
-        pub fn emergency_access(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+        pub fn emergency_access(
+            origin: OriginFor<T>,
+            record: RecordId,
+            reason: EmergencyReason,
+        ) -> DispatchResult {
             let clinician = ensure_signed(origin)?;
-            Self::do_emergency_access(clinician, record)
+            Self::do_emergency_access(clinician, record, reason)
         }
 
         /// A reader logs that they read a record. Refused, with the reason, to anyone who may
@@ -878,6 +969,29 @@ pub mod pallet {
         pub fn void_anchors(origin: OriginFor<T>, org: OrgId, first: u32) -> DispatchResult {
             T::OrganisationOrigin::ensure_origin(origin)?;
             Self::do_void_anchors(org, first)
+        }
+
+        /// The patient authorises organisation `org` to index records about them: from then on
+        /// its clinicians may create and import records under the patient's account. Holds a
+        /// deposit until the patient ends it.
+        ///
+        /// Emits [`Event::CareGranted`].
+        #[pallet::call_index(16)]
+        #[pallet::weight(<T as Config>::WeightInfo::grant_care())]
+        pub fn grant_care(origin: OriginFor<T>, org: OrgId) -> DispatchResult {
+            let patient = ensure_signed(origin)?;
+            Self::do_grant_care(patient, org)
+        }
+
+        /// The patient ends organisation `org`'s care relationship: it may index no further
+        /// records about them. Records it made stay, as do the patient's grants of them.
+        ///
+        /// Emits [`Event::CareEnded`].
+        #[pallet::call_index(17)]
+        #[pallet::weight(<T as Config>::WeightInfo::end_care())]
+        pub fn end_care(origin: OriginFor<T>, org: OrgId) -> DispatchResult {
+            let patient = ensure_signed(origin)?;
+            Self::do_end_care(patient, org)
         }
     }
 }

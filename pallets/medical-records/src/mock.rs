@@ -60,7 +60,10 @@ impl pallet_medical_records::Config for Test {
     type MaxTypeGrantsPerPatient = ConstU32<2>;
     type MaxGrantDuration = ConstU64<100>;
     type EmergencyDuration = ConstU64<10>;
-    type MaxAuditEntries = ConstU32<3>;
+    type MaxEmergencyOpenings = ConstU32<2>;
+    type MaxAuditPage = ConstU32<3>;
+    type DepositBase = ConstU64<10>;
+    type DepositPerByte = ConstU64<1>;
     type MaxSweep = ConstU32<2>;
     type MaxVoidedRanges = ConstU32<3>;
     type OnAdminRemoved = ();
@@ -80,6 +83,8 @@ pub const OTHER_PATIENT: u64 = 11;
 /// A clinician of another hospital.
 pub const SPECIALIST: u64 = 20;
 pub const STRANGER: u64 = 30;
+/// What each account starts with: enough for dozens of deposits.
+pub const ENDOWMENT: u64 = 100_000;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
     let mut t = frame_system::GenesisConfig::<Test>::default()
@@ -97,7 +102,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
             STRANGER,
         ]
         .iter()
-        .map(|a| (*a, 1_000))
+        .map(|a| (*a, ENDOWMENT))
         .collect(),
         ..Default::default()
     }

@@ -86,6 +86,10 @@ impl<T: Config> Pallet<T> {
     /// Sets or rotates `who`'s X25519 public key.
     pub(crate) fn do_set_encryption_key(who: T::AccountId, key: EncryptionKey) -> DispatchResult {
         ensure!(is_sealable_key(&key), Error::<T>::InvalidEncryptionKey);
+        // The first key holds the deposit; a rotation replaces it in place.
+        if !EncryptionKeys::<T>::contains_key(&who) {
+            Self::hold(HoldReason::EncryptionKey, &who, Self::key_deposit())?;
+        }
         EncryptionKeys::<T>::insert(&who, key);
         Self::deposit_event(Event::EncryptionKeySet { who, key });
         Ok(())

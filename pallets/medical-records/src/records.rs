@@ -1,11 +1,11 @@
 //! Records: creating a version and amending the latest one, each with its ciphertext's CID
-//! registered for good in pallet-ipfs-registry.
+//! registered for good in pallet-ipfs-registry, only for a patient who authorised the custodian.
 
 use crate::*;
 
 impl<T: Config> Pallet<T> {
     /// `author`, if a clinician of `org`, creates a record version (an amendment of `previous`,
-    /// if given).
+    /// if given) for a patient in `org`'s care.
     pub(crate) fn do_create_record(
         author: T::AccountId,
         org: OrgId,
@@ -55,6 +55,7 @@ impl<T: Config> Pallet<T> {
             EncryptionKeys::<T>::contains_key(&patient),
             Error::<T>::UnknownPatient
         );
+        ensure!(Self::in_care(&patient, org), Error::<T>::NoCareRelationship);
         ensure!(
             plaintext_hash != [0u8; 32],
             Error::<T>::InvalidPlaintextHash

@@ -3,6 +3,7 @@
 use crate::types::*;
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
+use frame_support::traits::Get;
 use scale_info::TypeInfo;
 
 /// A record version with its id and its CID as a string.
@@ -18,39 +19,51 @@ pub struct RecordView<AccountId, BlockNumber> {
 
 /// A grant with its grantee.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
-pub struct GrantView<AccountId, BlockNumber> {
+pub struct GrantView<AccountId, BlockNumber, Balance> {
     pub grantee: AccountId,
-    pub grant: Grant<BlockNumber>,
+    pub grant: Grant<AccountId, BlockNumber, Balance>,
     /// Whether it works now (an expired grant stays listed until it is swept).
     pub effective: bool,
 }
 
 /// A record shared with a grantee, with the grant that shares it.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
-pub struct SharedRecord<AccountId, BlockNumber> {
+pub struct SharedRecord<AccountId, BlockNumber, Balance> {
     pub record: RecordView<AccountId, BlockNumber>,
-    pub grant: Grant<BlockNumber>,
+    pub grant: Grant<AccountId, BlockNumber, Balance>,
     /// Whether it works now (an expired grant stays listed until it is swept).
     pub effective: bool,
 }
 
 /// A record-type grant with its type and grantee.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
-pub struct TypeGrantView<AccountId, BlockNumber> {
+pub struct TypeGrantView<AccountId, BlockNumber, Balance> {
     pub record_type: RecordType,
     pub grantee: AccountId,
-    pub grant: TypeGrant<BlockNumber>,
+    pub grant: TypeGrant<BlockNumber, Balance>,
     pub effective: bool,
 }
 
-/// A record's audit trail.
+/// A record's audit trail: its counters, and its latest entries.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
 pub struct AuditView<AccountId, BlockNumber> {
     pub grants: u32,
     pub revocations: u32,
     pub emergency_openings: u32,
     pub accesses: u32,
+    /// How many entries the trail holds (they are numbered `0..total`; `audit_entries` pages
+    /// through them). Not `entries`: polkadot.js reads a struct as a `Map`, whose own
+    /// `entries` and `size` would hide such a field.
+    pub total: u32,
+    /// The latest entries (at most `MaxAuditPage`), oldest first.
     pub recent: Vec<AuditEntry<AccountId, BlockNumber>>,
+}
+
+/// An organisation a patient authorised to index records about them.
+#[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
+pub struct CareView<BlockNumber, Balance> {
+    pub org: OrgId,
+    pub care: CareRelationship<BlockNumber, Balance>,
 }
 
 /// Whose X25519 key opens a [`SealedKey`].
@@ -79,27 +92,35 @@ sp_api::decl_runtime_apis! {
     /// Version 2 added `shared_with`; version 3 `organisation`, `member`, `anchor` and
     /// `sealed_key_for`, so that clients read no storage of the pallet and re-derive none of its
     /// rules; version 4 anchors per organisation: `verify_inclusion` takes the organisation (no
-    /// chain ran version 3 in production, so the old form is not kept).
-    #[api_version(4)]
-    pub trait MedicalRecordsApi<AccountId, BlockNumber>
+    /// chain ran version 3 in production, so the old form is not kept); version 5 the complete
+    /// audit trail (`audit` counts every entry, `audit_entries` pages through them), care
+    /// relationships (`care_of`) and grants with their deposits (the `Balance` parameter).
+    #[api_version(5)]
+    pub trait MedicalRecordsApi<AccountId, BlockNumber, Balance>
     where
         AccountId: Codec,
         BlockNumber: Codec,
+        Balance: Codec,
     {
         /// One record version.
         fn record(id: RecordId) -> Option<RecordView<AccountId, BlockNumber>>;
         /// All record versions of a patient, oldest first.
         fn records_of(patient: AccountId) -> Vec<RecordView<AccountId, BlockNumber>>;
         /// The grants of a record.
-        fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber>>;
+        fn grants_of(record: RecordId) -> Vec<GrantView<AccountId, BlockNumber, Balance>>;
         /// The records shared with `grantee`, by any basis, oldest first (since version 2).
-        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber>>;
+        fn shared_with(grantee: AccountId) -> Vec<SharedRecord<AccountId, BlockNumber, Balance>>;
         /// A patient's record-type grants.
-        fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber>>;
+        fn type_grants_of(patient: AccountId) -> Vec<TypeGrantView<AccountId, BlockNumber, Balance>>;
         /// Whether `who` may read `record` now, and why (or why not).
         fn can_read(record: RecordId, who: AccountId) -> Result<Access<BlockNumber>, AccessDenied>;
-        /// A record's audit trail.
+        /// A record's audit counters and latest entries.
         fn audit(record: RecordId) -> AuditView<AccountId, BlockNumber>;
+        /// Up to `count` (at most `MaxAuditPage`) entries of a record's audit trail from entry
+        /// number `from` on, oldest first (since version 5).
+        fn audit_entries(record: RecordId, from: u32, count: u32) -> Vec<AuditEntry<AccountId, BlockNumber>>;
+        /// The organisations `patient` authorised to index records about them (since version 5).
+        fn care_of(patient: AccountId) -> Vec<CareView<BlockNumber, Balance>>;
         /// An account's X25519 key.
         fn encryption_key(who: AccountId) -> Option<EncryptionKey>;
         /// An organisation: its key, member counts and anchoring position.
@@ -156,7 +177,13 @@ impl<T: crate::Config> crate::Pallet<T> {
 
     pub fn api_grants_of(
         record: RecordId,
-    ) -> Vec<GrantView<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+    ) -> Vec<
+        GrantView<
+            T::AccountId,
+            frame_system::pallet_prelude::BlockNumberFor<T>,
+            crate::BalanceOf<T>,
+        >,
+    > {
         let now = frame_system::Pallet::<T>::block_number();
         crate::Grants::<T>::iter_prefix(record)
             .map(|(grantee, grant)| GrantView {
@@ -169,7 +196,13 @@ impl<T: crate::Config> crate::Pallet<T> {
 
     pub fn api_shared_with(
         grantee: T::AccountId,
-    ) -> Vec<SharedRecord<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+    ) -> Vec<
+        SharedRecord<
+            T::AccountId,
+            frame_system::pallet_prelude::BlockNumberFor<T>,
+            crate::BalanceOf<T>,
+        >,
+    > {
         let now = frame_system::Pallet::<T>::block_number();
         let mut ids: Vec<RecordId> = crate::GranteeGrants::<T>::iter_key_prefix(&grantee).collect();
         ids.sort_unstable();
@@ -188,7 +221,13 @@ impl<T: crate::Config> crate::Pallet<T> {
 
     pub fn api_type_grants_of(
         patient: T::AccountId,
-    ) -> Vec<TypeGrantView<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+    ) -> Vec<
+        TypeGrantView<
+            T::AccountId,
+            frame_system::pallet_prelude::BlockNumberFor<T>,
+            crate::BalanceOf<T>,
+        >,
+    > {
         let now = frame_system::Pallet::<T>::block_number();
         crate::TypeGrants::<T>::iter_prefix(&patient)
             .map(|((record_type, grantee), grant)| TypeGrantView {
@@ -259,12 +298,39 @@ impl<T: crate::Config> crate::Pallet<T> {
         record: RecordId,
     ) -> AuditView<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>> {
         let trail = crate::Audit::<T>::get(record);
+        let total = trail.entries();
+        let page = <T as crate::Config>::MaxAuditPage::get();
         AuditView {
             grants: trail.grants,
             revocations: trail.revocations,
             emergency_openings: trail.emergency_openings,
             accesses: trail.accesses,
-            recent: trail.recent.into_inner(),
+            total,
+            recent: Self::api_audit_entries(record, total.saturating_sub(page), page),
         }
+    }
+
+    /// One read per entry, at most `MaxAuditPage` of them.
+    pub fn api_audit_entries(
+        record: RecordId,
+        from: u32,
+        count: u32,
+    ) -> Vec<AuditEntry<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>> {
+        let end = from
+            .saturating_add(count.min(<T as crate::Config>::MaxAuditPage::get()))
+            .min(crate::Audit::<T>::get(record).entries());
+        (from..end)
+            .filter_map(|i| crate::AuditLog::<T>::get(record, i))
+            .collect()
+    }
+
+    pub fn api_care_of(
+        patient: T::AccountId,
+    ) -> Vec<CareView<frame_system::pallet_prelude::BlockNumberFor<T>, crate::BalanceOf<T>>> {
+        let mut care: Vec<_> = crate::CareRelationships::<T>::iter_prefix(&patient)
+            .map(|(org, care)| CareView { org, care })
+            .collect();
+        care.sort_unstable_by_key(|c| c.org);
+        care
     }
 }

@@ -9,7 +9,7 @@ impl<T: Config> Pallet<T> {
     /// way round; the counters match the maps and stay within their bounds; organisations'
     /// member, admin and anchor counts match; every anchored root points at its anchor; every
     /// imported record's origin is an anchor of its custodian and is indexed; no encryption key is
-    /// of small order.
+    /// of small order; audit trails are complete; deposits held match the items that hold them.
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let next_record = NextRecordId::<T>::get();
         for (id, rec) in Records::<T>::iter() {
@@ -141,6 +141,83 @@ impl<T: Config> Pallet<T> {
             Imported::<T>::iter().count() == Origins::<T>::iter().count(),
             "imported index and origins differ"
         );
+        Self::try_audit_and_care()?;
+        Self::try_deposits()
+    }
+
+    /// Every record's trail holds exactly the entries its counters count, numbered without a gap,
+    /// and only emergency openings carry a reason; tallies are of records and within their
+    /// bound; care relationships are of registered organisations.
+    fn try_audit_and_care() -> Result<(), sp_runtime::TryRuntimeError> {
+        for (record, trail) in Audit::<T>::iter() {
+            ensure!(Records::<T>::contains_key(record), "audit of no record");
+            let mut n = 0u32;
+            for (i, entry) in AuditLog::<T>::iter_prefix(record) {
+                ensure!(i < trail.entries(), "audit entry past the trail's count");
+                ensure!(
+                    entry.reason.is_some() == (entry.action == AuditAction::EmergencyOpened),
+                    "reason on an entry that is not an emergency opening, or none on one"
+                );
+                n = n.saturating_add(1);
+            }
+            ensure!(n == trail.entries(), "audit entries and counters differ");
+        }
+        for (record, _, _) in AuditLog::<T>::iter() {
+            ensure!(
+                Audit::<T>::contains_key(record),
+                "audit entry of an uncounted trail"
+            );
+        }
+        for (record, _, tally) in EmergencyTallies::<T>::iter() {
+            ensure!(
+                Records::<T>::contains_key(record),
+                "emergency tally of no record"
+            );
+            ensure!(
+                tally.openings > 0 && tally.openings <= T::MaxEmergencyOpenings::get(),
+                "emergency tally out of bounds"
+            );
+        }
+        for (_, org, _) in CareRelationships::<T>::iter() {
+            ensure!(
+                Organisations::<T>::contains_key(org),
+                "care relationship with no organisation"
+            );
+        }
+        Ok(())
+    }
+
+    /// What each account holds for grants, type grants and care relationships is the sum of
+    /// the deposits those items record.
+    fn try_deposits() -> Result<(), sp_runtime::TryRuntimeError> {
+        use alloc::collections::BTreeMap;
+        use frame_support::traits::fungible::InspectHold;
+        let mut owed: BTreeMap<(u8, T::AccountId), BalanceOf<T>> = BTreeMap::new();
+        let mut add = |reason: u8, who: T::AccountId, amount: BalanceOf<T>| {
+            let total = owed.entry((reason, who)).or_default();
+            *total = total.saturating_add(amount);
+        };
+        for (_, _, g) in Grants::<T>::iter() {
+            add(0, g.depositor, g.deposit);
+        }
+        for (patient, _, g) in TypeGrants::<T>::iter() {
+            add(1, patient, g.deposit);
+        }
+        for (patient, _, c) in CareRelationships::<T>::iter() {
+            add(2, patient, c.deposit);
+        }
+        for ((reason, who), amount) in owed {
+            let reason = match reason {
+                0 => HoldReason::Grant,
+                1 => HoldReason::TypeGrant,
+                _ => HoldReason::Care,
+            };
+            let held = <T as pallet_ipfs_registry::Config>::Currency::balance_on_hold(
+                &reason.into(),
+                &who,
+            );
+            ensure!(held == amount, "deposits held and recorded differ");
+        }
         Ok(())
     }
 }

@@ -4,7 +4,6 @@
 //! free-text field anywhere (see the storage scan in `tests/privacy.rs`).
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::BoundedVec;
 use pallet_ipfs_registry::CidBytes;
 use scale_info::TypeInfo;
 
@@ -175,22 +174,105 @@ pub enum GrantBasis {
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
 )]
-pub struct Grant<BlockNumber> {
+pub struct Grant<AccountId, BlockNumber, Balance> {
     pub basis: GrantBasis,
     pub granted_at: BlockNumber,
     pub expires_at: BlockNumber,
     /// The data key sealed to the grantee; none for an emergency opening (the clinician's
     /// organisation holds the key as custodian).
     pub wrapped_key: Option<WrappedKey>,
+    /// Who made the grant and holds its deposit: the patient, the clinician who shared the key,
+    /// or the clinician who opened the record in an emergency.
+    pub depositor: AccountId,
+    /// The deposit held from `depositor` until the grant is revoked, replaced or swept.
+    pub deposit: Balance,
 }
 
 /// A patient's grant of all their records of one type, effective until `expires_at` (exclusive).
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
 )]
-pub struct TypeGrant<BlockNumber> {
+pub struct TypeGrant<BlockNumber, Balance> {
     pub granted_at: BlockNumber,
     pub expires_at: BlockNumber,
+    /// The deposit held from the patient until the grant is revoked or purged after it expired.
+    pub deposit: Balance,
+}
+
+/// A patient's authorisation of an organisation to index records about them (a care
+/// relationship): without one, the organisation's clinicians cannot create or import records
+/// under the patient's account.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct CareRelationship<BlockNumber, Balance> {
+    /// The block the patient authorised the organisation in.
+    pub since: BlockNumber,
+    /// The deposit held from the patient until they end it.
+    pub deposit: Balance,
+}
+
+/// Why a clinician opens a record in an emergency: a purpose of use from HL7's
+/// `v3-PurposeOfUse` code system (the code each variant stands for is in its doc), so that
+/// audit systems and FHIR `AuditEvent.purposeOfEvent` read it without a mapping table.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum EmergencyReason {
+    /// `ETREAT`: emergency treatment.
+    EmergencyTreatment,
+    /// `BTG`: break the glass, access beyond the clinician's usual rights.
+    BreakTheGlass,
+    /// `DISASTER`: a disaster or mass-casualty event.
+    Disaster,
+    /// `THREAT`: to prevent a serious threat to the patient's or others' health or safety.
+    Threat,
+    /// `PUBHLTH`: a public health duty.
+    PublicHealth,
+}
+
+impl EmergencyReason {
+    /// The HL7 `v3-PurposeOfUse` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::EmergencyTreatment => "ETREAT",
+            Self::BreakTheGlass => "BTG",
+            Self::Disaster => "DISASTER",
+            Self::Threat => "THREAT",
+            Self::PublicHealth => "PUBHLTH",
+        }
+    }
+}
+
+/// How often one clinician opened one record in an emergency, and whether the patient forbade
+/// them to again (by revoking an opening).
+#[derive(
+    Clone,
+    Copy,
+    Default,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct EmergencyTally {
+    /// Openings so far; at most `MaxEmergencyOpenings`.
+    pub openings: u32,
+    /// The patient revoked one of them: this clinician may not open the record again.
+    pub vetoed: bool,
 }
 
 /// What happened to a record, as the audit trail keeps it.
@@ -213,7 +295,7 @@ pub enum AuditAction {
     Accessed,
 }
 
-/// One audit entry: who did what, when.
+/// One audit entry: who did what, when, and for an emergency opening why.
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
 )]
@@ -221,31 +303,40 @@ pub struct AuditEntry<AccountId, BlockNumber> {
     pub who: AccountId,
     pub action: AuditAction,
     pub at: BlockNumber,
+    /// The coded reason of an emergency opening; none for every other action.
+    pub reason: Option<EmergencyReason>,
 }
 
-/// A record's audit trail: counters that never lose an event, and the most recent entries.
+/// A record's audit counters: how many entries of each action its trail holds. The entries
+/// themselves are in `AuditLog`, numbered from 0 in the order they happened; none is ever
+/// dropped.
 #[derive(
-    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+    Clone,
+    Copy,
+    Default,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
 )]
-#[scale_info(skip_type_params(MaxEntries))]
-pub struct AuditTrail<AccountId, BlockNumber, MaxEntries: frame_support::traits::Get<u32>> {
+pub struct AuditTrail {
     pub grants: u32,
     pub revocations: u32,
     pub emergency_openings: u32,
     pub accesses: u32,
-    /// The latest entries, oldest first; the oldest drops out when full.
-    pub recent: BoundedVec<AuditEntry<AccountId, BlockNumber>, MaxEntries>,
 }
 
-impl<A, B, M: frame_support::traits::Get<u32>> Default for AuditTrail<A, B, M> {
-    fn default() -> Self {
-        Self {
-            grants: 0,
-            revocations: 0,
-            emergency_openings: 0,
-            accesses: 0,
-            recent: BoundedVec::new(),
-        }
+impl AuditTrail {
+    /// How many entries the trail holds: the next entry's number.
+    pub fn entries(&self) -> u32 {
+        self.grants
+            .saturating_add(self.revocations)
+            .saturating_add(self.emergency_openings)
+            .saturating_add(self.accesses)
     }
 }
 

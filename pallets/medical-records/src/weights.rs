@@ -27,12 +27,15 @@ pub trait WeightInfo {
     fn import_record() -> Weight;
     fn verify_inclusion(depth: u32) -> Weight;
     fn sweep(grants: u32) -> Weight;
+    fn grant_care() -> Weight;
+    fn end_care() -> Weight;
 }
 
 /// Parsing and re-encoding a CID: a generous bound.
 const CID_PARSE: Weight = Weight::from_parts(40_000_000, 0);
-/// Decoding and re-encoding an audit trail at its bound.
-const AUDIT: Weight = Weight::from_parts(20_000_000, 4_000);
+/// Appending an audit entry: its counters read and written, the entry written, its deposit held
+/// (the causer's account and holds read and written).
+const AUDIT: Weight = Weight::from_parts(20_000_000, 1_000);
 
 fn rw(r: u64, w: u64) -> Weight {
     RocksDbWeight::get().reads_writes(r, w)
@@ -61,10 +64,10 @@ impl WeightInfo for () {
         rw(10, 8).saturating_add(CID_PARSE)
     }
     fn grant_access() -> Weight {
-        rw(5, 3).saturating_add(AUDIT)
+        rw(7, 5).saturating_add(rw(3, 4)).saturating_add(AUDIT)
     }
     fn revoke_access() -> Weight {
-        rw(3, 3).saturating_add(AUDIT)
+        rw(5, 5).saturating_add(rw(3, 4)).saturating_add(AUDIT)
     }
     /// Worst case: the patient's type grants are full and all expired, so all are purged.
     fn grant_type_access() -> Weight {
@@ -74,13 +77,13 @@ impl WeightInfo for () {
         rw(2, 2)
     }
     fn share_key() -> Weight {
-        rw(5, 3).saturating_add(AUDIT)
+        rw(7, 5).saturating_add(rw(3, 4)).saturating_add(AUDIT)
     }
     fn emergency_access() -> Weight {
-        rw(4, 3).saturating_add(AUDIT)
+        rw(7, 6).saturating_add(rw(3, 4)).saturating_add(AUDIT)
     }
     fn log_access() -> Weight {
-        rw(4, 1).saturating_add(AUDIT)
+        rw(4, 1).saturating_add(rw(3, 4)).saturating_add(AUDIT)
     }
     fn anchor_batch() -> Weight {
         rw(4, 3)
@@ -98,10 +101,17 @@ impl WeightInfo for () {
         rw(3, 0)
             .saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(u64::from(depth) + 1))
     }
-    /// Per grant: the grant read while iterating, then taken, and its record's count and its
-    /// grantee's index entry updated (each grant on a record of its own).
+    /// Per grant: the grant read while iterating, then taken, its record's count and its
+    /// grantee's index entry updated (each grant on a record of its own), and its deposit
+    /// released (the depositor's account and holds).
     fn sweep(grants: u32) -> Weight {
         let g = u64::from(grants);
-        rw(1, 1).saturating_add(rw(3 * g, 3 * g))
+        rw(1, 1).saturating_add(rw(5 * g, 5 * g))
+    }
+    fn grant_care() -> Weight {
+        rw(4, 3)
+    }
+    fn end_care() -> Weight {
+        rw(3, 3)
     }
 }

@@ -12,6 +12,12 @@ parameter_types! {
     pub const MaxGrantDuration: BlockNumber = 365 * DAYS;
     /// An emergency opening lasts a day.
     pub const EmergencyDuration: BlockNumber = DAYS;
+    /// Held per item a signed call leaves in state (a grant is two: the grant and its grantee's
+    /// index entry), as Polkadot prices storage: per item and per byte, here a hundredth of
+    /// Polkadot's rates in MED. A grant holds about 0.04 MED, an audit entry 0.015 MED.
+    pub const DepositBase: Balance = UNIT / 100;
+    /// Held per byte of such an item.
+    pub const DepositPerByte: Balance = UNIT / 10_000;
 }
 
 impl pallet_ipfs_registry::Config for Runtime {
@@ -33,7 +39,12 @@ impl pallet_medical_records::Config for Runtime {
     type MaxTypeGrantsPerPatient = ConstU32<16>;
     type MaxGrantDuration = MaxGrantDuration;
     type EmergencyDuration = EmergencyDuration;
-    type MaxAuditEntries = ConstU32<32>;
+    /// A clinician opens one record in an emergency at most three times; after that, or once
+    /// the patient revoked an opening, only the patient's grant lets them read it.
+    type MaxEmergencyOpenings = ConstU32<3>;
+    type MaxAuditPage = ConstU32<64>;
+    type DepositBase = DepositBase;
+    type DepositPerByte = DepositPerByte;
     type MaxSweep = ConstU32<64>;
     type MaxVoidedRanges = ConstU32<16>;
     type OnAdminRemoved = DisownCandidate;

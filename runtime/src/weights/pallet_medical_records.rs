@@ -406,4 +406,21 @@ impl<T: frame_system::Config> pallet_medical_records::WeightInfo for WeightInfo<
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2629).saturating_mul(n.into()))
 	}
+	/// Not yet measured (run scripts/weights.sh): estimated as the organisation and the
+	/// relationship read, the patient's account and holds read and written, the relationship
+	/// written.
+	fn grant_care() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Not yet measured (run scripts/weights.sh): estimated as the relationship taken, the
+	/// patient's account and holds read and written.
+	fn end_care() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4000))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
 }

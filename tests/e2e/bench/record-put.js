@@ -34,6 +34,7 @@ try {
   await api.disconnect();
   cli('--as', 'hospital', 'org', 'set-key', '--org', '0');
   cli('--as', 'patient', 'key', 'register');
+  cli('--as', 'patient', 'care', 'grant', '0');
 
   const file = join(home, 'data.bin');
   const bytes = randomBytes(SIZE, 77);

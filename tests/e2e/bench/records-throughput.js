@@ -103,6 +103,7 @@ async function main() {
       [m.setOrganisationKey(0, hospital.publicKey), alice],
       ...senders.map((s) => [m.addMember(0, s.address, 'Clinician'), alice]),
       ...patients.map((p) => [m.setEncryptionKey(patientKey.publicKey), p]),
+      ...patients.map((p) => [m.grantCare(0), p]),
     ]));
     if (setup.failed) throw new Error(`${setup.failed} set-up transactions failed`);
 

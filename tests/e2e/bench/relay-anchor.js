@@ -107,6 +107,9 @@ async function main() {
     await waitFor('patients funded', async () => (await hapi.query.system.account(patients.at(-1).address)).data.free.toBigInt() > 0n, 60_000);
     await Promise.all(patients.map((p) => hapi.tx.medicalRecords.setEncryptionKey(new Uint8Array(32).fill(9)).signAndSend(p)));
     await waitFor('patient keys', async () => (await hapi.query.medicalRecords.encryptionKeys(patients.at(-1).address)).isSome, 60_000);
+    await Promise.all(patients.map((p) => hapi.tx.medicalRecords.grantCare(0).signAndSend(p)));
+    await waitFor('patients in hospital 0\'s care', async () => (await Promise.all(patients.map((p) =>
+      hapi.query.medicalRecords.careRelationships(p.address, 0)))).every((c) => c.isSome), 60_000);
 
     // 1. Lag behind private finality.
     const live = relay(['--batch-time', '1', '--batch-size', '100000']);

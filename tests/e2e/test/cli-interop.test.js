@@ -100,6 +100,8 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
   const patientKey = keyPair();
   const set = await submit(api, api.tx.medicalRecords.setEncryptionKey(patientKey.publicKey), k.dave, { finalized: true });
   assert.equal(set.error, null);
+  const care = await submit(api, api.tx.medicalRecords.grantCare(0), k.dave, { finalized: true });
+  assert.equal(care.error, null);
 
   const bytes = randomBytes(700 * 1024, 31);
   const file = join(work, 'lab.bin');
@@ -137,6 +139,8 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const registered = await submit(api, api.tx.medicalRecords.setEncryptionKey(portal.x25519Public(secret)), ferdie,
     { finalized: true });
   assert.equal(registered.error, null);
+  const care = await submit(api, api.tx.medicalRecords.grantCare(0), ferdie, { finalized: true });
+  assert.equal(care.error, null);
 
   // CLI -> portal: the data key opens with the portal's key, the ciphertext from IPFS decrypts,
   // and the plaintext's SHA-256 is the chain's.

@@ -84,6 +84,8 @@ before(async () => {
   await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
   await ok(['--as', 'patient', 'key', 'register']);
   await ok(['--as', 'specialist', 'key', 'register']);
+  // Dave authorises the hospital to index records about him.
+  await ok(['--as', 'patient', 'care', 'grant', '0']);
 });
 
 after(async () => {
@@ -112,7 +114,7 @@ async function scenario(ipfs, blocksDir, seed) {
   const audit = await ok(['audit', String(put.record)], { ipfs });
   assert.equal(audit.grants, 1);
   assert.equal(audit.accesses, 1);
-  assert.ok(audit.recent.some((e) => e.action === 'accessed' && e.who === who.specialist));
+  assert.ok(audit.entries.some((e) => e.action === 'accessed' && e.who === who.specialist));
 
   await ok(['--as', 'patient', 'revoke', String(put.record), '--from', who.specialist], { ipfs });
   const refused = join(work, `refused-${seed}.bin`);
@@ -183,11 +185,17 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', charlie, '--role', 'clinician']);
   const before = await cli(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs });
   assert.match(before.stderr, /may not read record .*NoGrant/);
-  await ok(['--as', 'clinician', 'emergency-open', String(v2.record)]);
+  const noReason = await cli(['--as', 'clinician', 'emergency-open', String(v2.record)]);
+  assert.notEqual(noReason.code, 0, 'an emergency opening needs a coded reason');
+  assert.match(noReason.stderr, /--reason/);
+  await ok(['--as', 'clinician', 'emergency-open', String(v2.record), '--reason', 'etreat']);
   const read = await ok(['--as', 'clinician', 'get', String(v2.record), '-o', out, '--org-key', 'hospital'], { ipfs });
   assert.equal(read.bytes, second.bytes.length);
   assert.ok(readFileSync(out).equals(second.bytes));
-  assert.equal((await ok(['audit', String(v2.record)])).emergency_openings, 1);
+  const trail = await ok(['audit', String(v2.record)]);
+  assert.equal(trail.emergency_openings, 1);
+  assert.deepEqual(trail.entries.filter((e) => e.action === 'emergency-opened').map((e) => [e.who, e.reason]),
+    [[charlie, 'ETREAT']]);
 
   // A store whose block was altered on disk: the download fails and no file appears.
   const tamperRepo = tempDir('cli-tamper');
@@ -294,4 +302,11 @@ test('bad input: a clear message, a non-zero exit, nothing written', async () =>
   const notPatient = await cli(['--as', 'specialist', 'grant', String(mine.record), '--to', who.hospital, '--until', '1h']);
   assert.equal(notPatient.code, 1);
   assert.match(notPatient.stderr, /only the patient grants access/);
+
+  // Eve never authorised the hospital: nothing is encrypted, stored or registered about her.
+  const notInCare = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.specialist,
+    '--type', 'loinc:11506-3', '--org', '0']);
+  assert.equal(notInCare.code, 1);
+  assert.match(notInCare.stderr, /has not authorised organisation 0 to index records about them: they run `medchain care grant 0` first/);
+  assert.equal((await ok(['record', 'list', '--patient', who.specialist])).length, 0);
 });

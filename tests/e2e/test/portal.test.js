@@ -217,6 +217,19 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   await bob.page.fill('#patient', dave.address);
   await bob.page.fill('#record-type', 'loinc:11506-3');
   await bob.page.setInputFiles('#record-file', { name: 'discharge.txt', mimeType: 'text/plain', buffer: content });
+  // Dave has not authorised the hospital yet: refused before anything is encrypted or stored.
+  const stored = ipfsBodies.length;
+  await bob.page.click('#upload');
+  const uninvited = await outcome(bob.page, '#hospital-message');
+  assert.equal(uninvited.ok, false);
+  assert.match(uninvited.text, /has not authorised organisation 0 to index records about them.*nothing was stored/);
+  assert.equal(ipfsBodies.length, stored, 'nothing reached IPFS');
+  // Dave authorises hospital 0 on his page.
+  await show(dave.page, 'patient');
+  await dave.page.fill('#care-org', '0');
+  await dave.page.click('#grant-care');
+  assert.match(await succeeds(dave.page, '#care-message'), /organisation 0 may index records about you/);
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.address)).toJSON().map((c) => c.org), [0]);
   await bob.page.click('#upload');
   const uploaded = await succeeds(bob.page, '#hospital-message');
   record = Number(/record (\d+) stored as (\S+)/.exec(uploaded)[1]);
@@ -271,7 +284,7 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   // audit trail shows it highlighted next to Charlie's two reads.
   const member = await submit(api, api.tx.medicalRecords.addMember(0, k.ferdie.address, 'Clinician'), k.bob);
   assert.equal(member.error, null);
-  const emergency = await submit(api, api.tx.medicalRecords.emergencyAccess(record), k.ferdie);
+  const emergency = await submit(api, api.tx.medicalRecords.emergencyAccess(record, 'EmergencyTreatment'), k.ferdie);
   assert.equal(emergency.error, null);
   await show(dave.page, 'account');
   await show(dave.page, 'patient');
@@ -282,7 +295,7 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
     /1 grants, 1 revocations, 1 emergency openings, 2 accesses/);
   const highlighted = dave.page.locator(`#record-${record} ul.audit li.emergency`);
   assert.equal(await highlighted.count(), 1);
-  assert.match(await highlighted.textContent(), new RegExp(`EMERGENCY OPENING by ${k.ferdie.address}`));
+  assert.match(await highlighted.textContent(), new RegExp(`EMERGENCY OPENING \\(ETREAT\\) by ${k.ferdie.address}`));
   await shot(dave.page, 'patient');
 });
 

@@ -72,10 +72,17 @@ test('a hospital joins and registers a record with its CID in one call', async (
   dataKey = randomBytes(32);
   ciphertext = encrypt(dataKey, PLAINTEXT);
   const cid = rawCid(ciphertext);
-  const created = await ok(api.tx.medicalRecords.createRecord(
+  const createTx = () => api.tx.medicalRecords.createRecord(
     0, k.dave.address, LAB, sha256(PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
-    seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey),
-  ), k.charlie);
+    seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey));
+  // The hospital indexes records only about patients who authorised it.
+  const uninvited = await submit(api, createTx(), k.charlie);
+  assert.equal(uninvited.error, 'NoCareRelationship');
+  assert.equal((await api.call.medicalRecordsApi.recordsOf(k.dave.address)).length, 0);
+  const care = await ok(api.tx.medicalRecords.grantCare(0), k.dave);
+  assert.ok(care.events.some(({ event }) => api.events.medicalRecords.CareGranted.is(event)));
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(k.dave.address)).map((c) => c.org.toNumber()), [0]);
+  const created = await ok(createTx(), k.charlie);
   const ev = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event));
   record = ev.event.data.record.toNumber();
   assert.ok(created.events.some(({ event }) => api.events.ipfsRegistry.CidRegistered.is(event)),
@@ -110,7 +117,7 @@ test('bad input is refused with the error named and changes nothing', async () =
     api.tx.medicalRecords.grantAccess(record, k.eve.address, (await best()) + 50, seal(dataKey, keys.eve.publicKey)),
     k.charlie);
   assert.equal(notPatient.error, 'NotPatient');
-  const outsider = await submit(api, api.tx.medicalRecords.emergencyAccess(record), k.eve);
+  const outsider = await submit(api, api.tx.medicalRecords.emergencyAccess(record, 'EmergencyTreatment'), k.eve);
   assert.equal(outsider.error, 'NotCustodianMember');
   assert.equal((await api.query.medicalRecords.grantCount(record)).toNumber(), 0);
   const v = await api.call.ipfsRegistryApi.validate('QmNotACid');
@@ -124,9 +131,19 @@ test('the patient grants a specialist, who decrypts, verifies and logs the read'
   const denied = await submit(api, api.tx.medicalRecords.logAccess(record), k.eve);
   assert.equal(denied.error, 'NoGrant');
 
+  const held = async (who, reason) => {
+    const holds = await api.query.balances.holds(who);
+    const h = holds.find((x) => x.id.isMedicalRecords && x.id.asMedicalRecords.type === reason);
+    return h ? h.amount.toBigInt() : 0n;
+  };
+  const before = await held(k.dave.address, 'Grant');
   await ok(api.tx.medicalRecords.grantAccess(record, k.eve.address, (await best()) + 200,
     seal(dataKey, keys.eve.publicKey)), k.dave);
   assert.equal(Object.keys(await canRead(k.eve))[0], 'granted');
+  // The grant holds a deposit from the patient, as its view says.
+  const deposit = (await api.call.medicalRecordsApi.grantsOf(record))[0].grant.deposit.toBigInt();
+  assert.ok(deposit > 0n);
+  assert.equal(await held(k.dave.address, 'Grant'), before + deposit);
 
   // The specialist's read, as the CLI does it: grant -> key -> ciphertext -> digest check.
   const grants = await api.call.medicalRecordsApi.grantsOf(record);
@@ -143,6 +160,7 @@ test('the patient grants a specialist, who decrypts, verifies and logs the read'
   const audit = await api.call.medicalRecordsApi.audit(record);
   assert.equal(audit.grants.toNumber(), 1);
   assert.equal(audit.accesses.toNumber(), 1);
+  assert.equal(audit.total.toNumber(), 2);
   const last = audit.recent[audit.recent.length - 1];
   assert.equal(last.who.toString(), k.eve.address);
   assert.equal(last.action.type, 'Accessed');

@@ -4,6 +4,7 @@
 //! `relay`, `proof` ...) are flattened into `Command`, so `medchain grant` is found in
 //! `consent.rs`.
 
+pub mod care;
 pub mod consent;
 pub mod ipfs;
 pub mod key;
@@ -30,6 +31,7 @@ use clap::{Parser, Subcommand};
         patient's consent grants and an audit trail of every access.",
     after_help = "Examples:\n  \
         medchain key generate --name clinic\n  \
+        medchain --as patient care grant 0\n  \
         medchain --as clinic record put scan.pdf --patient 5Fxy… --type loinc:11506-3 --org 0\n  \
         medchain --as patient grant 7 --to 5Gab… --until 7d\n  \
         medchain --as specialist get 7 -o scan.pdf"
@@ -52,6 +54,9 @@ pub enum Command {
     /// Store, amend, list and show records.
     #[command(subcommand)]
     Record(record::RecordCommand),
+    /// Care relationships: the hospitals a patient authorises to index records about them.
+    #[command(subcommand)]
+    Care(care::CareCommand),
     // grant, revoke, grants: top-level commands, defined in the group's file.
     #[command(flatten)]
     Consent(consent::ConsentCommand),
@@ -88,6 +93,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Key(command) => key::run(&ctx, command),
         Command::Org(command) => context::online(org::run(&ctx, command)),
         Command::Record(command) => context::online(record::run(&ctx, command)),
+        Command::Care(command) => context::online(care::run(&ctx, command)),
         Command::Consent(command) => context::online(consent::run(&ctx, command)),
         Command::Read(command) => context::online(read::run(&ctx, command)),
         Command::Status(command) => context::online(status::run(&ctx, command)),

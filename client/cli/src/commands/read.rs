@@ -9,7 +9,10 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
 use futures::StreamExt;
 use medchain_ipfs::{client::IpfsClient, Cid, HashOnly, ImportOptions, Importer};
-use runtime::runtime_types::pallet_medical_records::{runtime_api::SealedTo, types::AuditAction};
+use runtime::runtime_types::pallet_medical_records::{
+    runtime_api::SealedTo,
+    types::{AuditAction, EmergencyReason},
+};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,8 +20,16 @@ use std::path::{Path, PathBuf};
 /// Top-level commands (`medchain get`, not `medchain read get`).
 #[derive(Subcommand)]
 pub enum ReadCommand {
-    /// Open a record in an emergency (as a clinician of its hospital; always audited).
-    EmergencyOpen { record: u64 },
+    /// Open a record in an emergency (as a clinician of its hospital; always audited, with the
+    /// reason, and shown to the patient).
+    ///
+    /// Example: medchain --as clinician emergency-open 7 --reason etreat
+    EmergencyOpen {
+        record: u64,
+        /// Why, as an HL7 purpose of use.
+        #[arg(long, value_enum)]
+        reason: Reason,
+    },
     /// Fetch, verify and decrypt a record into a file, and log the access on chain.
     ///
     /// Example: medchain --as specialist get 7 -o scan.pdf
@@ -31,22 +42,64 @@ pub enum ReadCommand {
         #[arg(long, value_name = "NAME")]
         org_key: Option<String>,
     },
-    /// A record's audit trail.
+    /// A record's complete audit trail: every grant, revocation, emergency opening and read.
     Audit { record: u64 },
+}
+
+/// Why a record is opened in an emergency: HL7 `v3-PurposeOfUse` codes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Reason {
+    /// ETREAT: emergency treatment.
+    Etreat,
+    /// BTG: break the glass, beyond the clinician's usual rights.
+    Btg,
+    /// DISASTER: a disaster or mass-casualty event.
+    Disaster,
+    /// THREAT: to prevent a serious threat to health or safety.
+    Threat,
+    /// PUBHLTH: a public health duty.
+    Pubhlth,
+}
+
+impl From<Reason> for EmergencyReason {
+    fn from(r: Reason) -> Self {
+        match r {
+            Reason::Etreat => EmergencyReason::EmergencyTreatment,
+            Reason::Btg => EmergencyReason::BreakTheGlass,
+            Reason::Disaster => EmergencyReason::Disaster,
+            Reason::Threat => EmergencyReason::Threat,
+            Reason::Pubhlth => EmergencyReason::PublicHealth,
+        }
+    }
+}
+
+/// The HL7 `v3-PurposeOfUse` code of a reason the chain recorded.
+pub fn reason_code(r: &EmergencyReason) -> &'static str {
+    match r {
+        EmergencyReason::EmergencyTreatment => "ETREAT",
+        EmergencyReason::BreakTheGlass => "BTG",
+        EmergencyReason::Disaster => "DISASTER",
+        EmergencyReason::Threat => "THREAT",
+        EmergencyReason::PublicHealth => "PUBHLTH",
+    }
 }
 
 pub async fn run(ctx: &Context, command: ReadCommand) -> Result<()> {
     match command {
-        ReadCommand::EmergencyOpen { record } => {
+        ReadCommand::EmergencyOpen { record, reason } => {
+            let reason = EmergencyReason::from(reason);
             let done = ctx
                 .submit_as(
                     &ctx.identity()?,
-                    runtime::tx().medical_records().emergency_access(record),
+                    runtime::tx()
+                        .medical_records()
+                        .emergency_access(record, reason.clone()),
                 )
                 .await?;
-            ctx.print(json!({ "record": record, "block": done.block }), || {
+            let code = reason_code(&reason);
+            ctx.print(json!({ "record": record, "reason": code, "block": done.block }), || {
                 format!(
-                    "record {record} opened in an emergency (audited) in block {}",
+                    "record {record} opened in an emergency ({code}; audited and shown to the patient) in block {}",
                     done.block
                 )
             });
@@ -162,12 +215,33 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
     Ok(())
 }
 
+/// The whole trail, page by page (the runtime API returns at most `MaxAuditPage` per call).
 async fn audit(ctx: &Context, record: u64) -> Result<()> {
     let client = ctx.chain().await?;
     chain::record_view(&client, record).await?;
-    let trail = chain::query(&client, runtime::apis().medical_records_api().audit(record)).await?;
-    let entries: Vec<_> = trail
-        .recent
+    let api = client.runtime_api().at_latest().await?;
+    let trail = api
+        .call(runtime::apis().medical_records_api().audit(record))
+        .await?;
+    let mut all = Vec::with_capacity(trail.total as usize);
+    while (all.len() as u32) < trail.total {
+        let page = api
+            .call(runtime::apis().medical_records_api().audit_entries(
+                record,
+                all.len() as u32,
+                u32::MAX,
+            ))
+            .await?;
+        if page.is_empty() {
+            bail!(
+                "the chain counts {} audit entries of record {record} but returned {}",
+                trail.total,
+                all.len()
+            );
+        }
+        all.extend(page);
+    }
+    let entries: Vec<_> = all
         .iter()
         .map(|e| {
             let action = match e.action {
@@ -176,7 +250,12 @@ async fn audit(ctx: &Context, record: u64) -> Result<()> {
                 AuditAction::EmergencyOpened => "emergency-opened",
                 AuditAction::Accessed => "accessed",
             };
-            json!({ "who": address(&e.who), "action": action, "block": e.at })
+            json!({
+                "who": address(&e.who),
+                "action": action,
+                "block": e.at,
+                "reason": e.reason.as_ref().map(reason_code),
+            })
         })
         .collect();
     let value = json!({
@@ -185,7 +264,7 @@ async fn audit(ctx: &Context, record: u64) -> Result<()> {
         "revocations": trail.revocations,
         "emergency_openings": trail.emergency_openings,
         "accesses": trail.accesses,
-        "recent": entries,
+        "entries": entries,
     });
     ctx.print(value.clone(), || {
         let mut s = format!(
@@ -199,6 +278,9 @@ async fn audit(ctx: &Context, record: u64) -> Result<()> {
                 e["action"].as_str().unwrap_or_default(),
                 e["who"].as_str().unwrap_or_default()
             ));
+            if let Some(code) = e["reason"].as_str() {
+                s.push_str(&format!("  ({code})"));
+            }
         }
         s
     });

@@ -168,6 +168,7 @@ async fn put(
     let client = ctx.chain().await?;
     let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
     let patient_key = chain::encryption_key_of(&client, &patient, "patient").await?;
+    chain::ensure_in_care(&client, &patient, org, chain::On::Url).await?;
     let org_key = chain::organisation_key(&client, org, chain::On::Url).await?;
     // Fail before encrypting anything if the endpoint is not there.
     ipfs.version().await?;
@@ -327,6 +328,7 @@ async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -
         anyhow!("record {record}'s CID is not registered on the private chain: its size is unknown")
     })?;
     let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
+    chain::ensure_in_care(&consortium, &entry.patient, org, chain::On::Consortium).await?;
     let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let call = runtime::tx().medical_records().import_record(
         org,

@@ -317,6 +317,31 @@ fn an_import_is_not_blocked_by_a_stranger_who_registered_its_cid() {
 }
 
 #[test]
+fn an_anchored_record_is_imported_only_for_a_patient_in_the_hospitals_care() {
+    // The private chain's entries name the patient; a patient who ended the hospital's care
+    // relationship on the consortium chain gets no imported records from it either.
+    new_test_ext().execute_with(|| {
+        hospital();
+        let (root, batch, leaves) = private_batch();
+        let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(MedicalRecords::end_care(
+            RuntimeOrigin::signed(batch[2].patient),
+            ORG
+        ));
+        assert_noop!(
+            import(DOCTOR, root, &batch[2], &proof),
+            E::NoCareRelationship
+        );
+        assert_ok!(MedicalRecords::grant_care(
+            RuntimeOrigin::signed(batch[2].patient),
+            ORG
+        ));
+        assert_ok!(import(DOCTOR, root, &batch[2], &proof));
+        check();
+    });
+}
+
+#[test]
 fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing() {
     // The front-run: hospital 1's admin sees hospital 0's anchorBatch(0, .., R) in the pool and
     // submits anchorBatch(1, .., R) first, hoping to block it and to import its entries as its own.

@@ -351,3 +351,67 @@ fn the_idle_sweep_removes_expired_grants_in_bounded_steps() {
         check();
     });
 }
+
+#[test]
+fn grants_and_type_grants_hold_deposits_returned_to_whoever_made_them() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let held = |reason: HoldReason, who| {
+            Balances::balance_on_hold(&RuntimeHoldReason::MedicalRecords(reason), &who)
+        };
+        let g = MedicalRecords::grant_deposit();
+        let tg = MedicalRecords::type_grant_deposit();
+        assert!(g > 0 && tg > 0);
+        let r = create(1, None);
+        // The patient's grant: held from the patient, once even when replaced.
+        grant(r, SPECIALIST, 50);
+        grant(r, SPECIALIST, 60);
+        assert_eq!(held(HoldReason::Grant, PATIENT), g);
+        assert_ok!(MedicalRecords::revoke_access(
+            RuntimeOrigin::signed(PATIENT),
+            r,
+            SPECIALIST
+        ));
+        assert_eq!(held(HoldReason::Grant, PATIENT), 0);
+        // A key shared under a type grant: the type grant from the patient, the shared key
+        // from the clinician who shared it; the sweep returns the key's deposit to that clinician
+        // once it expires, and a purge the type grant's to the patient.
+        assert_ok!(MedicalRecords::grant_type_access(
+            RuntimeOrigin::signed(PATIENT),
+            LAB,
+            SPECIALIST,
+            20
+        ));
+        assert_eq!(held(HoldReason::TypeGrant, PATIENT), tg);
+        assert_ok!(MedicalRecords::share_key(
+            RuntimeOrigin::signed(COLLEAGUE),
+            r,
+            SPECIALIST,
+            sealed(20)
+        ));
+        assert_eq!(held(HoldReason::Grant, COLLEAGUE), g);
+        check();
+        go_to(20);
+        MedicalRecords::sweep_expired(20, 10);
+        assert_eq!(held(HoldReason::Grant, COLLEAGUE), 0);
+        assert_ok!(MedicalRecords::revoke_type_access(
+            RuntimeOrigin::signed(PATIENT),
+            LAB,
+            SPECIALIST
+        ));
+        assert_eq!(held(HoldReason::TypeGrant, PATIENT), 0);
+        // A patient who cannot afford a grant's deposit makes none: nothing changes.
+        spend_all_but_one(PATIENT);
+        assert_noop!(
+            MedicalRecords::grant_access(
+                RuntimeOrigin::signed(PATIENT),
+                r,
+                SPECIALIST,
+                50,
+                sealed(20)
+            ),
+            sp_runtime::TokenError::FundsUnavailable
+        );
+        check();
+    });
+}

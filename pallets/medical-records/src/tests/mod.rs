@@ -69,7 +69,7 @@ fn go_to(n: u64) {
 }
 
 /// One hospital (admin, two clinicians, a relayer) with its key; keys for the patients, the
-/// specialist of another hospital and the doctor.
+/// specialist of another hospital and the doctor; both patients in the hospital's care.
 fn hospital() {
     assert_ok!(MedicalRecords::register_organisation(
         RuntimeOrigin::root(),
@@ -101,6 +101,13 @@ fn hospital() {
         assert_ok!(MedicalRecords::set_encryption_key(
             RuntimeOrigin::signed(who),
             key(k)
+        ));
+    }
+    // Both patients are in the hospital's care.
+    for patient in [PATIENT, OTHER_PATIENT] {
+        assert_ok!(MedicalRecords::grant_care(
+            RuntimeOrigin::signed(patient),
+            ORG
         ));
     }
 }
@@ -171,6 +178,27 @@ fn create_as(author: u64, patient: u64, i: u8) -> frame_support::dispatch::Dispa
         ..NewRecord::of(i)
     }
     .submit()
+}
+
+/// `who` opens `record` in an emergency, for emergency treatment.
+fn emergency(who: u64, record: RecordId) -> frame_support::dispatch::DispatchResult {
+    MedicalRecords::emergency_access(
+        RuntimeOrigin::signed(who),
+        record,
+        EmergencyReason::EmergencyTreatment,
+    )
+}
+
+/// `who` gives away all but one unit: too little for any deposit.
+fn spend_all_but_one(who: u64) {
+    use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+    let spare = Balances::free_balance(who) - 1;
+    assert_ok!(<Balances as Mutate<u64>>::transfer(
+        &who,
+        &STRANGER,
+        spare,
+        Preservation::Expendable
+    ));
 }
 
 fn grant(record: RecordId, grantee: u64, expires_at: u64) {

@@ -146,10 +146,7 @@ fn storage_never_holds_the_plaintext() {
             OTHER_PATIENT,
             sealed(21)
         ));
-        assert_ok!(MedicalRecords::emergency_access(
-            RuntimeOrigin::signed(COLLEAGUE),
-            0
-        ));
+        assert_ok!(emergency(COLLEAGUE, 0));
         let _ = create(2, Some(0));
         assert_ok!(MedicalRecords::anchor_batch(
             RuntimeOrigin::signed(RELAYER),

@@ -43,10 +43,7 @@ fn sealed_key_for_names_the_key_that_opens_a_record_and_whose_it_is() {
             })
         );
         // An emergency opening carries no key: the organisation's opens it.
-        assert_ok!(MedicalRecords::emergency_access(
-            RuntimeOrigin::signed(COLLEAGUE),
-            r
-        ));
+        assert_ok!(emergency(COLLEAGUE, r));
         assert_eq!(
             sealed_key_for(r, COLLEAGUE),
             Ok((SealedTo::Custodian(ORG), sealed(1)))

@@ -91,6 +91,11 @@ fn create_record_refuses_bad_input_and_changes_nothing() {
             RuntimeOrigin::signed(PATIENT),
             key(10)
         ));
+        assert_noop!(create_as(DOCTOR, PATIENT, 1), E::NoCareRelationship);
+        assert_ok!(MedicalRecords::grant_care(
+            RuntimeOrigin::signed(PATIENT),
+            ORG
+        ));
         assert_noop!(
             NewRecord {
                 plaintext_hash: [0; 32],
@@ -210,6 +215,113 @@ fn a_record_cannot_veto_another_record_with_the_same_cid() {
             Records::<Test>::get(first).map(|r| r.cid),
             Records::<Test>::get(second).map(|r| r.cid)
         );
+        check();
+    });
+}
+
+#[test]
+fn no_hospital_the_patient_did_not_authorise_can_fill_their_index() {
+    // The attack: a clinician of another hospital puts records (of any type) under a patient who
+    // never came to it, and fills MaxRecordsPerPatient so that the patient's own hospital can add
+    // no more.
+    new_test_ext().execute_with(|| {
+        hospital();
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        let other: OrgId = 1;
+        assert_ok!(MedicalRecords::set_organisation_key(
+            RuntimeOrigin::signed(SPECIALIST),
+            other,
+            key(21)
+        ));
+        let by_other = |i| {
+            MedicalRecords::create_record(
+                RuntimeOrigin::signed(SPECIALIST),
+                other,
+                PATIENT,
+                IMAGING,
+                digest(i),
+                cid(i),
+                1_000,
+                None,
+                sealed(10),
+                sealed(21),
+            )
+        };
+        for i in 1..=4 {
+            assert_noop!(by_other(i), E::NoCareRelationship);
+        }
+        assert_eq!(PatientRecordCount::<Test>::get(PATIENT), 0);
+        assert!(Pallet::<Test>::api_records_of(PATIENT).is_empty());
+        // The patient's own hospital still has all their capacity.
+        let first = create(1, None);
+        assert_ok!(create_as(DOCTOR, PATIENT, 2));
+        assert_ok!(create_as(DOCTOR, PATIENT, 3));
+        check();
+
+        // Once the patient ends the relationship, the hospital adds nothing more, not even an
+        // amendment; the records it made stay readable by the patient.
+        assert_ok!(MedicalRecords::end_care(
+            RuntimeOrigin::signed(PATIENT),
+            ORG
+        ));
+        assert_noop!(
+            NewRecord::of(9).amends(first).submit(),
+            E::NoCareRelationship
+        );
+        assert_eq!(Pallet::<Test>::access(first, &PATIENT), Ok(Access::Patient));
+        check();
+    });
+}
+
+#[test]
+fn care_relationships_hold_a_deposit_and_refuse_bad_input() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let held = || {
+            Balances::balance_on_hold(
+                &RuntimeHoldReason::MedicalRecords(HoldReason::Care),
+                &PATIENT,
+            )
+        };
+        let deposit = MedicalRecords::care_deposit();
+        assert!(deposit > 0);
+        assert_eq!(held(), deposit);
+        assert_eq!(
+            Pallet::<Test>::api_care_of(PATIENT)
+                .iter()
+                .map(|c| (c.org, c.care.since))
+                .collect::<Vec<_>>(),
+            vec![(ORG, 1)]
+        );
+        assert_noop!(
+            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), ORG),
+            E::AlreadyInCare
+        );
+        assert_noop!(
+            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), 7),
+            E::UnknownOrganisation
+        );
+        assert_noop!(
+            MedicalRecords::end_care(RuntimeOrigin::signed(STRANGER), ORG),
+            E::NoCareRelationship
+        );
+        assert_ok!(MedicalRecords::end_care(
+            RuntimeOrigin::signed(PATIENT),
+            ORG
+        ));
+        assert_eq!(
+            last_event(),
+            Event::CareEnded {
+                patient: PATIENT,
+                org: ORG
+            }
+            .into()
+        );
+        assert_eq!(held(), 0);
+        assert!(Pallet::<Test>::api_care_of(PATIENT).is_empty());
         check();
     });
 }
