@@ -160,7 +160,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Whether `who` is banned in era `era`.
-    fn banned_in(who: &T::AccountId, era: EraIndex) -> bool {
+    pub(crate) fn banned_in(who: &T::AccountId, era: EraIndex) -> bool {
         BannedUntil::<T>::get(who).is_some_and(|until| until > era)
     }
 

@@ -93,7 +93,8 @@ impl pallet_session::Config for Test {
     type SessionManager = Kdpos;
     type SessionHandler = <MockSessionKeys as OpaqueKeys>::KeyTypeIdProviders;
     type Keys = MockSessionKeys;
-    type DisablingStrategy = ();
+    /// As the runtime: at most a third of the set disabled.
+    type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
     type WeightInfo = ();
     type Currency = Balances;
     type KeyDeposit = ConstU64<0>;

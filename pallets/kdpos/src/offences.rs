@@ -107,10 +107,7 @@ impl<T: Config> Pallet<T> {
         let active = pallet_session::Validators::<T>::get();
         let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
-        let standbys: Vec<_> = Standbys::<T>::get()
-            .into_iter()
-            .filter(|s| !producers.contains(s))
-            .collect();
+        let standbys = Self::promotable_standbys(who, fault, &active, &disabled, &producers);
         let mut decision =
             kdpos_primitives::eviction::decide(fault, who, &active, &disabled, &standbys, &params);
         // Disabling the last enabled validator would stop block production altogether.
@@ -186,9 +183,40 @@ impl<T: Config> Pallet<T> {
         );
     }
 
-    /// A proven offence: integrity to zero, banned for `ban_eras`, `SlashFraction` of the bond
-    /// slashed with `ReporterReward` of it to the first reporter and the rest burned. Returns
-    /// the amount slashed.
+    /// The standbys that may take `offender`'s place, in promotion order: not producing already,
+    /// not banned, not disowned, and of an organisation with no other enabled producer (one
+    /// producer per organisation); for a proven offence, not of the offender's organisation
+    /// either, whose other node would otherwise step straight into the seat it lost.
+    fn promotable_standbys(
+        offender: &T::AccountId,
+        fault: Fault,
+        active: &[T::AccountId],
+        disabled: &[T::AccountId],
+        producers: &[T::AccountId],
+    ) -> Vec<T::AccountId> {
+        let era = CurrentEra::<T>::get();
+        let disowned = Disowned::<T>::get();
+        let offender_org = Candidates::<T>::get(offender).map(|c| c.org);
+        let producing: Vec<OrgId> = active
+            .iter()
+            .filter(|a| *a != offender && !disabled.contains(a))
+            .filter_map(|a| Candidates::<T>::get(a).map(|c| c.org))
+            .collect();
+        Standbys::<T>::get()
+            .into_iter()
+            .filter(|s| !producers.contains(s) && !disowned.contains(s) && !Self::banned_in(s, era))
+            .filter(|s| {
+                Candidates::<T>::get(s).is_some_and(|c| {
+                    !producing.contains(&c.org)
+                        && (fault != Fault::Equivocation || Some(c.org) != offender_org)
+                })
+            })
+            .collect()
+    }
+
+    /// A proven offence: integrity to zero, banned for `ban_eras`, out of the standbys (a banned
+    /// node is never promoted), `SlashFraction` of the bond slashed with `ReporterReward` of it
+    /// to the first reporter and the rest burned. Returns the amount slashed.
     fn punish(
         who: &T::AccountId,
         reporters: &[T::AccountId],
@@ -199,6 +227,7 @@ impl<T: Config> Pallet<T> {
             .saturating_add(params.ban_eras)
             .saturating_add(1);
         BannedUntil::<T>::insert(who, until);
+        Standbys::<T>::mutate(|s| s.retain(|x| x != who));
         Self::deposit_event(Event::Banned {
             offender: who.clone(),
             until,
@@ -213,12 +242,12 @@ impl<T: Config> Pallet<T> {
         Self::slash_bond(who, reporters)
     }
 
-    /// Disables `who` in this session and hands pallet-session a repaired set through two
-    /// forced rotations: the first queues it, the second makes it live.
+    /// Disables `who` in this session, as far as the session's disabling strategy allows, and
+    /// hands pallet-session a repaired set through two forced rotations: the first queues it, the
+    /// second makes it live. Past the strategy's limit (a third of the set, in the runtime) the
+    /// producer keeps its slots until the rotation removes it two blocks later.
     fn evict(who: &T::AccountId, fault: Fault, replacement: Option<T::AccountId>) {
-        if let Some(i) = pallet_session::Pallet::<T>::validator_id_to_index(who) {
-            pallet_session::Pallet::<T>::disable_index(i);
-        }
+        Self::disable(who);
         Producers::<T>::mutate(|p| {
             p.retain(|x| x != who);
             if let Some(r) = &replacement {
@@ -242,6 +271,17 @@ impl<T: Config> Pallet<T> {
             fault,
             replacement,
         });
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// Disables `who` through pallet-session's disabling strategy, never around it: however many
+    /// reports arrive, at most as many producers are disabled as the strategy allows.
+    pub(crate) fn disable(who: &T::AccountId) {
+        pallet_session::Pallet::<T>::report_offence(
+            who.clone(),
+            sp_staking::offence::OffenceSeverity(Perbill::one()),
+        );
     }
 }
 

@@ -207,11 +207,10 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
         // Slots after the rotating block belong to the new set.
         SessionFirstSlot::<T>::put(LastSlot::<T>::get().saturating_add(1));
         // A rotation that clears the disabled list may bring back a producer evicted before
-        // its replacement is live: it stays disabled (disabling twice is a no-op).
+        // its replacement is live: it stays disabled, within the strategy's limit (disabling
+        // twice is a no-op).
         for who in Evicted::<T>::get().iter() {
-            if let Some(i) = pallet_session::Pallet::<T>::validator_id_to_index(who) {
-                pallet_session::Pallet::<T>::disable_index(i);
-            }
+            Self::disable(who);
         }
     }
 

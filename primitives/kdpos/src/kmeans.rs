@@ -1,7 +1,8 @@
 //! Deterministic k-means with K = 3 (KDPOS.md, "Classification", steps 1 to 4).
 //!
 //! Determinism comes from the input order (sorted by id), quantile seeding on the list sorted by
-//! (score, id), integer centroids, and ties that always go to the centroid with the lower score.
+//! (score, id) with three distinct seeds, integer centroids, an empty cluster re-seeded with the
+//! farthest point, and ties that always go to the centroid with the lower score.
 
 use crate::{
     features::score_of, Class, Error, Features, Weights, FEATURES, K, MAX_KMEANS_ITERATIONS,
@@ -88,26 +89,43 @@ pub fn cluster(
     let mut distinct = vectors.clone();
     distinct.sort();
     distinct.dedup();
+    let thresholds = || Clusters {
+        labels: scores
+            .iter()
+            .map(|s| by_thresholds(*s, excellent, poor))
+            .collect(),
+        centroids: None,
+        method: Method::Thresholds,
+        distance_ops: 0,
+    };
     if vectors.len() < 2 * K || distinct.len() < K {
-        return Ok(Clusters {
-            labels: scores
-                .iter()
-                .map(|s| by_thresholds(*s, excellent, poor))
-                .collect(),
-            centroids: None,
-            method: Method::Thresholds,
-            distance_ops: 0,
-        });
+        return Ok(thresholds());
     }
 
-    // Seed with the vectors at ranks floor((n-1)q), q = 1/6, 1/2, 5/6, of the (score, index) order;
-    // index order is id order, so ties in score go to the lower id.
+    // Seed with the vectors at ranks floor((n-1)q) of the (score, index) order (index order is
+    // id order, so ties in score go to the lower id): q = 5/6 for the top centroid, then 1/6 for
+    // the bottom one, then 1/2 for the middle one. A seed whose vector an earlier seed took moves
+    // to the nearest rank with a vector not taken (the lower of two equally near), so the seeds
+    // are distinct: when more than half the candidates share the best vector, two quantiles fall
+    // on it, and equal seeds would leave a cluster empty and the best without their class.
     let n = vectors.len();
     let mut by_score: Vec<usize> = (0..n).collect();
     by_score.sort_by_key(|i| (scores[*i], *i));
     let mut centroids = [[0u32; FEATURES]; K];
-    for (c, (num, den)) in centroids.iter_mut().zip([(1, 6), (1, 2), (5, 6)]) {
-        *c = vectors[by_score[(n - 1) * num / den]];
+    let mut taken: Vec<[u32; FEATURES]> = Vec::with_capacity(K);
+    for (k, (num, den)) in [(2, (5, 6)), (0, (1, 6)), (1, (1, 2))] {
+        let at = (n - 1) * num / den;
+        let free = (0..n)
+            .flat_map(|d| [at.checked_sub(d), at.checked_add(d).filter(|r| *r < n)])
+            .flatten()
+            .map(|r| vectors[by_score[r]])
+            .find(|v| !taken.contains(v));
+        // There are at least K distinct vectors, so one is always free.
+        let Some(seed) = free else {
+            return Ok(thresholds());
+        };
+        centroids[k] = seed;
+        taken.push(seed);
     }
 
     let mut assignment = alloc::vec![usize::MAX; n];
@@ -135,28 +153,59 @@ pub fn cluster(
                 moved = true;
             }
         }
+        // An empty cluster takes the point farthest from its own centroid (the lower index of
+        // equally far ones) from a cluster that keeps another point, so that every class is
+        // somebody's and no label goes to an empty cluster.
+        let mut counts = [0usize; K];
+        for k in assignment.iter() {
+            counts[*k] += 1;
+        }
+        for empty in 0..K {
+            if counts[empty] > 0 {
+                continue;
+            }
+            let farthest = (0..n)
+                .filter(|i| counts[assignment[*i]] > 1)
+                .max_by_key(|i| {
+                    (
+                        distance(&vectors[*i], &centroids[assignment[*i]], weights),
+                        core::cmp::Reverse(*i),
+                    )
+                });
+            distance_ops += n as u64;
+            if let Some(i) = farthest {
+                counts[assignment[i]] -= 1;
+                counts[empty] = 1;
+                assignment[i] = empty;
+                centroids[empty] = vectors[i];
+                moved = true;
+            }
+        }
         if !moved {
             converged = true;
             break;
         }
-        // Integer means; an empty cluster keeps its centroid.
+        // Integer means; no cluster is empty here.
         let mut sums = [[0u64; FEATURES]; K];
-        let mut counts = [0u64; K];
         for (v, k) in vectors.iter().zip(assignment.iter()) {
-            counts[*k] += 1;
             for (s, x) in sums[*k].iter_mut().zip(v.iter()) {
                 *s += u64::from(*x);
             }
         }
         for k in 0..K {
             for j in 0..FEATURES {
-                if let Some(mean) = sums[k][j].checked_div(counts[k]) {
+                if let Some(mean) = sums[k][j].checked_div(counts[k] as u64) {
                     centroids[k][j] = u32::try_from(mean).unwrap_or(u32::MAX);
                 }
             }
         }
     }
 
+    // Every cluster has a point (the re-seeding above); should one not, no label goes to it: the
+    // thresholds decide instead.
+    if (0..K).any(|k| !assignment.contains(&k)) {
+        return Ok(thresholds());
+    }
     // Name clusters by centroid score: lowest Poor, middle Qualified, highest Excellent.
     let mut order: Vec<usize> = (0..K).collect();
     order.sort_by_key(|k| (score_of(&centroids[*k], weights), *k));
@@ -235,6 +284,63 @@ mod tests {
         ];
         let c = cluster(&points, &Weights::default(), 800_000, 400_000)?;
         assert_eq!(c.method, Method::Thresholds);
+        Ok(())
+    }
+
+    #[test]
+    fn when_most_share_the_best_vector_they_are_excellent() -> Result<(), Error> {
+        // Four perfect producers of seven: the quantile seeds at ranks 3 and 5 both fall on the
+        // perfect vector. Equal seeds left the top cluster empty and the perfect four Qualified.
+        let points = [
+            f(PPM),
+            f(400_000),
+            f(PPM),
+            f(700_000),
+            f(PPM),
+            f(100_000),
+            f(PPM),
+        ];
+        let c = cluster(&points, &Weights::default(), 800_000, 400_000)?;
+        assert!(matches!(c.method, Method::KMeans { .. }), "{:?}", c.method);
+        use Class::*;
+        assert_eq!(
+            c.labels,
+            [Excellent, Poor, Excellent, Qualified, Excellent, Poor, Excellent]
+        );
+        // Every class has a member, and the top centroid is the perfect vector.
+        for class in [Poor, Qualified, Excellent] {
+            assert!(c.labels.contains(&class), "{class:?} is somebody's");
+        }
+        assert_eq!(
+            c.centroids.map(|cs| cs[2]),
+            Some(f(PPM).to_array()),
+            "the Excellent centroid"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn no_cluster_is_ever_empty_and_seeds_are_distinct() -> Result<(), Error> {
+        // Many shapes of crowding: most at the top, most at the bottom, most in the middle, with
+        // a few others; every k-means result names each class after a point that has it.
+        for (crowd, others) in [
+            (PPM, [0, 300_000, 600_000]),
+            (0, [PPM, 700_000, 400_000]),
+            (500_000, [0, PPM, 990_000]),
+        ] {
+            for size in 4..12 {
+                let mut points = alloc::vec![f(crowd); size];
+                points.extend(others.iter().map(|x| f(*x)));
+                let c = cluster(&points, &Weights::default(), 800_000, 400_000)?;
+                if let Method::KMeans { .. } = c.method {
+                    for class in [Class::Poor, Class::Qualified, Class::Excellent] {
+                        assert!(c.labels.contains(&class), "{crowd} x{size}: {:?}", c.labels);
+                    }
+                    // The crowd shares one label.
+                    assert!(c.labels[..size].iter().all(|l| *l == c.labels[0]));
+                }
+            }
+        }
         Ok(())
     }
 

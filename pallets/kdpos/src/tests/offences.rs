@@ -253,3 +253,88 @@ fn the_last_enabled_validator_is_never_disabled() {
         ));
     });
 }
+
+#[test]
+fn a_punished_standby_is_never_promoted() {
+    // The attack: a standby equivocates (a GRANDPA offence from a session it voted in) and is
+    // slashed and banned, yet stays first in line: the next producer fault promotes it.
+    use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        assert_eq!(Standbys::<Test>::get().into_inner(), vec![H7]);
+        <Kdpos as OnOffenceHandler<u64, (u64, ()), Weight>>::on_offence(
+            &[OffenceDetails {
+                offender: (H7, ()),
+                reporters: vec![V2],
+            }],
+            &[Perbill::from_percent(100)],
+            1,
+        );
+        assert!(BannedUntil::<Test>::get(H7).is_some());
+        assert!(Standbys::<Test>::get().is_empty(), "out of the standbys");
+        // H2 goes silent and is evicted: nobody takes its place, least of all H7.
+        h2_is_evicted_with_no_replacement();
+        blocks_without(H2, 2);
+        assert!(!pallet_session::Validators::<Test>::get().contains(&H7));
+        check();
+    });
+}
+
+#[test]
+fn a_standby_of_an_organisation_that_produces_already_is_not_promoted() {
+    // One producer per organisation: a standby whose organisation has an enabled producer is
+    // passed over, even when it is first in line (a second node of one hospital must not take
+    // another's seat).
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        let h7 = Candidates::<Test>::get(H7).unwrap_or_else(|| panic!("a candidate"));
+        let h1 = Candidates::<Test>::get(H1).unwrap_or_else(|| panic!("a candidate"));
+        // H7 stands for H1's organisation now (as if its hospital had two nodes).
+        Candidates::<Test>::insert(H7, Candidate { org: h1.org, ..h7 });
+        h2_is_evicted_with_no_replacement();
+    });
+}
+
+#[test]
+fn however_many_reports_arrive_at_most_a_third_of_the_producers_are_disabled() {
+    // The attack: reports against several producers in one session (framed or real) disable
+    // them all at once, past the third whose loss finality survives.
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 8);
+        for who in [H4, H2] {
+            let slot = slot_of(who);
+            assert_ok!(Kdpos::report_equivocation(
+                RuntimeOrigin::signed(V1),
+                proof(who, who, slot)
+            ));
+        }
+        // Four producers: at most (4 - 1) / 3 = 1 disabled; both are punished and leave the set
+        // at the rotation.
+        assert_eq!(
+            pallet_session::Pallet::<Test>::disabled_validators().len(),
+            1
+        );
+        assert!(BannedUntil::<Test>::get(H2).is_some() && BannedUntil::<Test>::get(H4).is_some());
+        blocks_without(H4, 2);
+        let live = pallet_session::Validators::<Test>::get();
+        assert!(!live.contains(&H2) && !live.contains(&H4), "{live:?}");
+        assert!(
+            pallet_session::Pallet::<Test>::disabled_validators().len()
+                <= live.len().saturating_sub(1) / 3
+        );
+        check();
+    });
+}
+
+/// H2 misses its slots until it is evicted, and nobody is promoted in its place.
+fn h2_is_evicted_with_no_replacement() {
+    while LastFault::<Test>::get(H2).is_none() {
+        blocks_without(H2, 1);
+    }
+    assert!(events().contains(&Event::ProducerEvicted {
+        producer: H2,
+        fault: kdpos_primitives::Fault::MissedSlots(3),
+        replacement: None,
+    }));
+}
