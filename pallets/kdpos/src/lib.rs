@@ -129,6 +129,11 @@ pub mod pallet {
         /// Sessions in an era.
         #[pallet::constant]
         type SessionsPerEra: Get<u32>;
+        /// The fewest producers an era may elect (or P, if the chain has fewer seats): an
+        /// election that gives fewer keeps the current set, so that a few candidates left
+        /// standing cannot become the whole committee.
+        #[pallet::constant]
+        type MinProducers: Get<u32>;
         /// Blocks in a session (rotations come every `SessionPeriod` blocks, and when forced).
         #[pallet::constant]
         type SessionPeriod: Get<BlockNumberFor<Self>>;
@@ -504,7 +509,8 @@ pub mod pallet {
             /// Its standbys, in promotion order.
             standbys: alloc::vec::Vec<T::AccountId>,
         },
-        /// The election gave no producer (or failed): the current set stays.
+        /// The election gave fewer producers than `MinProducers` (or none, or failed): the
+        /// current set stays.
         ElectionKeptSet {
             /// The era now current: the new one if the election ran and elected no producer,
             /// the old one if it failed.

@@ -162,6 +162,7 @@ impl pallet_kdpos::Config for Test {
     type MaxUnlocking = ConstU32<2>;
     type Params = KdposParams;
     type SessionsPerEra = SessionsPerEra;
+    type MinProducers = ConstU32<3>;
     type SessionPeriod = ConstU64<10>;
     type SlashFraction = SlashFraction;
     type ReporterReward = ReporterReward;

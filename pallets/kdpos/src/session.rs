@@ -130,15 +130,15 @@ impl<T: Config> Pallet<T> {
 
     /// The era boundary, as pallet-session plans a session: elects the next era and returns
     /// its producers, or `None` to keep the current set (the same set, or an election that gave
-    /// no producer). Books that did not close a rotation earlier (one-session eras, or no
-    /// candidate then) close here first.
+    /// fewer producers than the minimum). Books that did not close a rotation earlier
+    /// (one-session eras, or no candidate then) close here first.
     pub(crate) fn new_era() -> Option<Vec<T::AccountId>> {
         let next = CurrentEra::<T>::get().saturating_add(1);
         if ClassifiedFor::<T>::get().map(|(era, _)| era) != Some(next) {
             let _ = Self::close_books();
         }
         match Self::elect_era() {
-            Ok(election) if !election.producers.is_empty() => {
+            Ok(election) if election.producers.len() as u32 >= Self::min_producers() => {
                 let era = CurrentEra::<T>::get();
                 Self::store_election(era, &election);
                 // The evicted sat this election out; only those still in the live set (until the
@@ -155,6 +155,14 @@ impl<T: Config> Pallet<T> {
                 None
             }
         }
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// The fewest producers an era's election must give: `MinProducers`, or P if fewer, and
+    /// never less than one.
+    pub fn min_producers() -> u32 {
+        T::MinProducers::get().min(Self::params().producers).max(1)
     }
 }
 

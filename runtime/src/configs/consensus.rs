@@ -73,6 +73,8 @@ impl pallet_kdpos::Config for Runtime {
     type MaxUnlocking = ConstU32<16>;
     type Params = KdposParams;
     type SessionsPerEra = ConstU32<SESSIONS_PER_ERA>;
+    /// Four: the smallest set in which GRANDPA finalizes with one producer faulty (3f + 1).
+    type MinProducers = ConstU32<4>;
     type SessionPeriod = Period;
     type SlashFraction = SlashFraction;
     type ReporterReward = ReporterReward;

@@ -186,3 +186,28 @@ fn the_books_close_one_rotation_before_the_election_and_a_late_candidate_waits()
         check();
     });
 }
+
+#[test]
+fn an_election_that_gives_fewer_than_the_minimum_keeps_the_set() {
+    // The attack: all but a few candidates are pushed out (their hospitals disown them, or they
+    // are banned), and the next era hands the whole chain to the one or two left standing.
+    four_producers().execute_with(|| {
+        SessionsPerEra::set(4);
+        run_to_session(1);
+        let before = Producers::<Test>::get();
+        for (org, who) in [(2, H2), (4, H4), (6, H6)] {
+            RemovedAdmins::mutate(|r| r.push((org, who)));
+            Kdpos::disown(org, &who);
+        }
+        // H1 and H7 are left: two, below MinProducers = 3.
+        let (_, _, next) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.producers.len(), 2);
+        assert_eq!(Pallet::<Test>::min_producers(), 3);
+        run_to_session(6);
+        assert_eq!(CurrentEra::<Test>::get(), 1, "the era moved on");
+        assert!(events().contains(&Event::ElectionKeptSet { era: 1 }));
+        assert_eq!(Producers::<Test>::get(), before, "the set was kept");
+        assert_eq!(pallet_session::Validators::<Test>::get().len(), 4);
+        check();
+    });
+}
