@@ -107,7 +107,7 @@ impl<T: Config> Pallet<T> {
         let active = pallet_session::Validators::<T>::get();
         let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
-        let standbys = Self::promotable_standbys(who, fault, &active, &disabled, &producers);
+        let standbys = Self::promotable_standbys(who, fault, &producers);
         let mut decision =
             kdpos_primitives::eviction::decide(fault, who, &active, &disabled, &standbys, &params);
         // Disabling the last enabled validator would stop block production altogether.
@@ -184,30 +184,25 @@ impl<T: Config> Pallet<T> {
     }
 
     /// The standbys that may take `offender`'s place, in promotion order: not producing already,
-    /// not banned, not disowned, and of an organisation with no other enabled producer (one
-    /// producer per organisation); for a proven offence, not of the offender's organisation
-    /// either, whose other node would otherwise step straight into the seat it lost.
+    /// not banned, not disowned, and its organisation's one candidate (`CandidateOf`), so that
+    /// no hospital gets a second node into the set; for a proven offence, not of the
+    /// offender's organisation either, whose other node would otherwise step straight into the
+    /// seat it lost. A few reads per standby, none per producer: `on_initialize` runs this for
+    /// every fault it finds.
     fn promotable_standbys(
         offender: &T::AccountId,
         fault: Fault,
-        active: &[T::AccountId],
-        disabled: &[T::AccountId],
         producers: &[T::AccountId],
     ) -> Vec<T::AccountId> {
         let era = CurrentEra::<T>::get();
         let disowned = Disowned::<T>::get();
         let offender_org = Candidates::<T>::get(offender).map(|c| c.org);
-        let producing: Vec<OrgId> = active
-            .iter()
-            .filter(|a| *a != offender && !disabled.contains(a))
-            .filter_map(|a| Candidates::<T>::get(a).map(|c| c.org))
-            .collect();
         Standbys::<T>::get()
             .into_iter()
             .filter(|s| !producers.contains(s) && !disowned.contains(s) && !Self::banned_in(s, era))
             .filter(|s| {
                 Candidates::<T>::get(s).is_some_and(|c| {
-                    !producing.contains(&c.org)
+                    CandidateOf::<T>::get(c.org).as_ref() == Some(s)
                         && (fault != Fault::Equivocation || Some(c.org) != offender_org)
                 })
             })

@@ -282,9 +282,9 @@ fn a_punished_standby_is_never_promoted() {
 
 #[test]
 fn a_standby_of_an_organisation_that_produces_already_is_not_promoted() {
-    // One producer per organisation: a standby whose organisation has an enabled producer is
-    // passed over, even when it is first in line (a second node of one hospital must not take
-    // another's seat).
+    // One node per organisation: a standby that is not its organisation's candidate (here one
+    // standing for the organisation of a producer) is passed over, even when it is first in line
+    // (a second node of one hospital must not take another's seat).
     four_producers().execute_with(|| {
         run_to_session(1);
         let h7 = Candidates::<Test>::get(H7).unwrap_or_else(|| panic!("a candidate"));
