@@ -47,7 +47,8 @@ pub use traits::BenchmarkHelper;
 pub use traits::Organisations;
 pub(crate) use types::{BalanceOf, GenesisVote, SortedCandidates};
 pub use types::{
-    Candidate, ClassInfo, EraIndex, FaultAction, FaultRecord, OrgId, Unlock, Voter, MAX_TARGETS,
+    Candidate, ClassInfo, EraIndex, FaultAction, FaultRecord, OrgId, OrgOffences, Unlock, Voter,
+    MAX_TARGETS,
 };
 pub use weights::WeightInfo;
 
@@ -205,6 +206,11 @@ pub mod pallet {
     /// Candidates banned for a proven offence, until this era (exclusive).
     #[pallet::storage]
     pub type BannedUntil<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EraIndex>;
+
+    /// Organisations whose candidates committed proven offences: how many, and until when the
+    /// organisation may not stand (another admin of it included).
+    #[pallet::storage]
+    pub type OrganisationOffences<T> = StorageMap<_, Twox64Concat, OrgId, OrgOffences>;
 
     /// The current era.
     #[pallet::storage]
@@ -560,6 +566,16 @@ pub mod pallet {
             /// The first era it can be elected in again.
             until: EraIndex,
         },
+        /// An organisation's candidate committed a proven offence: no admin of it may stand
+        /// before era `until`; each offence bans it twice as long as the one before.
+        OrganisationBanned {
+            /// The organisation.
+            org: OrgId,
+            /// Its proven offences so far.
+            offences: u32,
+            /// The first era in which it may stand again.
+            until: EraIndex,
+        },
     }
 
     #[pallet::error]
@@ -570,6 +586,9 @@ pub mod pallet {
         AlreadyCandidate,
         /// The organisation has a candidate already: one seat per organisation.
         OrganisationHasCandidate,
+        /// The organisation is banned for a proven offence of its candidate: none of its admins
+        /// may stand before the era its ban ends.
+        OrganisationBanned,
         /// The bond is below `MinCandidateBond`, or would be left below it.
         BondBelowMinimum,
         /// There are `MaxCandidates` candidates.

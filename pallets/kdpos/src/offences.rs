@@ -209,19 +209,42 @@ impl<T: Config> Pallet<T> {
             .collect()
     }
 
-    /// A proven offence: integrity to zero, banned for `ban_eras`, out of the standbys (a banned
-    /// node is never promoted), `SlashFraction` of the bond slashed with `ReporterReward` of it
-    /// to the first reporter and the rest burned. Returns the amount slashed.
+    /// A proven offence: integrity to zero, banned (the node and its organisation) for
+    /// `ban_eras` times two to the power of the organisation's earlier offences, out of the
+    /// standbys (a banned node is never promoted), `SlashFraction` of the bond slashed with
+    /// `ReporterReward` of it to the first reporter and the rest burned. Returns the amount
+    /// slashed.
     fn punish(
         who: &T::AccountId,
         reporters: &[T::AccountId],
         params: &kdpos_primitives::Params,
     ) -> BalanceOf<T> {
         PunishedIn::<T>::insert(who, pallet_session::CurrentIndex::<T>::get());
-        let until = CurrentEra::<T>::get()
-            .saturating_add(params.ban_eras)
-            .saturating_add(1);
+        let era = CurrentEra::<T>::get();
+        // A repeat offender's organisation learns nothing from forgiveness: each ban is twice
+        // the last (capped at 2^16 times `ban_eras`).
+        let org = Candidates::<T>::get(who).map(|c| c.org);
+        let earlier = org.map_or(0, |o| {
+            OrganisationOffences::<T>::get(o).map_or(0, |r| r.offences)
+        });
+        let eras = params.ban_eras.saturating_mul(1u32 << earlier.min(16));
+        let until = era.saturating_add(eras).saturating_add(1);
         BannedUntil::<T>::insert(who, until);
+        if let Some(org) = org {
+            let offences = earlier.saturating_add(1);
+            OrganisationOffences::<T>::insert(
+                org,
+                OrgOffences {
+                    offences,
+                    banned_until: until,
+                },
+            );
+            Self::deposit_event(Event::OrganisationBanned {
+                org,
+                offences,
+                until,
+            });
+        }
         Standbys::<T>::mutate(|s| s.retain(|x| x != who));
         Self::deposit_event(Event::Banned {
             offender: who.clone(),

@@ -29,6 +29,11 @@ impl<T: Config> Pallet<T> {
             Error::<T>::OrganisationHasCandidate
         );
         ensure!(
+            OrganisationOffences::<T>::get(org)
+                .is_none_or(|r| r.banned_until <= CurrentEra::<T>::get()),
+            Error::<T>::OrganisationBanned
+        );
+        ensure!(
             bond >= T::MinCandidateBond::get(),
             Error::<T>::BondBelowMinimum
         );

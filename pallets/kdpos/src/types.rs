@@ -115,6 +115,28 @@ pub enum FaultAction {
     NotActive,
 }
 
+/// An organisation's record of proven offences: each one bans the organisation, not just the
+/// node, and for twice as long as the one before.
+#[derive(
+    Clone,
+    Copy,
+    Default,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct OrgOffences {
+    /// Proven offences of its candidates so far.
+    pub offences: u32,
+    /// The first era in which it may stand (and be elected) again.
+    pub banned_until: EraIndex,
+}
+
 /// A candidate's last fault, kept for the runtime API.
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,

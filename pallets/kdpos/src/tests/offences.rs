@@ -338,3 +338,63 @@ fn h2_is_evicted_with_no_replacement() {
         replacement: None,
     }));
 }
+
+#[test]
+fn an_offence_bans_the_organisation_and_a_repeat_offence_bans_it_twice_as_long() {
+    // The attack: H1 equivocates and is banned; once it has left, H1_OTHER, another admin of the
+    // same hospital, registers at once; and an offender is back as soon as its ban runs out,
+    // however often it offended.
+    use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let slot = slot_of(H1);
+        assert_ok!(Kdpos::report_equivocation(
+            RuntimeOrigin::signed(V1),
+            proof(H1, H1, slot)
+        ));
+        let first = OrgOffences {
+            offences: 1,
+            banned_until: 3,
+        };
+        assert_eq!(OrganisationOffences::<Test>::get(1), Some(first));
+        assert!(events().contains(&Event::OrganisationBanned {
+            org: 1,
+            offences: 1,
+            until: 3
+        }));
+        // H1 leaves once it no longer produces; no other admin of its hospital may stand.
+        blocks_without(H1, 2);
+        let left = Candidates::<Test>::get(H1).map_or(0, |c| c.bond);
+        assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H1), left));
+        assert_noop!(
+            Kdpos::register_candidate(RuntimeOrigin::signed(H1_OTHER), 1, 100),
+            E::OrganisationBanned
+        );
+        // When the ban has run out (era 3) the hospital stands again; its next offence bans it
+        // for 2 x ban_eras.
+        CurrentEra::<Test>::put(3);
+        assert_ok!(Kdpos::register_candidate(
+            RuntimeOrigin::signed(H1_OTHER),
+            1,
+            100
+        ));
+        <Kdpos as OnOffenceHandler<u64, (u64, ()), Weight>>::on_offence(
+            &[OffenceDetails {
+                offender: (H1_OTHER, ()),
+                reporters: vec![V2],
+            }],
+            &[Perbill::from_percent(100)],
+            pallet_session::CurrentIndex::<Test>::get(),
+        );
+        assert_eq!(
+            OrganisationOffences::<Test>::get(1),
+            Some(OrgOffences {
+                offences: 2,
+                banned_until: 3 + 4 + 1
+            })
+        );
+        assert_eq!(BannedUntil::<Test>::get(H1_OTHER), Some(8));
+        check();
+    });
+}
