@@ -72,7 +72,8 @@ impl<T: Config> Pallet<T> {
         Self::check_expiry(expires_at)?;
         let now = frame_system::Pallet::<T>::block_number();
         let key = (record_type, grantee.clone());
-        let exists = TypeGrants::<T>::contains_key(&patient, &key);
+        let old = TypeGrants::<T>::get(&patient, &key);
+        let exists = old.is_some();
         let mut count = TypeGrantCount::<T>::get(&patient);
         if !exists && count >= T::MaxTypeGrantsPerPatient::get() {
             count = count.saturating_sub(Self::purge_expired_type_grants(&patient, now));
@@ -85,7 +86,7 @@ impl<T: Config> Pallet<T> {
             count = count.saturating_add(1);
         }
         // A replaced grant keeps its deposit; a new one holds its own.
-        let deposit = match TypeGrants::<T>::get(&patient, &key) {
+        let deposit = match old {
             Some(old) => old.deposit,
             None => {
                 let deposit = Self::type_grant_deposit();
@@ -214,10 +215,15 @@ impl<T: Config> Pallet<T> {
             );
         }
         let deposit = Self::grant_deposit();
-        Self::hold(HoldReason::Grant, depositor, deposit)?;
         match old {
-            Some(old) => Self::release(HoldReason::Grant, &old.depositor, old.deposit),
+            // A renewal by whoever holds the deposit keeps it as it is.
+            Some(old) if &old.depositor == depositor && old.deposit == deposit => {}
+            Some(old) => {
+                Self::hold(HoldReason::Grant, depositor, deposit)?;
+                Self::release(HoldReason::Grant, &old.depositor, old.deposit);
+            }
             None => {
+                Self::hold(HoldReason::Grant, depositor, deposit)?;
                 GrantCount::<T>::insert(record, count.saturating_add(1));
                 GranteeGrants::<T>::insert(grantee, record, ());
             }

@@ -192,31 +192,35 @@ impl<T: Config> Pallet<T> {
     fn try_deposits() -> Result<(), sp_runtime::TryRuntimeError> {
         use alloc::collections::BTreeMap;
         use frame_support::traits::fungible::InspectHold;
-        let mut owed: BTreeMap<(u8, T::AccountId), BalanceOf<T>> = BTreeMap::new();
-        let mut add = |reason: u8, who: T::AccountId, amount: BalanceOf<T>| {
-            let total = owed.entry((reason, who)).or_default();
-            *total = total.saturating_add(amount);
+        let sum = |items: alloc::vec::Vec<(T::AccountId, BalanceOf<T>)>| {
+            let mut owed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+            for (who, amount) in items {
+                let total = owed.entry(who).or_default();
+                *total = total.saturating_add(amount);
+            }
+            owed
         };
-        for (_, _, g) in Grants::<T>::iter() {
-            add(0, g.depositor, g.deposit);
-        }
-        for (patient, _, g) in TypeGrants::<T>::iter() {
-            add(1, patient, g.deposit);
-        }
-        for (patient, _, c) in CareRelationships::<T>::iter() {
-            add(2, patient, c.deposit);
-        }
-        for ((reason, who), amount) in owed {
-            let reason = match reason {
-                0 => HoldReason::Grant,
-                1 => HoldReason::TypeGrant,
-                _ => HoldReason::Care,
-            };
-            let held = <T as pallet_ipfs_registry::Config>::Currency::balance_on_hold(
-                &reason.into(),
-                &who,
-            );
-            ensure!(held == amount, "deposits held and recorded differ");
+        let grants = sum(Grants::<T>::iter()
+            .map(|(_, _, g)| (g.depositor, g.deposit))
+            .collect());
+        let type_grants = sum(TypeGrants::<T>::iter()
+            .map(|(p, _, g)| (p, g.deposit))
+            .collect());
+        let care = sum(CareRelationships::<T>::iter()
+            .map(|(p, _, c)| (p, c.deposit))
+            .collect());
+        for (reason, owed) in [
+            (HoldReason::Grant, grants),
+            (HoldReason::TypeGrant, type_grants),
+            (HoldReason::Care, care),
+        ] {
+            for (who, amount) in owed {
+                let held = <T as pallet_ipfs_registry::Config>::Currency::balance_on_hold(
+                    &reason.into(),
+                    &who,
+                );
+                ensure!(held == amount, "deposits held and recorded differ");
+            }
         }
         Ok(())
     }

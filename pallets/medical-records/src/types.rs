@@ -240,19 +240,6 @@ pub enum EmergencyReason {
     PublicHealth,
 }
 
-impl EmergencyReason {
-    /// The HL7 `v3-PurposeOfUse` code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::EmergencyTreatment => "ETREAT",
-            Self::BreakTheGlass => "BTG",
-            Self::Disaster => "DISASTER",
-            Self::Threat => "THREAT",
-            Self::PublicHealth => "PUBHLTH",
-        }
-    }
-}
-
 /// How often one clinician opened one record in an emergency, and whether the patient forbade
 /// them to again (by revoking an opening).
 #[derive(
