@@ -107,7 +107,7 @@ impl<T: Config> Pallet<T> {
         let active = pallet_session::Validators::<T>::get();
         let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
-        let standbys = Self::promotable_standbys(who, fault, &producers);
+        let standbys = Self::promotable_standbys(&producers);
         let mut decision =
             kdpos_primitives::eviction::decide(fault, who, &active, &disabled, &standbys, &params);
         // Disabling the last enabled validator would stop block production altogether.
@@ -183,28 +183,20 @@ impl<T: Config> Pallet<T> {
         );
     }
 
-    /// The standbys that may take `offender`'s place, in promotion order: not producing already,
-    /// not banned, not disowned, and its organisation's one candidate (`CandidateOf`), so that
-    /// no hospital gets a second node into the set; for a proven offence, not of the
-    /// offender's organisation either, whose other node would otherwise step straight into the
-    /// seat it lost. A few reads per standby, none per producer: `on_initialize` runs this for
-    /// every fault it finds.
-    fn promotable_standbys(
-        offender: &T::AccountId,
-        fault: Fault,
-        producers: &[T::AccountId],
-    ) -> Vec<T::AccountId> {
+    /// The standbys that may take an evicted producer's place, in promotion order: not
+    /// producing already, not banned, not disowned, and its organisation's one candidate
+    /// (`CandidateOf`), so that no hospital gets a second node into the set (the offender's own
+    /// hospital included: its one candidate is the offender). A few reads per standby, none per
+    /// producer: `on_initialize` runs this for every fault it finds.
+    fn promotable_standbys(producers: &[T::AccountId]) -> Vec<T::AccountId> {
         let era = CurrentEra::<T>::get();
         let disowned = Disowned::<T>::get();
-        let offender_org = Candidates::<T>::get(offender).map(|c| c.org);
         Standbys::<T>::get()
             .into_iter()
             .filter(|s| !producers.contains(s) && !disowned.contains(s) && !Self::banned_in(s, era))
             .filter(|s| {
-                Candidates::<T>::get(s).is_some_and(|c| {
-                    CandidateOf::<T>::get(c.org).as_ref() == Some(s)
-                        && (fault != Fault::Equivocation || Some(c.org) != offender_org)
-                })
+                Candidates::<T>::get(s)
+                    .is_some_and(|c| CandidateOf::<T>::get(c.org).as_ref() == Some(s))
             })
             .collect()
     }
@@ -290,9 +282,7 @@ impl<T: Config> Pallet<T> {
             replacement,
         });
     }
-}
 
-impl<T: Config> Pallet<T> {
     /// Disables `who` through pallet-session's disabling strategy, never around it: however many
     /// reports arrive, at most as many producers are disabled as the strategy allows.
     pub(crate) fn disable(who: &T::AccountId) {

@@ -156,9 +156,7 @@ impl<T: Config> Pallet<T> {
             }
         }
     }
-}
 
-impl<T: Config> Pallet<T> {
     /// The fewest producers an era's election must give: `MinProducers`, or P if fewer, and
     /// never less than one.
     pub fn min_producers() -> u32 {
