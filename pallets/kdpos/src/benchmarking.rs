@@ -114,7 +114,6 @@ fn live_set<T: Config>(v: u32) -> Result<LiveSet<T>, BenchmarkError> {
         keys.push(T::AuthorityId::generate_pair(None));
     }
     let standby = candidate::<T>("standby", 0, Zero::zero())?;
-    <T as Config>::BenchmarkHelper::set_aura_authorities(keys.clone());
     pallet_session::Validators::<T>::put(validators.clone());
     let bound = |a: Vec<T::AccountId>| BoundedVec::<_, T::MaxCandidates>::truncate_from(a);
     Producers::<T>::put(bound(validators.clone()));
@@ -141,7 +140,8 @@ fn sealed<T: Config>(
         Default::default(),
         T::Hash::decode(&mut TrailingZeroInput::new(&[salt; 32]))
             .map_err(|_| BenchmarkError::Stop("state root"))?,
-        Default::default(),
+        T::Hash::decode(&mut TrailingZeroInput::new(&[9u8; 32]))
+            .map_err(|_| BenchmarkError::Stop("parent hash"))?,
         Digest {
             logs: vec![slot_item(slot)],
         },
@@ -352,14 +352,78 @@ mod benchmarks {
         Ok(())
     }
 
-    /// A proof against the first of `v` validators, checked (two sr25519 seals) and acted on in
-    /// full: punished, the reporter rewarded, evicted and replaced by the standby.
+    /// A standby's node shows it is live: the transaction pool's check (the session key's
+    /// signature) and the dispatch, as a block runs them.
+    #[benchmark]
+    fn node_heartbeat() -> Result<(), BenchmarkError> {
+        let who = candidate::<T>("candidate", 0, Zero::zero())?;
+        let key = T::AuthorityId::generate_pair(None);
+        <T as Config>::BenchmarkHelper::set_session_key(&who, key.clone());
+        let session = pallet_session::CurrentIndex::<T>::get();
+        let beat = NodeHeartbeat {
+            session,
+            candidate: who.clone(),
+        };
+        let signature = key
+            .sign(&beat.encode())
+            .ok_or(BenchmarkError::Stop("the keystore signs"))?;
+        let call = Call::<T>::node_heartbeat {
+            heartbeat: beat,
+            signature,
+        };
+
+        #[block]
+        {
+            use frame_support::traits::UnfilteredDispatchable;
+            #[allow(deprecated)]
+            use sp_runtime::traits::ValidateUnsigned;
+            #[allow(deprecated)]
+            Pallet::<T>::validate_unsigned(TransactionSource::InBlock, &call)
+                .map_err(|_| BenchmarkError::Stop("a valid heartbeat"))?;
+            call.dispatch_bypass_filter(RawOrigin::None.into())
+                .map_err(|e| BenchmarkError::from(e.error))?;
+        }
+
+        assert_eq!(LiveIn::<T>::get(&who), Some(session));
+        Ok(())
+    }
+
+    /// A proof against the first of `v` validators, checked (two sr25519 seals, both parents,
+    /// the slot's session found among a full report window) and acted on in full: punished, the
+    /// reporter rewarded, evicted and replaced by the standby.
     #[benchmark]
     fn report_equivocation(v: Linear<2, 100>) -> Result<(), BenchmarkError> {
         let set = live_set::<T>(v)?;
-        let slot = u64::from(v) * 1_000;
-        SessionFirstSlot::<T>::put(slot);
-        LastSlot::<T>::put(slot);
+        let n = u64::from(v);
+        // A full window of sessions, each `v` slots long; the proof's slot is the first
+        // validator's in the oldest.
+        let window = T::ReportWindow::get();
+        let current = window.saturating_sub(1);
+        pallet_session::CurrentIndex::<T>::put(current);
+        let keyed: Vec<_> = set
+            .validators
+            .iter()
+            .cloned()
+            .zip(set.keys.iter().cloned())
+            .collect();
+        AuthoritySets::<T>::insert(0, BoundedVec::truncate_from(keyed));
+        for index in 0..=current {
+            SessionSets::<T>::insert(
+                index,
+                SessionSlots {
+                    first_slot: n * 1_000 + u64::from(index) * n,
+                    set: 0,
+                },
+            );
+        }
+        let slot = n * 1_000;
+        LastSlot::<T>::put(slot + u64::from(window) * n);
+        // The headers' parent: a block this chain knows.
+        frame_system::BlockHash::<T>::insert(
+            BlockNumberFor::<T>::zero(),
+            T::Hash::decode(&mut TrailingZeroInput::new(&[9u8; 32]))
+                .map_err(|_| BenchmarkError::Stop("parent hash"))?,
+        );
         let offender = set.keys[0].clone();
         let proof = sp_consensus_slots::EquivocationProof {
             offender: offender.clone(),

@@ -8,19 +8,24 @@
 //!   so they are never spendable and are slashed where they are; whatever leaves a bond waits
 //!   `UnbondingDelay` blocks, still held.
 //! - **Performance.** Authored blocks (pallet-authorship), missed own slots (the Aura slot gap), a
-//!   free once-per-session heartbeat, voting and offences are counted per era and folded into each
-//!   candidate's record at the era boundary.
+//!   free once-per-session heartbeat (sent by the candidate's node itself, signed with its Aura
+//!   session key, from the offchain worker), voting and offences are counted per era and folded
+//!   into each candidate's record at the era boundary.
 //! - **Election.** pallet-session asks [`Pallet`] (its `SessionManager`) for the next set. One
 //!   rotation before an era boundary the era's books close (counters folded into records, every
 //!   candidate classified); at the boundary the pallet restricts and caps the votes, elects P
 //!   producers and B standbys, and hands the producers over. Each half has its own block, so at
 //!   1,000 candidates and 10,000 voters neither takes more than a quarter of one. A set returned
-//!   for session `i` produces from session `i`, one rotation after it is queued.
+//!   for session `i` produces from session `i`, one rotation after it is queued, in an order
+//!   shuffled by a hash of the era and the parent block.
 //! - **Eviction.** A producer that misses `missed_slots_threshold` own slots in a row, or is proven
 //!   to equivocate (GRANDPA through pallet-offences, Aura through [`Pallet::report_equivocation`]),
 //!   is disabled in that block and replaced by the best standby through two forced rotations. An
 //!   equivocator is also slashed, banned and set to integrity zero; a liveness fault that would
-//!   leave too few producers online for finality is recorded instead.
+//!   leave too few producers online for finality is recorded instead. Offences are provable for
+//!   `ReportWindow` sessions (the pallet keeps their validator sets and Aura keys), Aura proofs
+//!   only with headers built on this chain; what a candidate unbonds stays slashable until it is
+//!   withdrawn, and a candidate that produced in the window cannot leave before it has passed.
 //!
 //! ## Code layout
 //!
@@ -47,8 +52,8 @@ pub use traits::BenchmarkHelper;
 pub use traits::Organisations;
 pub(crate) use types::{BalanceOf, GenesisVote, SortedCandidates};
 pub use types::{
-    Candidate, ClassInfo, EraIndex, FaultAction, FaultRecord, OrgId, OrgOffences, Unlock, Voter,
-    MAX_TARGETS,
+    Candidate, ClassInfo, EraIndex, FaultAction, FaultRecord, NodeHeartbeat, OrgId, OrgOffences,
+    SessionSlots, SetId, Unlock, Voter, MAX_TARGETS,
 };
 pub use weights::WeightInfo;
 
@@ -77,7 +82,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use kdpos_primitives::{Class, ClassReason, Fault};
-use sp_runtime::{traits::Zero, Perbill};
+use sp_runtime::{
+    traits::{UniqueSaturatedInto, Zero},
+    Perbill,
+};
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -96,6 +104,7 @@ pub mod pallet {
     pub trait Config:
         frame_system::Config
         + pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+        + frame_system::offchain::CreateBare<Call<Self>>
     {
         /// The currency bonds are held in; slashes are taken from the holds.
         type Currency: fungible::Mutate<Self::AccountId>
@@ -146,8 +155,12 @@ pub mod pallet {
         type ReporterReward: Get<Perbill>;
         /// The key Aura seals blocks with: equivocation proofs are checked against it.
         type AuthorityId: sp_runtime::RuntimeAppPublic + Parameter + Member + MaxEncodedLen;
-        /// This session's Aura authorities, in Aura's order (pallet-aura's `Authorities`).
-        type AuraAuthorities: Get<alloc::vec::Vec<Self::AuthorityId>>;
+        /// Sessions after its own in which an offence can still be proven and punished: the
+        /// pallet keeps their validator sets, and a candidate that produced in one of them
+        /// cannot leave until it has passed (`UnbondingDelay` must outlast it). Aura proofs are
+        /// further bound to blocks this chain still knows (frame-system's `BlockHashCount`).
+        #[pallet::constant]
+        type ReportWindow: Get<u32>;
         /// Weights of the calls and of the era boundary.
         type WeightInfo: WeightInfo;
         /// Organisations and Aura authorities for the benchmarks.
@@ -234,8 +247,9 @@ pub mod pallet {
     #[pallet::storage]
     pub type VoterCount<T> = StorageValue<_, u32, ValueQuery>;
 
-    /// The producers elected for the current era, as handed to pallet-session (an eviction
-    /// replaces one in place).
+    /// The producers elected for the current era, in the order handed to pallet-session (at an
+    /// era boundary shuffled by a hash of the era and the parent block; at genesis most backed
+    /// first); an eviction replaces one.
     #[pallet::storage]
     pub type Producers<T: Config> =
         StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
@@ -271,9 +285,31 @@ pub mod pallet {
     #[pallet::storage]
     pub type LastSlot<T> = StorageValue<_, u64, ValueQuery>;
 
-    /// The first slot of the current session: older equivocation proofs are stale.
+    /// The sessions of the report window (`ReportWindow`, the current one included): the first
+    /// Aura slot of each and the validator set that owned its slots.
     #[pallet::storage]
-    pub type SessionFirstSlot<T> = StorageValue<_, u64, ValueQuery>;
+    pub type SessionSets<T> = StorageMap<_, Twox64Concat, u32, SessionSlots>;
+
+    /// The validator sets of the report window's sessions, each with its Aura keys, in Aura's
+    /// order (slot `s` of a session is `set[s % len]`'s). A set serving several sessions is
+    /// stored once.
+    #[pallet::storage]
+    pub type AuthoritySets<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        SetId,
+        BoundedVec<(T::AccountId, T::AuthorityId), T::MaxCandidates>,
+        ValueQuery,
+    >;
+
+    /// The id the next new validator set gets.
+    #[pallet::storage]
+    pub type NextSetId<T> = StorageValue<_, SetId, ValueQuery>;
+
+    /// The latest set of the report window each validator served in. While it has one, what it
+    /// produced can still be proven against it: its candidacy cannot end.
+    #[pallet::storage]
+    pub type LastSetOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, SetId>;
 
     /// Each candidate's last fault and what was done about it.
     #[pallet::storage]
@@ -621,8 +657,13 @@ pub mod pallet {
         ZeroAmount,
         /// The candidate is counted live this session already (it authored or sent a heartbeat).
         AlreadyLive,
+        /// A node's heartbeat for another session than the current one.
+        StaleHeartbeat,
         /// A producer of this era (or of the live set) cannot unbond all of its bond.
         StillProducing,
+        /// The candidate produced within the report window: its whole bond answers for those
+        /// blocks until `ReportWindow` sessions have passed; it may unbond down to the minimum.
+        InReportWindow,
         /// There are `MaxVoters` voters.
         TooManyVoters,
         /// An equivocation proof whose two headers are the same header.
@@ -635,11 +676,13 @@ pub mod pallet {
         UnknownOffender,
         /// The slot was not the offender's: Aura gave it to another validator.
         NotSlotAuthor,
-        /// The slot is from an earlier session (or is still to come): only proofs of this
-        /// session's slots are judged.
+        /// The slot is older than the report window's first session (or is still to come).
         StaleProof,
-        /// The offender was punished in this session already.
+        /// The offender was punished for this session (or a later one) already.
         DuplicateReport,
+        /// A header of the proof was not built on this chain: its parent is no block this chain
+        /// knows (another chain's header, one older than `BlockHashCount`, or one of no block).
+        ForeignHeader,
     }
 
     impl<T> From<kdpos_primitives::Error> for Error<T> {
@@ -708,11 +751,59 @@ pub mod pallet {
                 !T::SessionPeriod::get().is_zero(),
                 "SessionPeriod must be above zero, or sessions rotate only when forced"
             );
+            assert!(
+                T::ReportWindow::get() > 0,
+                "ReportWindow must be at least 1 session, or no offence can be proven"
+            );
+            use sp_runtime::traits::Saturating;
+            let window: BlockNumberFor<T> = T::ReportWindow::get().into();
+            assert!(
+                T::UnbondingDelay::get() >= T::SessionPeriod::get().saturating_mul(window),
+                "UnbondingDelay must outlast the report window, or a bond leaves before an \
+                 offence it backed is proven"
+            );
         }
 
         #[cfg(feature = "try-runtime")]
         fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
             Self::do_try_state()
+        }
+
+        /// On a validator node: sends a heartbeat for each candidate whose session key this node
+        /// holds and that is not live yet this session (`session.rs`).
+        fn offchain_worker(now: BlockNumberFor<T>) {
+            if sp_io::offchain::is_validator() {
+                Self::send_heartbeats(now);
+            }
+        }
+    }
+
+    // Unsigned, as im-online's heartbeat was, rather than `#[pallet::authorize]`: that needs
+    // the `AuthorizeCall` extension and general (v5) transactions, which @polkadot/api 16 and
+    // Apps do not decode in blocks yet; bare transactions they do. Move once they do (before
+    // `ValidateUnsigned` goes, April 2027).
+    #[allow(deprecated)]
+    #[pallet::validate_unsigned]
+    impl<T: Config> ValidateUnsigned for Pallet<T> {
+        type Call = Call<T>;
+
+        /// A node's heartbeat is valid for the current session, from a candidate not live yet,
+        /// signed by the candidate's registered Aura session key; one per candidate and session.
+        fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
+            let Call::node_heartbeat {
+                heartbeat,
+                signature,
+            } = call
+            else {
+                return InvalidTransaction::Call.into();
+            };
+            Self::check_node_heartbeat(heartbeat, signature)?;
+            ValidTransaction::with_tag_prefix("KdposNodeHeartbeat")
+                .priority(TransactionPriority::MAX / 2)
+                .and_provides((heartbeat.session, heartbeat.candidate.clone()))
+                .longevity(T::SessionPeriod::get().unique_saturated_into())
+                .propagate(true)
+                .build()
         }
     }
 
@@ -794,6 +885,29 @@ pub mod pallet {
             Ok(Pays::No.into())
         }
 
+        /// A candidate's node shows the candidate is live this session: signed with the
+        /// candidate's Aura session key, unsigned and free. The node's offchain worker sends it by
+        /// itself, once a session, for a candidate that does not produce (a producer is live by
+        /// its blocks). The transaction pool refuses one for another session, for a non-candidate,
+        /// with a signature that is not the candidate's session key's, or once it is live.
+        ///
+        /// Emits [`Event::Heartbeat`].
+        #[pallet::call_index(8)]
+        #[pallet::weight(<T as Config>::WeightInfo::node_heartbeat())]
+        pub fn node_heartbeat(
+            origin: OriginFor<T>,
+            heartbeat: NodeHeartbeat<T::AccountId>,
+            // The signature was checked in `validate_unsigned`, before the call is dispatched.
+            _signature: <T::AuthorityId as sp_runtime::RuntimeAppPublic>::Signature,
+        ) -> DispatchResult {
+            ensure_none(origin)?;
+            ensure!(
+                heartbeat.session == pallet_session::CurrentIndex::<T>::get(),
+                Error::<T>::StaleHeartbeat
+            );
+            Self::do_heartbeat(heartbeat.candidate)
+        }
+
         /// Removes the caller's vote; its stake unbonds.
         ///
         /// Emits [`Event::Unbonded`], then [`Event::VoteRemoved`].
@@ -804,10 +918,12 @@ pub mod pallet {
             Self::do_remove_vote(voter)
         }
 
-        /// Proves that a producer sealed two different headers for one Aura slot of this session.
-        /// The offender is disabled in this block, slashed, banned and replaced; the reporter gets
-        /// `ReporterReward` of the slash and pays no fee. A proof that does not hold, is stale or
-        /// was judged already is refused with the reason, and paid for.
+        /// Proves that a validator sealed two different headers of this chain for one Aura slot
+        /// it owned in a session of the report window (`ReportWindow`). The offender is slashed
+        /// (its bond and what it unbonds) and banned, and, when it produces now, disabled in this
+        /// block and replaced; the reporter gets `ReporterReward` of the slash and pays no fee.
+        /// A proof that does not hold, is stale, comes from another chain or was judged already
+        /// is refused with the reason, and paid for.
         ///
         /// Emits [`Event::EquivocationReported`], [`Event::Banned`] and, for a candidate,
         /// [`Event::Slashed`]; then, unless the offender is disabled already,

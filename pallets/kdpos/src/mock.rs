@@ -100,6 +100,24 @@ impl pallet_session::Config for Test {
     type KeyDeposit = ConstU64<0>;
 }
 
+/// Unsigned transactions the pallet's offchain worker builds (node heartbeats).
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+    RuntimeCall: From<C>,
+{
+    type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+    type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Test
+where
+    RuntimeCall: From<C>,
+{
+    fn create_bare(call: RuntimeCall) -> Self::Extrinsic {
+        frame_system::mocking::MockUncheckedExtrinsic::<Test>::new_bare(call)
+    }
+}
+
 /// Accounts 10..=19 are admins of organisation 1, 20..=29 of organisation 2, and so on; the
 /// benchmarks register theirs in `BenchAdmins`.
 pub struct TensAreAdmins;
@@ -118,16 +136,8 @@ impl crate::BenchmarkHelper<u64, AuraId> for TensAreAdmins {
         BenchAdmins::mutate(|a| a.push((org, *admin)));
         org
     }
-    fn set_aura_authorities(keys: Vec<AuraId>) {
-        pallet_aura::Authorities::<Test>::put(frame_support::BoundedVec::truncate_from(keys));
-    }
-}
-
-/// Aura's authorities, as the runtime reads them.
-pub struct AuraAuthorities;
-impl frame_support::traits::Get<Vec<AuraId>> for AuraAuthorities {
-    fn get() -> Vec<AuraId> {
-        pallet_aura::Authorities::<Test>::get().into_inner()
+    fn set_session_key(who: &u64, aura: AuraId) {
+        pallet_session::NextKeys::<Test>::insert(who, MockSessionKeys { aura });
     }
 }
 
@@ -156,7 +166,8 @@ impl pallet_kdpos::Config for Test {
     type Organisations = TensAreAdmins;
     type MinCandidateBond = MinCandidateBond;
     type MinVoterStake = MinVoterStake;
-    type UnbondingDelay = ConstU64<5>;
+    /// Two sessions' worth: what unbonds outlasts the report window.
+    type UnbondingDelay = ConstU64<20>;
     type MaxCandidates = MaxCandidates;
     type MaxVoters = ConstU32<3>;
     type MaxUnlocking = ConstU32<2>;
@@ -167,7 +178,7 @@ impl pallet_kdpos::Config for Test {
     type SlashFraction = SlashFraction;
     type ReporterReward = ReporterReward;
     type AuthorityId = AuraId;
-    type AuraAuthorities = AuraAuthorities;
+    type ReportWindow = ConstU32<2>;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = TensAreAdmins;
@@ -272,7 +283,10 @@ pub fn block_at(slot: u64) {
     let digest = Digest {
         logs: vec![slot_digest(slot)],
     };
-    System::initialize(&next, &System::parent_hash(), &digest);
+    // Each block a parent hash of its own, as a chain has: equivocation proofs are checked
+    // against them.
+    let parent = sp_core::H256::from_low_u64_be(now + 1);
+    System::initialize(&next, &parent, &digest);
     <AllPalletsWithSystem as OnInitialize<u64>>::on_initialize(next);
     // The timestamp inherent; Aura checks that it falls in the block's slot.
     Timestamp::set(RuntimeOrigin::none(), slot * 2).expect("the slot's time");
@@ -335,12 +349,24 @@ pub fn sealed_header(
     signer: u64,
     salt: u8,
 ) -> <Block as sp_runtime::traits::Block>::Header {
+    sealed_header_on(System::parent_hash(), number, slot, signer, salt)
+}
+
+/// A header of `number` and `slot` built on `parent`, sealed by `signer` (another chain's, when
+/// `parent` is no block of this one).
+pub fn sealed_header_on(
+    parent: sp_core::H256,
+    number: u64,
+    slot: u64,
+    signer: u64,
+    salt: u8,
+) -> <Block as sp_runtime::traits::Block>::Header {
     use sp_runtime::traits::Header as _;
     let mut header = <Block as sp_runtime::traits::Block>::Header::new(
         number,
         Default::default(),
         sp_core::H256::repeat_byte(salt),
-        System::parent_hash(),
+        parent,
         Digest {
             logs: vec![slot_digest(slot)],
         },

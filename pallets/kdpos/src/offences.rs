@@ -1,12 +1,13 @@
 //! Faults and what they cost (KDPOS.md, "Malicious packers"): liveness faults from the Aura slot
-//! gap, equivocations proven through pallet-offences (GRANDPA) or by an Aura proof checked here.
-//! Whatever the fault, the decision is `kdpos_primitives::eviction::decide`'s.
+//! gap, equivocations proven through pallet-offences (GRANDPA) or by an Aura proof checked here,
+//! for any session of the report window. Whatever the fault, the decision is
+//! `kdpos_primitives::eviction::decide`'s.
 
 use crate::*;
 use alloc::vec::Vec;
 use kdpos_primitives::eviction::Decision;
 use sp_runtime::{
-    traits::{Header as HeaderT, Zero},
+    traits::{Header as HeaderT, One, Saturating, Zero},
     Perbill, RuntimeAppPublic,
 };
 use sp_staking::{
@@ -38,22 +39,22 @@ impl<T: Config> Pallet<T> {
         proof: sp_consensus_slots::EquivocationProof<HeaderFor<T>, T::AuthorityId>,
     ) -> DispatchResult {
         let slot: u64 = *proof.slot;
-        let offender = Self::check_equivocation(proof)?;
+        let (offender, session) = Self::check_equivocation(proof)?;
         Self::deposit_event(Event::EquivocationReported {
             offender: offender.clone(),
             slot,
             reporter: reporter.clone(),
         });
-        Self::on_fault(&offender, Fault::Equivocation, &[reporter]);
+        Self::on_fault(&offender, Fault::Equivocation, &[reporter], session);
         Ok(())
     }
 
-    /// Checks an Aura equivocation proof against this session: two different headers, both
-    /// claiming the proof's slot, both sealed by the offender's key, which Aura gave that slot.
-    /// Returns the offender's account.
+    /// Checks an Aura equivocation proof: two different headers of this chain, both claiming
+    /// the proof's slot, both sealed by the offender's key, which Aura gave that slot in a
+    /// session of the report window. Returns the offender's account and that session.
     pub(crate) fn check_equivocation(
         proof: sp_consensus_slots::EquivocationProof<HeaderFor<T>, T::AuthorityId>,
-    ) -> Result<T::AccountId, DispatchError> {
+    ) -> Result<(T::AccountId, SessionIndex), DispatchError> {
         let sp_consensus_slots::EquivocationProof {
             offender,
             slot,
@@ -70,39 +71,79 @@ impl<T: Config> Pallet<T> {
                 && crate::session::slot_in(second_header.digest()) == Some(slot),
             Error::<T>::SlotMismatch
         );
+        // The same key may seal blocks of another chain (a hospital's private chain run with a
+        // validator's keys, both with 3 s slots): such a header proves nothing here.
+        ensure!(
+            Self::built_here(&first_header) && Self::built_here(&second_header),
+            Error::<T>::ForeignHeader
+        );
         ensure!(
             sealed_by(first_header, &offender) && sealed_by(second_header, &offender),
             Error::<T>::BadSeal
         );
-        ensure!(
-            slot >= SessionFirstSlot::<T>::get() && slot <= LastSlot::<T>::get(),
-            Error::<T>::StaleProof
-        );
-        // Aura gives slot s to authority s % n; Aura's authorities and the session's validators
-        // are the same list in the same order.
-        let authorities = T::AuraAuthorities::get();
-        let validators = pallet_session::Validators::<T>::get();
-        let n = authorities.len() as u64;
+        ensure!(slot <= LastSlot::<T>::get(), Error::<T>::StaleProof);
+        let (session, slots) = Self::session_of_slot(slot).ok_or(Error::<T>::StaleProof)?;
+        // Aura gives slot s to authority s % n of the set that owned the session.
+        let set = AuthoritySets::<T>::get(slots.set);
+        let n = set.len() as u64;
         ensure!(n > 0, Error::<T>::NotSlotAuthor);
-        let index = (slot % n) as usize;
-        ensure!(
-            authorities.get(index) == Some(&offender),
-            Error::<T>::NotSlotAuthor
-        );
-        let who = validators
-            .get(index)
-            .cloned()
+        let (who, key) = set
+            .get((slot % n) as usize)
             .ok_or(Error::<T>::NotSlotAuthor)?;
+        ensure!(key == &offender, Error::<T>::NotSlotAuthor);
         ensure!(
-            PunishedIn::<T>::get(&who) != Some(pallet_session::CurrentIndex::<T>::get()),
+            PunishedIn::<T>::get(who).is_none_or(|s| s < session),
             Error::<T>::DuplicateReport
         );
-        Ok(who)
+        Ok((who.clone(), session))
     }
 
-    /// Acts on a fault of `who`: a proven offence is punished whatever its role; an active
-    /// producer is evicted as `decide` rules, or the fault is recorded as deferred.
-    pub(crate) fn on_fault(who: &T::AccountId, fault: Fault, reporters: &[T::AccountId]) {
+    /// Whether `header` was built on this chain: its parent is the block of its parent's number
+    /// this chain knows (frame-system keeps the last `BlockHashCount`). Two headers of one slot
+    /// from two chains thus never make an equivocation, nor does a header of no block at all.
+    fn built_here(header: &HeaderFor<T>) -> bool {
+        let number = *header.number();
+        if number.is_zero() {
+            return false;
+        }
+        let parent = frame_system::BlockHash::<T>::get(number.saturating_sub(One::one()));
+        parent != T::Hash::default() && &parent == header.parent_hash()
+    }
+
+    /// The session of the report window whose slots include `slot`, found by bisection (the
+    /// sessions' first slots rise with their index): a proof costs a few reads, not one per
+    /// session of the window.
+    pub(crate) fn session_of_slot(slot: u64) -> Option<(SessionIndex, SessionSlots)> {
+        let current = pallet_session::CurrentIndex::<T>::get();
+        let oldest = current.saturating_sub(T::ReportWindow::get().saturating_sub(1));
+        let first = SessionSets::<T>::get(oldest)?;
+        if slot < first.first_slot {
+            return None;
+        }
+        // Invariant: `lo`'s session starts at or before `slot`; sessions after `hi` start after.
+        let (mut lo, mut found, mut hi) = (oldest, first, current);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            match SessionSets::<T>::get(mid) {
+                Some(s) if s.first_slot <= slot => {
+                    lo = mid;
+                    found = s;
+                }
+                _ => hi = mid - 1,
+            }
+        }
+        Some((lo, found))
+    }
+
+    /// Acts on a fault of `who` in session `session`: a proven offence is punished whatever its
+    /// role; an active producer is evicted as `decide` rules, or the fault is recorded as
+    /// deferred.
+    pub(crate) fn on_fault(
+        who: &T::AccountId,
+        fault: Fault,
+        reporters: &[T::AccountId],
+        session: SessionIndex,
+    ) {
         let params = Self::params();
         let active = pallet_session::Validators::<T>::get();
         let disabled = Self::disabled_among(&active);
@@ -120,7 +161,7 @@ impl<T: Config> Pallet<T> {
         }
         let proven = fault == Fault::Equivocation;
         let slashed = if proven {
-            Self::punish(who, reporters, &params)
+            Self::punish(who, reporters, &params, session)
         } else {
             Zero::zero()
         };
@@ -201,17 +242,18 @@ impl<T: Config> Pallet<T> {
             .collect()
     }
 
-    /// A proven offence: integrity to zero, banned (the node and its organisation) for
-    /// `ban_eras` times two to the power of the organisation's earlier offences, out of the
-    /// standbys (a banned node is never promoted), `SlashFraction` of the bond slashed with
-    /// `ReporterReward` of it to the first reporter and the rest burned. Returns the amount
-    /// slashed.
+    /// A proven offence in `session`: integrity to zero, banned (the node and its organisation)
+    /// for `ban_eras` times two to the power of the organisation's earlier offences, out of the
+    /// standbys (a banned node is never promoted), `SlashFraction` of the bond (and of what left
+    /// it within `UnbondingDelay`) slashed with `ReporterReward` of it to the first reporter and
+    /// the rest burned. Returns the amount slashed.
     fn punish(
         who: &T::AccountId,
         reporters: &[T::AccountId],
         params: &kdpos_primitives::Params,
+        session: SessionIndex,
     ) -> BalanceOf<T> {
-        PunishedIn::<T>::insert(who, pallet_session::CurrentIndex::<T>::get());
+        PunishedIn::<T>::insert(who, session);
         let era = CurrentEra::<T>::get();
         // A repeat offender's organisation learns nothing from forgiveness: each ban is twice
         // the last (capped at 2^16 times `ban_eras`).
@@ -295,7 +337,8 @@ impl<T: Config> Pallet<T> {
 
 /// Equivocations proven through pallet-offences (GRANDPA's report system). pallet-offences passes
 /// every offender of the same offence so far, so one already punished for this session or later
-/// is skipped; the slash fraction is ours (`SlashFraction`), not the offence's.
+/// is skipped, as is an offence older than the report window (its candidacy may have ended); the
+/// slash fraction is ours (`SlashFraction`), not the offence's.
 impl<T: Config, F> OnOffenceHandler<T::AccountId, (T::AccountId, F), Weight> for Pallet<T> {
     fn on_offence(
         offenders: &[OffenceDetails<T::AccountId, (T::AccountId, F)>],
@@ -304,6 +347,10 @@ impl<T: Config, F> OnOffenceHandler<T::AccountId, (T::AccountId, F), Weight> for
     ) -> Weight {
         let validators = pallet_session::Validators::<T>::decode_len().unwrap_or(0) as u32;
         let mut weight = Weight::zero();
+        let current = pallet_session::CurrentIndex::<T>::get();
+        if session.saturating_add(T::ReportWindow::get()) <= current {
+            return T::DbWeight::get().reads(1);
+        }
         for details in offenders {
             let who = &details.offender.0;
             weight =
@@ -311,7 +358,7 @@ impl<T: Config, F> OnOffenceHandler<T::AccountId, (T::AccountId, F), Weight> for
             if PunishedIn::<T>::get(who).is_some_and(|s| s >= session) {
                 continue;
             }
-            Self::on_fault(who, Fault::Equivocation, &details.reporters);
+            Self::on_fault(who, Fault::Equivocation, &details.reporters, session);
         }
         weight
     }

@@ -1,15 +1,22 @@
 //! The pallet as pallet-session's `SessionManager` and `ShouldEndSession`: an election at each era
-//! boundary, a replacement set after an eviction, forced rotations, and the Aura slot each block
-//! was built in. And what each session counts for a candidate's performance: the blocks it
-//! authored, the own slots it missed, and whether it was live (authored or sent a heartbeat).
+//! boundary (its producers in a shuffled slot order), a replacement set after an eviction, forced
+//! rotations, the Aura slot each block was built in, and the sessions of the report window with
+//! the sets that owned their slots. And what each session counts for a candidate's performance:
+//! the blocks it authored, the own slots it missed, and whether it was live (authored, or its
+//! node sent a heartbeat).
 
 use crate::*;
 use alloc::vec::Vec;
+use codec::Encode;
 use frame_support::traits::EstimateNextSessionRotation;
 use sp_runtime::{
     traits::{One, Saturating, Zero},
-    Permill,
+    transaction_validity::{InvalidTransaction, TransactionValidityError},
+    Permill, RuntimeAppPublic,
 };
+
+/// Blocks a node waits for its heartbeat to land before it sends it again.
+const HEARTBEAT_RETRY: u32 = 5;
 
 /// The Aura slot a digest claims (its pre-runtime item).
 pub(crate) fn slot_in(digest: &sp_runtime::Digest) -> Option<u64> {
@@ -43,6 +50,85 @@ impl<T: Config> Pallet<T> {
             session: pallet_session::CurrentIndex::<T>::get(),
         });
         Ok(())
+    }
+
+    /// Why the transaction pool refuses a node's heartbeat: one for another session, or from a
+    /// candidate live already, is stale; one from a non-candidate, or not signed by the
+    /// candidate's registered Aura session key, is a bad proof.
+    pub(crate) fn check_node_heartbeat(
+        heartbeat: &NodeHeartbeat<T::AccountId>,
+        signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
+    ) -> Result<(), TransactionValidityError> {
+        let session = pallet_session::CurrentIndex::<T>::get();
+        if heartbeat.session != session || LiveIn::<T>::get(&heartbeat.candidate) == Some(session) {
+            return Err(InvalidTransaction::Stale.into());
+        }
+        if !Candidates::<T>::contains_key(&heartbeat.candidate) {
+            return Err(InvalidTransaction::BadProof.into());
+        }
+        let key = pallet_session::NextKeys::<T>::get(&heartbeat.candidate)
+            .and_then(|keys| {
+                use sp_runtime::traits::OpaqueKeys;
+                keys.get::<T::AuthorityId>(T::AuthorityId::ID)
+            })
+            .ok_or(InvalidTransaction::BadProof)?;
+        if !key.verify(&heartbeat.encode(), signature) {
+            return Err(InvalidTransaction::BadProof.into());
+        }
+        Ok(())
+    }
+
+    /// The offchain worker's half of the heartbeat: for each Aura key in this node's keystore
+    /// whose owner is a candidate that neither produces now (its blocks show it live) nor is live
+    /// yet this session, signs a heartbeat and submits it. Once a session per candidate, and again
+    /// `HEARTBEAT_RETRY` blocks later while it has not landed (a pool that dropped it, a fork).
+    pub(crate) fn send_heartbeats(now: BlockNumberFor<T>) {
+        use frame_system::offchain::{CreateBare, SubmitTransaction};
+        use sp_runtime::offchain::storage::StorageValueRef;
+        let session = pallet_session::CurrentIndex::<T>::get();
+        let active = pallet_session::Validators::<T>::get();
+        for key in T::AuthorityId::all() {
+            let Some(who) =
+                pallet_session::Pallet::<T>::key_owner(T::AuthorityId::ID, &key.to_raw_vec())
+            else {
+                continue;
+            };
+            if !Candidates::<T>::contains_key(&who)
+                || active.contains(&who)
+                || LiveIn::<T>::get(&who) == Some(session)
+            {
+                continue;
+            }
+            let key_of_sent = (b"kdpos/heartbeat", &who).encode();
+            let sent = StorageValueRef::persistent(&key_of_sent);
+            let due = sent.mutate(
+                |last: Result<Option<(u32, BlockNumberFor<T>)>, _>| match last {
+                    Ok(Some((s, at)))
+                        if s == session && now < at.saturating_add(HEARTBEAT_RETRY.into()) =>
+                    {
+                        Err(())
+                    }
+                    _ => Ok((session, now)),
+                },
+            );
+            if due.is_err() {
+                continue;
+            }
+            let heartbeat = NodeHeartbeat {
+                session,
+                candidate: who.clone(),
+            };
+            let Some(signature) = key.sign(&heartbeat.encode()) else {
+                continue;
+            };
+            let call = Call::node_heartbeat {
+                heartbeat,
+                signature,
+            };
+            let xt = <T as CreateBare<Call<T>>>::create_bare(call.into());
+            // A refusal (the candidate went live meanwhile) needs nothing; a lost one is retried.
+            let _ = SubmitTransaction::<T, Call<T>>::submit_transaction(xt);
+        }
     }
 
     /// Counts a candidate live in the current session, once.
@@ -121,9 +207,10 @@ impl<T: Config> Pallet<T> {
         }
         let authorities = pallet_session::Validators::<T>::get();
         let faulty = Self::note_slots(previous, slot, &authorities);
+        let session = pallet_session::CurrentIndex::<T>::get();
         for who in &faulty {
             let run = ConsecutiveMissed::<T>::get(who);
-            Self::on_fault(who, Fault::MissedSlots(run), &[]);
+            Self::on_fault(who, Fault::MissedSlots(run), &[], session);
         }
         (authorities.len() as u32, faulty.len() as u32)
     }
@@ -138,9 +225,11 @@ impl<T: Config> Pallet<T> {
             let _ = Self::close_books();
         }
         match Self::elect_era() {
-            Ok(election) if election.producers.len() as u32 >= Self::min_producers() => {
+            Ok(mut election) if election.producers.len() as u32 >= Self::min_producers() => {
                 let era = CurrentEra::<T>::get();
                 Self::store_election(era, &election);
+                election.producers = Self::session_order(era, election.producers);
+                Producers::<T>::put(BoundedVec::truncate_from(election.producers.clone()));
                 // The evicted sat this election out; only those still in the live set (until the
                 // new set is) stay listed, to be disabled again if a rotation brings them back.
                 let live = pallet_session::Validators::<T>::get();
@@ -155,6 +244,81 @@ impl<T: Config> Pallet<T> {
                 None
             }
         }
+    }
+
+    /// Keeps session `index` for the report window: slots after the rotating block belong to the
+    /// new set, whose accounts and Aura keys are pallet-session's queued keys at this point (Aura
+    /// takes its authorities from them right after). A set equal to the last is not stored
+    /// again. The session that leaves the window is dropped, with its set when no later session
+    /// shares it, and the validators whose latest set that was are free to leave.
+    pub(crate) fn note_session(index: u32) {
+        let aura = <T::AuthorityId as sp_runtime::RuntimeAppPublic>::ID;
+        let keys: Option<Vec<(T::AccountId, T::AuthorityId)>> =
+            pallet_session::QueuedKeys::<T>::get()
+                .into_iter()
+                .map(|(who, keys)| {
+                    use sp_runtime::traits::OpaqueKeys;
+                    keys.get::<T::AuthorityId>(aura).map(|k| (who, k))
+                })
+                .collect();
+        // A validator without a readable Aura key would shift every index after it: such a
+        // session is kept with no set, so no proof of it is judged against a wrong owner.
+        let set = BoundedVec::truncate_from(keys.unwrap_or_default());
+        let previous = index
+            .checked_sub(1)
+            .and_then(SessionSets::<T>::get)
+            .map(|s| s.set);
+        let id = match previous {
+            Some(id) if AuthoritySets::<T>::get(id) == set => id,
+            _ => {
+                let id = NextSetId::<T>::get();
+                NextSetId::<T>::put(id.wrapping_add(1));
+                for (who, _) in set.iter() {
+                    LastSetOf::<T>::insert(who, id);
+                }
+                AuthoritySets::<T>::insert(id, set);
+                id
+            }
+        };
+        SessionSets::<T>::insert(
+            index,
+            SessionSlots {
+                first_slot: LastSlot::<T>::get().saturating_add(1),
+                set: id,
+            },
+        );
+        let Some(leaving) = index.checked_sub(T::ReportWindow::get()) else {
+            return;
+        };
+        let Some(old) = SessionSets::<T>::take(leaving) else {
+            return;
+        };
+        let kept = SessionSets::<T>::get(leaving.saturating_add(1)).map(|s| s.set);
+        if kept != Some(old.set) {
+            for (who, _) in AuthoritySets::<T>::take(old.set).iter() {
+                if LastSetOf::<T>::get(who) == Some(old.set) {
+                    LastSetOf::<T>::remove(who);
+                }
+            }
+        }
+    }
+
+    /// The order an era's producers take their Aura slots in: shuffled by a hash of the era and
+    /// this block's parent, so that nobody knows before the era boundary's block who follows whom
+    /// (a producer that knew could prepare to censor or to stall right after a chosen one).
+    pub(crate) fn session_order(era: EraIndex, producers: Vec<T::AccountId>) -> Vec<T::AccountId> {
+        use sp_runtime::traits::Hash;
+        let seed = T::Hashing::hash_of(&(
+            b"kdpos/order",
+            era,
+            frame_system::Pallet::<T>::parent_hash(),
+        ));
+        let mut keyed: Vec<_> = producers
+            .into_iter()
+            .map(|who| (T::Hashing::hash_of(&(seed, &who)), who))
+            .collect();
+        keyed.sort();
+        keyed.into_iter().map(|(_, who)| who).collect()
     }
 
     /// The fewest producers an era's election must give: `MinProducers`, or P if fewer, and
@@ -208,10 +372,9 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
         (!producers.is_empty()).then_some(producers)
     }
 
-    fn start_session(_index: u32) {
+    fn start_session(index: u32) {
         ForcedRotations::<T>::mutate(|n| *n = n.saturating_sub(1));
-        // Slots after the rotating block belong to the new set.
-        SessionFirstSlot::<T>::put(LastSlot::<T>::get().saturating_add(1));
+        Self::note_session(index);
         // A rotation that clears the disabled list may bring back a producer evicted before
         // its replacement is live: it stays disabled, within the strategy's limit (disabling
         // twice is a no-op).

@@ -1,5 +1,7 @@
 //! Stake: candidates bond and unbond, voters stake and vote, and whatever leaves a bond waits out
-//! `UnbondingDelay` in a hold of its own. Bonds are holds, so a slash takes them where they are.
+//! `UnbondingDelay` in a hold of its own. Bonds are holds, so a slash takes them where they are:
+//! what left a candidate's bond is slashed with it until it is withdrawn, and a candidate that
+//! produced within the report window cannot leave, so no stake escapes an offence it backed.
 
 use crate::*;
 use frame_support::traits::{
@@ -96,6 +98,10 @@ impl<T: Config> Pallet<T> {
                     && !pallet_session::Validators::<T>::get().contains(&who),
                 Error::<T>::StillProducing
             );
+            ensure!(
+                !LastSetOf::<T>::contains_key(&who),
+                Error::<T>::InReportWindow
+            );
         }
         let at = Self::start_unlock(&who, HoldReason::CandidateBond, amount)?;
         if left.is_zero() {
@@ -153,9 +159,12 @@ impl<T: Config> Pallet<T> {
         Disowned::<T>::put(BoundedVec::truncate_from(still));
     }
 
-    /// Whether `who` produces in this era or sits in the live set.
+    /// Whether `who` produces in this era, sits in the live set, or served in a set of the report
+    /// window (what it produced there can still be proven against its bond).
     fn is_producing(who: &T::AccountId) -> bool {
-        Producers::<T>::get().contains(who) || pallet_session::Validators::<T>::get().contains(who)
+        Producers::<T>::get().contains(who)
+            || pallet_session::Validators::<T>::get().contains(who)
+            || LastSetOf::<T>::contains_key(who)
     }
 
     /// Ends `who`'s candidacy: its seat is free and its whole bond starts unbonding.
@@ -297,7 +306,11 @@ impl<T: Config> Pallet<T> {
         let at = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
         let mut chunks = Unlocking::<T>::get(who);
         chunks
-            .try_push(Unlock { amount, at })
+            .try_push(Unlock {
+                amount,
+                at,
+                from_bond: from == HoldReason::CandidateBond,
+            })
             .map_err(|_| Error::<T>::TooManyUnlocking)?;
         <T as Config>::Currency::release(&from.into(), who, amount, Precision::Exact)?;
         // Cannot fail: the amount was held a moment ago and nothing else moved it.
@@ -306,22 +319,63 @@ impl<T: Config> Pallet<T> {
         Ok(at)
     }
 
-    /// Slashes `SlashFraction` of candidate `who`'s bond from its hold, pays `ReporterReward` of
-    /// it to the first of `reporters` and burns the rest. Returns the amount slashed (zero for an
-    /// account that is no candidate).
+    /// Slashes `SlashFraction` of what `who` has at stake as a candidate: its bond and what left
+    /// the bond and is still unbonding (it backed the offence if the offence is in the report
+    /// window, which `UnbondingDelay` outlasts). The bond is taken first, then the newest
+    /// unbonding amounts. Pays `ReporterReward` of it to the first of `reporters` and burns the
+    /// rest. Returns the amount slashed (zero for an account that never bonded).
     pub(crate) fn slash_bond(who: &T::AccountId, reporters: &[T::AccountId]) -> BalanceOf<T> {
-        let Some(mut candidate) = Candidates::<T>::get(who) else {
+        let candidate = Candidates::<T>::get(who);
+        let bond = candidate
+            .as_ref()
+            .map(|c| c.bond)
+            .unwrap_or_else(Zero::zero);
+        let mut chunks = Unlocking::<T>::get(who);
+        let unbonding = chunks
+            .iter()
+            .filter(|u| u.from_bond)
+            .fold(BalanceOf::<T>::zero(), |sum, u| {
+                sum.saturating_add(u.amount)
+            });
+        let amount = T::SlashFraction::get().mul_floor(bond.saturating_add(unbonding));
+        if amount.is_zero() {
             return Zero::zero();
-        };
-        let amount = T::SlashFraction::get().mul_floor(candidate.bond);
-        let (credit, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
+        }
+        let from_bond = amount.min(bond);
+        let (mut credit, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
             &HoldReason::CandidateBond.into(),
             who,
-            amount,
+            from_bond,
         );
-        let slashed = amount.saturating_sub(missing);
-        candidate.bond = candidate.bond.saturating_sub(slashed);
-        Candidates::<T>::insert(who, candidate);
+        let taken_from_bond = from_bond.saturating_sub(missing);
+        let rest = amount.saturating_sub(taken_from_bond).min(unbonding);
+        let mut taken_unbonding = BalanceOf::<T>::zero();
+        if !rest.is_zero() {
+            let (more, missing) = <<T as Config>::Currency as BalancedHold<_>>::slash(
+                &HoldReason::Unbonding.into(),
+                who,
+                rest,
+            );
+            credit.subsume(more);
+            taken_unbonding = rest.saturating_sub(missing);
+            let mut left = taken_unbonding;
+            for u in chunks.iter_mut().rev().filter(|u| u.from_bond) {
+                let cut = left.min(u.amount);
+                u.amount = u.amount.saturating_sub(cut);
+                left = left.saturating_sub(cut);
+            }
+            chunks.retain(|u| !u.amount.is_zero());
+            if chunks.is_empty() {
+                Unlocking::<T>::remove(who);
+            } else {
+                Unlocking::<T>::insert(who, chunks);
+            }
+        }
+        if let Some(mut c) = candidate {
+            c.bond = c.bond.saturating_sub(taken_from_bond);
+            Candidates::<T>::insert(who, c);
+        }
+        let slashed = taken_from_bond.saturating_add(taken_unbonding);
         let mut reward = Zero::zero();
         if let Some(reporter) = reporters.first() {
             let (pay, _burn) = credit.split(T::ReporterReward::get().mul_floor(slashed));

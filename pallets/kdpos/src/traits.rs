@@ -15,6 +15,7 @@ pub trait Organisations<AccountId> {
 pub trait BenchmarkHelper<AccountId, AuthorityId> {
     /// Registers a new organisation with `admin` as its admin and returns its id.
     fn organisation(admin: &AccountId) -> OrgId;
-    /// Makes `keys` Aura's authorities, in this order (what `AuraAuthorities` then returns).
-    fn set_aura_authorities(keys: alloc::vec::Vec<AuthorityId>);
+    /// Registers `aura` as `who`'s Aura session key for the next session (pallet-session's
+    /// `NextKeys`; the runtime fills in its other keys).
+    fn set_session_key(who: &AccountId, aura: AuthorityId);
 }

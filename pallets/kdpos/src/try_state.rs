@@ -72,6 +72,40 @@ impl<T: Config> Pallet<T> {
                 "unbonding amounts differ from their hold"
             );
         }
+        Self::check_report_window()
+    }
+
+    /// The report window: every session of it is kept, its first slots rise, its sets are
+    /// stored, and each validator's latest set is one of them.
+    fn check_report_window() -> Result<(), sp_runtime::TryRuntimeError> {
+        let current = pallet_session::CurrentIndex::<T>::get();
+        let oldest = current.saturating_sub(T::ReportWindow::get().saturating_sub(1));
+        let mut sets = alloc::vec::Vec::new();
+        let mut previous: Option<u64> = None;
+        for index in oldest..=current {
+            let s = SessionSets::<T>::get(index).ok_or("a session of the window is missing")?;
+            ensure!(
+                previous.is_none_or(|p| p <= s.first_slot),
+                "sessions' first slots fall"
+            );
+            ensure!(
+                AuthoritySets::<T>::contains_key(s.set),
+                "a session's set is missing"
+            );
+            previous = Some(s.first_slot);
+            sets.push(s.set);
+        }
+        ensure!(
+            SessionSets::<T>::iter_keys().count() == sets.len(),
+            "a session outside the window is kept"
+        );
+        for (who, set) in LastSetOf::<T>::iter() {
+            ensure!(sets.contains(&set), "a latest set outside the window");
+            ensure!(
+                AuthoritySets::<T>::get(set).iter().any(|(v, _)| v == &who),
+                "a validator's latest set does not hold it"
+            );
+        }
         Ok(())
     }
 }

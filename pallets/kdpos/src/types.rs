@@ -59,13 +59,49 @@ pub struct Voter<AccountId, Balance> {
     pub targets: BoundedVec<AccountId, ConstU32<MAX_TARGETS>>,
 }
 
-/// An amount on its way out of a bond: still held until `at`.
+/// An amount on its way out of a bond or stake: still held until `at`.
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct Unlock<Balance, BlockNumber> {
     pub amount: Balance,
     pub at: BlockNumber,
+    /// It left a candidate's bond: it answers for the blocks the bond backed, and a proven
+    /// offence slashes it as it slashes the bond (`UnbondingDelay` outlasts the report window).
+    pub from_bond: bool,
+}
+
+/// What a candidate's node signs with the candidate's Aura session key to show, unsigned and
+/// free, that the candidate is live in `session` (`Pallet::node_heartbeat`).
+#[derive(Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo)]
+pub struct NodeHeartbeat<AccountId> {
+    /// The session it is live in: the current one.
+    pub session: u32,
+    /// The candidate whose session key signs it.
+    pub candidate: AccountId,
+}
+
+/// Identifier of a validator set kept for the report window.
+pub type SetId = u32;
+
+/// A session of the report window: where its Aura slots start and whose they were.
+#[derive(
+    Clone,
+    Copy,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    Eq,
+    PartialEq,
+    Debug,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct SessionSlots {
+    /// Its first Aura slot; it ends where the next session starts.
+    pub first_slot: u64,
+    /// The validator set (`AuthoritySets`) Aura gave its slots to.
+    pub set: SetId,
 }
 
 /// A candidate's class and why it has it.

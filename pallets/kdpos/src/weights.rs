@@ -12,6 +12,8 @@ pub trait WeightInfo {
     fn vote() -> Weight;
     fn remove_vote() -> Weight;
     fn heartbeat() -> Weight;
+    /// A node's heartbeat: its validation (the session key's signature) and dispatch.
+    fn node_heartbeat() -> Weight;
     /// Checking a proof and acting on it, with `v` validators in the session.
     fn report_equivocation(v: u32) -> Weight;
     /// The slot gap of one block over `v` validators, with `f` liveness faults acted on.
@@ -45,6 +47,9 @@ impl WeightInfo for () {
     }
     fn heartbeat() -> Weight {
         RocksDbWeight::get().reads_writes(3, 2)
+    }
+    fn node_heartbeat() -> Weight {
+        RocksDbWeight::get().reads_writes(5, 2)
     }
     fn report_equivocation(v: u32) -> Weight {
         RocksDbWeight::get()

@@ -5,7 +5,6 @@ use crate::{
     AccountId, Balance, Balances, BlockNumber, Historical, Kdpos, Offences, Runtime, RuntimeEvent,
     RuntimeHoldReason, Session, SessionKeys, DAYS, SESSIONS_PER_ERA, SESSION_LENGTH, UNIT,
 };
-use alloc::vec::Vec;
 use frame_support::{
     parameter_types,
     traits::{ConstBool, ConstU32},
@@ -19,10 +18,14 @@ use sp_runtime::{
 /// Largest validator set the runtime accepts (Aura, GRANDPA and session bounds).
 pub const MAX_AUTHORITIES: u32 = 100;
 
+/// Sessions in a day: how long an offence can be reported, through GRANDPA's report system or an
+/// Aura proof, and punished.
+pub const REPORT_WINDOW: u32 = crate::DAYS / SESSION_LENGTH;
+
 parameter_types! {
     pub const Period: u32 = SESSION_LENGTH;
     /// Equivocation reports stay valid for a day of sessions.
-    pub const ReportLongevity: u64 = (crate::DAYS / SESSION_LENGTH) as u64;
+    pub const ReportLongevity: u64 = REPORT_WINDOW as u64;
 }
 
 impl pallet_authorship::Config for Runtime {
@@ -53,13 +56,9 @@ impl pallet_kdpos::Organisations<AccountId> for OrganisationAdmins {
     }
 }
 
-/// This session's Aura authorities, for checking equivocation proofs.
+/// Benchmark set-up: organisations through pallet-medical-records, session keys directly.
+#[cfg(feature = "runtime-benchmarks")]
 pub struct AuraAuthorities;
-impl frame_support::traits::Get<Vec<AuraId>> for AuraAuthorities {
-    fn get() -> Vec<AuraId> {
-        pallet_aura::Authorities::<Runtime>::get().into_inner()
-    }
-}
 
 impl pallet_kdpos::Config for Runtime {
     type Currency = Balances;
@@ -79,13 +78,14 @@ impl pallet_kdpos::Config for Runtime {
     type SlashFraction = SlashFraction;
     type ReporterReward = ReporterReward;
     type AuthorityId = AuraId;
-    type AuraAuthorities = AuraAuthorities;
+    /// A day of sessions, as long as GRANDPA's reports stay valid; a week of unbonding outlasts it.
+    type ReportWindow = ConstU32<REPORT_WINDOW>;
     type WeightInfo = crate::weights::pallet_kdpos::WeightInfo<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = AuraAuthorities;
 }
 
-/// Benchmark scenes: hospitals registered through pallet-medical-records, Aura keys set directly.
+/// Benchmark scenes: hospitals registered through pallet-medical-records, session keys set directly.
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_kdpos::BenchmarkHelper<AccountId, AuraId> for AuraAuthorities {
     fn organisation(admin: &AccountId) -> pallet_kdpos::OrgId {
@@ -97,8 +97,11 @@ impl pallet_kdpos::BenchmarkHelper<AccountId, AuraId> for AuraAuthorities {
         );
         org
     }
-    fn set_aura_authorities(keys: Vec<AuraId>) {
-        pallet_aura::Authorities::<Runtime>::put(frame_support::BoundedVec::truncate_from(keys));
+    fn set_session_key(who: &AccountId, aura: AuraId) {
+        // Any GRANDPA key: the benchmarks check Aura's only.
+        let grandpa =
+            sp_consensus_grandpa::AuthorityId::from(sp_core::ed25519::Public::from_raw([1; 32]));
+        pallet_session::NextKeys::<Runtime>::insert(who, SessionKeys { aura, grandpa });
     }
 }
 

@@ -4,12 +4,17 @@
 // (2) An equivocation signed with a producer's real Aura key is proven through the public call:
 //     the producer is disabled, slashed, banned and replaced; a forged or replayed proof is refused.
 // (3) Votes for a Poor candidate count nothing; a whale's backing is capped.
+// (4) The standbys' nodes send their heartbeats themselves: no script, no fee, their session keys.
+// (5) Framing: Alice's keys also author another chain (a dev chain started here, as an operator
+//     who reuses a validator's keys would); her header of a slot here and that chain's header of
+//     the same slot are two genuine seals, yet the proof is refused and nothing changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { randomAsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep } from '../lib/node.js';
+import { spawn } from 'node:child_process';
+import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep, stop, NODE_BIN } from '../lib/node.js';
 
 const BASE = 33333; // p2p 33333.., rpc 33433.., prometheus 33533..
 const rpcOf = (i) => BASE + 100 + i;
@@ -64,6 +69,78 @@ test('genesis elected four hospital producers and two standbys', async () => {
   assert.deepEqual(set.active, [k.alice, k.bob, k.charlie, k.dave].map((a) => a.address));
   assert.deepEqual(set.standbys, [k.eve, k.ferdie].map((a) => a.address));
   assert.deepEqual(await validators(), set.active);
+});
+
+test('the standbys\' nodes send their heartbeats by themselves, unsigned, signed with their session keys', async () => {
+  // Nobody scripts kdpos.heartbeat here: Eve's and Ferdie's nodes (testnet.sh runs them as
+  // validators, with their keys in the keystore) send kdpos.nodeHeartbeat each session.
+  const session = (await api.query.session.currentIndex()).toNumber();
+  for (const who of [k.eve, k.ferdie]) {
+    const at = await waitFor(`${who.address}'s node heartbeat`, async () => {
+      const live = (await api.query.kdpos.liveIn(who.address)).unwrapOr(null)?.toNumber();
+      return live !== undefined && live !== null && live >= session ? live : null;
+    }, 120_000, 1_000);
+    assert.ok(at >= session);
+  }
+  // The extrinsic that made Eve live: bare, a kdpos.nodeHeartbeat for her, in this session.
+  const found = await waitFor('a nodeHeartbeat extrinsic in a recent block', async () => {
+    let hash = await api.rpc.chain.getBlockHash();
+    for (let i = 0; i < 40; i++) {
+      const block = await api.rpc.chain.getBlock(hash);
+      const xt = block.block.extrinsics.find((x) => x.method.section === 'kdpos' && x.method.method === 'nodeHeartbeat'
+        && x.method.args[0].candidate.toString() === k.eve.address);
+      if (xt) return xt;
+      hash = block.block.header.parentHash;
+    }
+    return null;
+  }, 60_000, 2_000);
+  assert.equal(found.isSigned, false, 'no account signs it, and it pays no fee');
+  const counters = (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === k.eve.address).counters;
+  assert.ok(counters.liveSessions >= 1, `Eve counted live (${JSON.stringify(counters)})`);
+});
+
+/** The Aura slot a header claims. */
+const slotOf = (a, header) => a.createType('u64', header.digest.logs.find((l) => l.isPreRuntime).asPreRuntime[1]).toNumber();
+
+test('headers of another chain sealed with a producer\'s keys never frame it', async () => {
+  // Another chain whose one validator is Alice: a dev chain, 3 s slots like this one.
+  const other = spawn(NODE_BIN, ['--dev', '--tmp', '--rpc-port', String(BASE + 290), '--port', String(BASE + 291),
+    '--no-prometheus', '--no-telemetry', '--no-mdns', '--no-ipfs-api'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  other.stderr.on('data', (d) => { log = (log + d).slice(-10_000); });
+  other.logTail = () => log;
+  const oapi = await connect(BASE + 290, { child: other });
+  try {
+    const ours = new Map();
+    const theirs = new Map();
+    const unsubs = await Promise.all([
+      api.rpc.chain.subscribeNewHeads((h) => ours.set(slotOf(api, h), h)),
+      oapi.rpc.chain.subscribeNewHeads((h) => theirs.set(slotOf(oapi, h), h)),
+    ]);
+    // A slot in which Alice sealed a block of each chain.
+    const [slot, mine] = await waitFor('a slot Alice authored on both chains', async () => {
+      for (const [s, h] of ours) {
+        if (!theirs.has(s)) continue;
+        const author = (await api.derive.chain.getHeader(h.hash)).author?.toString();
+        if (author === k.alice.address) return [s, h];
+      }
+      return null;
+    }, 90_000, 1_000);
+    unsubs.forEach((u) => u());
+    const foreign = api.createType('Header', theirs.get(slot).toJSON());
+    const bond = (await api.query.kdpos.candidates(k.alice.address)).unwrap().bond.toString();
+    const framed = await submit(api, api.tx.kdpos.reportEquivocation({
+      offender: k.alice.publicKey, slot, firstHeader: mine, secondHeader: foreign,
+    }), k.eve);
+    assert.equal(framed.error, 'ForeignHeader', 'the other chain\'s header proves nothing here');
+    assert.ok(!framed.events.some(({ event }) => event.section === 'kdpos' && event.method === 'Slashed'));
+    assert.equal((await api.query.kdpos.candidates(k.alice.address)).unwrap().bond.toString(), bond);
+    assert.ok((await api.query.kdpos.bannedUntil(k.alice.address)).isNone, 'not banned');
+    assert.ok((await validators()).includes(k.alice.address), 'still producing');
+  } finally {
+    await oapi.disconnect();
+    await stop(other);
+  }
 });
 
 test('a killed producer is disabled and a standby produces in its place within two sessions', async () => {

@@ -101,12 +101,15 @@ fn the_era_boundary_folds_counters_into_records_and_elects() {
         Pallet::<Test>::store_backing(&opening);
         // H1 voted itself (as a voter) and was live in all four sessions of the books.
         assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H1]), 10));
+        // Sessions set by hand, each noted for the report window as a rotation would.
         for s in 0..4 {
             pallet_session::CurrentIndex::<Test>::put(s);
+            Pallet::<Test>::note_session(s);
             Kdpos::note_author(H1);
         }
         // The rotation into session 4 closes the books.
         pallet_session::CurrentIndex::<Test>::put(4);
+        Pallet::<Test>::note_session(4);
         assert_ok!(Pallet::<Test>::close_books());
         assert_eq!(
             CurrentEra::<Test>::get(),
@@ -208,6 +211,45 @@ fn an_election_that_gives_fewer_than_the_minimum_keeps_the_set() {
         assert!(events().contains(&Event::ElectionKeptSet { era: 1 }));
         assert_eq!(Producers::<Test>::get(), before, "the set was kept");
         assert_eq!(pallet_session::Validators::<Test>::get().len(), 4);
+        check();
+    });
+}
+
+#[test]
+fn each_era_shuffles_the_producers_slot_order_by_the_era_and_the_parent_block() {
+    // The finding: the slot order was the backing order, known to everyone eras ahead (who
+    // follows whom, so who can censor or stall right after a chosen producer).
+    four_producers().execute_with(|| {
+        SessionsPerEra::set(2);
+        let mut backing = Producers::<Test>::get().into_inner();
+        assert_eq!(backing, vec![H1, H2, H4, H6], "genesis: most backed first");
+        let mut orders = Vec::new();
+        for era in 1..=6u32 {
+            run_to_session(2 * era);
+            let order = Producers::<Test>::get().into_inner();
+            let mut members = order.clone();
+            members.sort();
+            backing.sort();
+            assert_eq!(members, backing, "the same four, reordered");
+            // One rotation later the live set takes exactly that order.
+            run_to_session(2 * era + 1);
+            assert_eq!(pallet_session::Validators::<Test>::get(), order);
+            orders.push(order);
+        }
+        assert!(
+            orders.iter().any(|o| o != &vec![H1, H2, H4, H6]),
+            "some era's order differs from the backing order: {orders:?}"
+        );
+        orders.dedup();
+        assert!(orders.len() > 1, "the order changes from era to era");
+        // A function of the era and the parent block, nothing else.
+        let four = vec![H1, H2, H4, H6];
+        let a = Pallet::<Test>::session_order(7, four.clone());
+        assert_eq!(a, Pallet::<Test>::session_order(7, four.clone()));
+        let others: Vec<_> = (8..16)
+            .map(|era| Pallet::<Test>::session_order(era, four.clone()))
+            .collect();
+        assert!(others.iter().any(|o| o != &a));
         check();
     });
 }

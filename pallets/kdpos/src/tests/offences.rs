@@ -105,10 +105,17 @@ fn proof(
     })
 }
 
+/// The first Aura slot of session `index` (of the report window).
+fn first_slot_of(index: u32) -> u64 {
+    SessionSets::<Test>::get(index)
+        .unwrap_or_else(|| panic!("session {index} in the window"))
+        .first_slot
+}
+
 /// A slot of this session that Aura gave to `who`.
 fn slot_of(who: u64) -> u64 {
     let last = LastSlot::<Test>::get();
-    (SessionFirstSlot::<Test>::get()..=last)
+    (first_slot_of(pallet_session::CurrentIndex::<Test>::get())..=last)
         .rev()
         .find(|s| author_of(*s) == who)
         .unwrap_or_else(|| panic!("{who} had a slot this session"))
@@ -185,12 +192,7 @@ fn forged_stale_and_malformed_equivocation_proofs_are_refused_and_change_nothing
         assert_noop!(report(proof(H4, H1, slot)), E::BadSeal);
         // H1 really sealed two headers, but for H4's slot: not its slot, no offence of Aura's.
         assert_noop!(report(proof(H1, H1, slot)), E::NotSlotAuthor);
-        // A slot of an earlier session, or one still to come.
-        let stale = SessionFirstSlot::<Test>::get() - 1;
-        assert_noop!(
-            report(proof(author_of(stale), author_of(stale), stale)),
-            E::StaleProof
-        );
+        // A slot still to come.
         let future = LastSlot::<Test>::get() + 4;
         assert_noop!(
             report(proof(author_of(future), author_of(future), future)),
@@ -363,9 +365,15 @@ fn an_offence_bans_the_organisation_and_a_repeat_offence_bans_it_twice_as_long()
             offences: 1,
             until: 3
         }));
-        // H1 leaves once it no longer produces; no other admin of its hospital may stand.
+        // H1 leaves once it no longer produces and the report window of what it produced has
+        // passed; no other admin of its hospital may stand.
         blocks_without(H1, 2);
         let left = Candidates::<Test>::get(H1).map_or(0, |c| c.bond);
+        assert_noop!(
+            Kdpos::unbond(RuntimeOrigin::signed(H1), left),
+            E::InReportWindow
+        );
+        run_to_session(pallet_session::CurrentIndex::<Test>::get() + 2);
         assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H1), left));
         assert_noop!(
             Kdpos::register_candidate(RuntimeOrigin::signed(H1_OTHER), 1, 100),
@@ -395,6 +403,209 @@ fn an_offence_bans_the_organisation_and_a_repeat_offence_bans_it_twice_as_long()
             })
         );
         assert_eq!(BannedUntil::<Test>::get(H1_OTHER), Some(8));
+        check();
+    });
+}
+
+#[test]
+fn headers_of_another_chain_never_frame_a_validator() {
+    // The attack: H4's key also seals blocks of another chain with 3 s slots (a hospital chain
+    // run with its validator's keys). Anyone pairs H4's real header of a slot here with the other
+    // chain's header of the same slot: two genuine seals, one slot.
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let slot = slot_of(H4);
+        let bond = held(HoldReason::CandidateBond, H4);
+        let report = |p| Kdpos::report_equivocation(RuntimeOrigin::signed(V1), p);
+        let mut framed = proof(H4, H4, slot);
+        let n = System::block_number();
+        // The other chain's header: its parent is a block this chain never had.
+        let other = sealed_header_on(sp_core::H256::repeat_byte(0xc4), n, slot, H4, 3);
+        framed.second_header = other.clone();
+        assert_noop!(report(framed), E::ForeignHeader);
+        // Both headers from the other chain, or one of a block still to come, prove nothing
+        // either.
+        let mut both = proof(H4, H4, slot);
+        both.first_header = other;
+        assert_noop!(report(both), E::ForeignHeader);
+        let mut ahead = proof(H4, H4, slot);
+        ahead.first_header = sealed_header(n + 1, slot, H4, 7);
+        assert_noop!(report(ahead), E::ForeignHeader);
+        assert_eq!(held(HoldReason::CandidateBond, H4), bond);
+        assert!(pallet_session::Validators::<Test>::get().contains(&H4));
+        assert_eq!(BannedUntil::<Test>::get(H4), None);
+        check();
+    });
+}
+
+#[test]
+fn an_equivocation_is_proven_in_any_later_session_of_the_report_window() {
+    // The attack: H4 equivocates in a session's slot and the session ends before anyone reports
+    // it (forced rotations make one-block sessions): a proof judged only against the current
+    // session would find it stale.
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let slot = slot_of(H4);
+        let header_block = System::block_number();
+        let equivocation = proof(H4, H4, slot);
+        // The session ends; the proof arrives in the next one.
+        run_to_session(2);
+        assert!(System::block_number() > header_block);
+        assert_ok!(Kdpos::report_equivocation(
+            RuntimeOrigin::signed(V1),
+            equivocation.clone()
+        ));
+        assert_eq!(
+            PunishedIn::<Test>::get(H4),
+            Some(1),
+            "punished for session 1"
+        );
+        assert_eq!(held(HoldReason::CandidateBond, H4), 270);
+        // Once for that session: the replay is a duplicate.
+        assert_noop!(
+            Kdpos::report_equivocation(RuntimeOrigin::signed(V2), equivocation),
+            E::DuplicateReport
+        );
+        check();
+    });
+    // Past the window (two sessions here) the session's set is gone: the proof is stale.
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let equivocation = proof(H4, H4, slot_of(H4));
+        run_to_session(3);
+        assert_eq!(
+            SessionSets::<Test>::get(1),
+            None,
+            "session 1 left the window"
+        );
+        assert_noop!(
+            Kdpos::report_equivocation(RuntimeOrigin::signed(V1), equivocation),
+            E::StaleProof
+        );
+        check();
+    });
+}
+
+#[test]
+fn what_a_producer_unbonds_before_the_report_is_slashed_with_its_bond() {
+    // The attack: H4 equivocates, then unbonds all it can (300 down to the minimum of 100)
+    // before the report lands, so that a tenth of what is left is all it loses.
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let equivocation = proof(H4, H4, slot_of(H4));
+        assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H4), 200));
+        assert_ok!(Kdpos::report_equivocation(
+            RuntimeOrigin::signed(V1),
+            equivocation
+        ));
+        // A tenth of the 300 it had at stake: 30, from the bond first.
+        assert!(events().contains(&Event::Slashed {
+            offender: H4,
+            amount: 30,
+            reward: 15
+        }));
+        assert_eq!(held(HoldReason::CandidateBond, H4), 70);
+        assert_eq!(held(HoldReason::Unbonding, H4), 200);
+        check();
+    });
+    // Offence after offence (one per session) takes the bond down to nothing: then the amounts
+    // unbonding pay.
+    use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        blocks_without(0, 6);
+        let equivocation = proof(H4, H4, slot_of(H4));
+        assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H4), 200));
+        assert_ok!(Kdpos::report_equivocation(
+            RuntimeOrigin::signed(V1),
+            equivocation
+        ));
+        for session in 2..=4 {
+            while pallet_session::CurrentIndex::<Test>::get() < session {
+                blocks_without(H4, 1);
+            }
+            <Kdpos as OnOffenceHandler<u64, (u64, ()), Weight>>::on_offence(
+                &[OffenceDetails {
+                    offender: (H4, ()),
+                    reporters: vec![V2],
+                }],
+                &[Perbill::from_percent(100)],
+                session,
+            );
+        }
+        // 300 -> 30 (bond 70), 270 -> 27 (43), 243 -> 24 (19), 219 -> 21: 19 and 2 unbonding.
+        assert_eq!(held(HoldReason::CandidateBond, H4), 0);
+        assert_eq!(held(HoldReason::Unbonding, H4), 198);
+        assert_eq!(
+            Unlocking::<Test>::get(H4)
+                .iter()
+                .map(|u| u.amount)
+                .sum::<u64>(),
+            198
+        );
+        check();
+    });
+}
+
+#[test]
+fn a_producer_cannot_leave_until_the_report_window_of_its_blocks_has_passed() {
+    // The attack: H4 rotates out (a standby takes its seat) and leaves at once; GRANDPA's report
+    // of an equivocation in its last session comes later and finds no bond to slash.
+    use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        // H4 misses its slots and is rotated out for H7.
+        blocks_without(H4, 12);
+        blocks_without(H4, 2);
+        assert!(!pallet_session::Validators::<Test>::get().contains(&H4));
+        assert!(!Producers::<Test>::get().contains(&H4));
+        assert_noop!(
+            Kdpos::unbond(RuntimeOrigin::signed(H4), 300),
+            E::InReportWindow
+        );
+        // It may still unbond down to the minimum; that amount stays slashable. GRANDPA proves
+        // an equivocation of the last session it validated in.
+        assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H4), 200));
+        let last = pallet_session::CurrentIndex::<Test>::get() - 1;
+        let set = SessionSets::<Test>::get(last)
+            .map(|s| s.set)
+            .unwrap_or(u32::MAX);
+        assert!(AuthoritySets::<Test>::get(set)
+            .iter()
+            .any(|(v, _)| *v == H4));
+        <Kdpos as OnOffenceHandler<u64, (u64, ()), Weight>>::on_offence(
+            &[OffenceDetails {
+                offender: (H4, ()),
+                reporters: vec![V2],
+            }],
+            &[Perbill::from_percent(100)],
+            last,
+        );
+        assert!(events().contains(&Event::Slashed {
+            offender: H4,
+            amount: 30,
+            reward: 15
+        }));
+        // Once the window has passed it leaves, and an offence older than the window is not
+        // acted on.
+        run_to_session(pallet_session::CurrentIndex::<Test>::get() + 2);
+        assert_eq!(LastSetOf::<Test>::get(H4), None);
+        let left = Candidates::<Test>::get(H4).map_or(0, |c| c.bond);
+        assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H4), left));
+        let unbonding = held(HoldReason::Unbonding, H4);
+        <Kdpos as OnOffenceHandler<u64, (u64, ()), Weight>>::on_offence(
+            &[OffenceDetails {
+                offender: (H4, ()),
+                reporters: vec![V2],
+            }],
+            &[Perbill::from_percent(100)],
+            last + 1,
+        );
+        assert_eq!(held(HoldReason::Unbonding, H4), unbonding);
         check();
     });
 }

@@ -113,3 +113,136 @@ fn sessions_rotate_every_period_and_a_set_goes_live_one_rotation_after_it_is_pla
         check();
     });
 }
+
+/// H7's node heartbeat for `session`, signed by `signer`'s Aura key.
+fn node_heartbeat(session: u32, candidate: u64, signer: u64) -> Call<Test> {
+    use codec::Encode;
+    let heartbeat = NodeHeartbeat { session, candidate };
+    let signature: sp_consensus_aura::sr25519::AuthoritySignature =
+        sp_core::Pair::sign(&aura_pair(signer), &heartbeat.encode()).into();
+    Call::node_heartbeat {
+        heartbeat,
+        signature,
+    }
+}
+
+#[test]
+#[allow(deprecated)]
+fn a_node_heartbeat_signed_with_the_candidates_session_key_counts_it_live_and_nothing_else_does() {
+    use sp_runtime::{
+        traits::ValidateUnsigned,
+        transaction_validity::{InvalidTransaction, TransactionSource},
+    };
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        // H7 stands by: it authors nothing, so only a heartbeat shows it live.
+        assert!(!pallet_session::Validators::<Test>::get().contains(&H7));
+        let validate =
+            |call: &Call<Test>| Kdpos::validate_unsigned(TransactionSource::External, call);
+        // Someone else's key, another session, a non-candidate: refused by the pool.
+        assert_eq!(
+            validate(&node_heartbeat(1, H7, H6)),
+            Err(InvalidTransaction::BadProof.into())
+        );
+        assert_eq!(
+            validate(&node_heartbeat(0, H7, H7)),
+            Err(InvalidTransaction::Stale.into())
+        );
+        assert_eq!(
+            validate(&node_heartbeat(1, V1, V1)),
+            Err(InvalidTransaction::BadProof.into())
+        );
+        // Its own session key: valid, one per candidate and session.
+        let call = node_heartbeat(1, H7, H7);
+        let valid = validate(&call).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(valid.provides.len(), 1);
+        assert_ok!(Kdpos::node_heartbeat(
+            RuntimeOrigin::none(),
+            NodeHeartbeat {
+                session: 1,
+                candidate: H7
+            },
+            match call {
+                Call::node_heartbeat { signature, .. } => signature,
+                _ => unreachable!(),
+            },
+        ));
+        assert_eq!(LiveIn::<Test>::get(H7), Some(1));
+        assert_eq!(Counters::<Test>::get(H7).live_sessions, 1);
+        assert!(events().contains(&Event::Heartbeat {
+            candidate: H7,
+            session: 1
+        }));
+        // Once live, the same heartbeat is stale; a signed origin cannot send it at all.
+        assert_eq!(
+            validate(&node_heartbeat(1, H7, H7)),
+            Err(InvalidTransaction::Stale.into())
+        );
+        let Call::node_heartbeat {
+            heartbeat,
+            signature,
+        } = node_heartbeat(1, H6, H6)
+        else {
+            unreachable!()
+        };
+        assert_noop!(
+            Kdpos::node_heartbeat(RuntimeOrigin::signed(H6), heartbeat, signature),
+            sp_runtime::DispatchError::BadOrigin
+        );
+        check();
+    });
+}
+
+#[test]
+fn the_node_sends_its_standbys_heartbeat_by_itself_once_a_session() {
+    use codec::Decode;
+    use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+    use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+    let mut ext = four_producers();
+    let (offchain, _) = testing::TestOffchainExt::new();
+    let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+    let keystore = MemoryKeystore::new();
+    // The node holds the session keys of H7 (a standby) and of H1 (a producer).
+    for who in [H7, H1] {
+        keystore
+            .sr25519_generate_new(sp_core::crypto::key_types::AURA, Some(&format!("//{who}")))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+    ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+    ext.register_extension(OffchainDbExt::new(offchain));
+    ext.register_extension(TransactionPoolExt::new(pool));
+    ext.register_extension(KeystoreExt::new(keystore));
+    ext.execute_with(|| {
+        use frame_support::traits::OffchainWorker;
+        let worker = <Kdpos as OffchainWorker<u64>>::offchain_worker;
+        run_to_session(1);
+        let n = System::block_number();
+        worker(n);
+        let sent = std::mem::take(&mut pool_state.write().transactions);
+        assert_eq!(sent.len(), 1, "one heartbeat: H7's; H1 produces");
+        let xt = frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let RuntimeCall::Kdpos(call) = xt.function else {
+            panic!("a kdpos call")
+        };
+        #[allow(deprecated)]
+        let valid = <Kdpos as sp_runtime::traits::ValidateUnsigned>::validate_unsigned(
+            sp_runtime::transaction_validity::TransactionSource::Local,
+            &call,
+        );
+        assert!(valid.is_ok(), "the pool takes it: {valid:?}");
+        assert!(matches!(
+            call,
+            Call::node_heartbeat { ref heartbeat, .. } if heartbeat.candidate == H7 && heartbeat.session == 1
+        ));
+        // The next blocks send nothing more while it may still land; then it is sent again.
+        worker(n + 1);
+        assert!(pool_state.read().transactions.is_empty());
+        worker(n + 5);
+        assert_eq!(std::mem::take(&mut pool_state.write().transactions).len(), 1);
+        // Once it is live, nothing is sent.
+        assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H7)));
+        worker(n + 20);
+        assert!(pool_state.read().transactions.is_empty());
+    });
+}

@@ -88,7 +88,7 @@ fn bonds_grow_and_unbond_through_a_held_delay() {
             Event::Unbonded {
                 who: H1,
                 amount: 150,
-                at: 6
+                at: 21
             }
             .into()
         );
@@ -104,7 +104,7 @@ fn bonds_grow_and_unbond_through_a_held_delay() {
             Kdpos::withdraw_unbonded(RuntimeOrigin::signed(H1)),
             E::NothingToWithdraw
         );
-        System::set_block_number(6);
+        System::set_block_number(21);
         assert_ok!(Kdpos::withdraw_unbonded(RuntimeOrigin::signed(H1)));
         assert_eq!(
             last_event(),
@@ -167,7 +167,7 @@ fn unbonding_amounts_are_bounded() {
             Kdpos::unbond(RuntimeOrigin::signed(H1), 100),
             E::TooManyUnlocking
         );
-        System::set_block_number(6);
+        System::set_block_number(21);
         assert_ok!(Kdpos::withdraw_unbonded(RuntimeOrigin::signed(H1)));
         assert_ok!(Kdpos::unbond(RuntimeOrigin::signed(H1), 100));
         check();
