@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Both chains of DESIGN.md flow 5 side by side on 127.0.0.1: the consortium chain (six hospitals,
 # the `consortium` preset, through scripts/testnet.sh) and one hospital's private chain (the
-# `hospital` preset: its own validator, Alice, and its embedded IPFS API). `medchain relay`
-# anchors the second into the first (README: "Two chains").
+# `hospital` preset: its own validator, with keys of its own (`--one`: never a consortium
+# validator's, whose seals on both chains would let anyone frame it with a false equivocation
+# proof), Alice as its hospital's admin, and its embedded IPFS API). `medchain relay` anchors the
+# second into the first (README: "Two chains").
 #
 #   scripts/dualchain.sh start  [--dir DIR] [--port-base N]   start both (or what is not running)
 #   scripts/dualchain.sh stop   [--dir DIR]                   stop both, keeping their data
@@ -42,7 +44,7 @@ case "$cmd" in
     if p=$(hospital_pid); then log "the hospital chain already runs (pid $p)"; else
       # A validator keeps one network identity across restarts: made once, kept with its data.
       [ -f "$H/node-key" ] || "$MEDCHAIN_NODE" key generate-node-key --file "$H/node-key" 2>/dev/null
-      "$MEDCHAIN_NODE" --chain hospital --alice --base-path "$H/data" --node-key-file "$H/node-key" \
+      "$MEDCHAIN_NODE" --chain hospital --one --base-path "$H/data" --node-key-file "$H/node-key" \
         --listen-addr "/ip4/127.0.0.1/tcp/$H_P2P" --rpc-port "$H_RPC" --rpc-cors all \
         --ipfs-api "127.0.0.1:$H_IPFS" --no-prometheus --no-mdns --no-telemetry \
         >>"$H/node.log" 2>&1 &

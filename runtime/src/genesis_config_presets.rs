@@ -1,12 +1,15 @@
 //! Named genesis states.
-//! - `development`: one validator (Alice) from its session keys; no organisation, no candidate.
+//! - `development`: one hospital (organisation 0, admin Alice) whose admin stands as its K-DPoS
+//!   candidate and is elected the one producer (P = 1), so `medchain status` and the portal show
+//!   the producer with her class and score from the first block.
 //! - `local_testnet`: six hospitals (organisations 0 to 5, admins Alice to Ferdie), each standing
 //!   as a K-DPoS candidate with session keys; P = 4, B = 2: Alice, Bob, Charlie and Dave produce
 //!   (the larger bonds), Eve and Ferdie stand by. `scripts/testnet.sh` starts it.
 //! - `consortium`: the same six hospitals under the consortium's seats, P = 21 and B = 6.
 //! - `hospital`: one hospital's private chain: a single organisation (0, admin Alice) whose own
-//!   validator (Alice, from her session keys) produces; no K-DPoS candidates, as there is no one
-//!   to elect among. It indexes the hospital's records in full; `medchain relay` anchors them in
+//!   validator produces with keys of its own (the dev keyring's `One`, `--one`), never a consortium
+//!   validator's: one key sealing blocks of two chains with 3 s slots would let anyone pair them
+//!   into a false equivocation proof. No K-DPoS candidates, as there is no one to elect among. It indexes the hospital's records in full; `medchain relay` anchors them in
 //!   the consortium chain. Accounts have the same addresses on both chains (one SS58 format), so
 //!   a patient or clinician is one identity everywhere; the chains are told apart by genesis.
 
@@ -61,17 +64,34 @@ fn endowed() -> Vec<AccountId> {
         .collect()
 }
 
+/// The development chain: Alice's hospital, its candidate elected the one producer.
 fn development() -> RuntimeGenesisConfig {
-    genesis(
+    let alice = Sr25519Keyring::Alice.to_account_id();
+    let mut config = genesis(
         vec![validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
         endowed(),
-        Sr25519Keyring::Alice.to_account_id(),
-    )
+        alice.clone(),
+    );
+    config.medical_records = MedicalRecordsConfig {
+        organisations: vec![alice.clone()],
+    };
+    config.kdpos = KdposConfig {
+        producers: 1,
+        standbys: 1,
+        candidates: vec![(alice, 0, 20_000 * UNIT)],
+        votes: vec![],
+    };
+    config
 }
 
-/// A hospital's private chain: its own validator and its one organisation.
+/// A hospital's private chain: its one organisation, and its own validator with keys no
+/// consortium validator holds.
 fn hospital() -> RuntimeGenesisConfig {
-    let mut config = development();
+    let mut config = genesis(
+        vec![validator(Sr25519Keyring::One, Ed25519Keyring::One)],
+        endowed(),
+        Sr25519Keyring::Alice.to_account_id(),
+    );
     config.medical_records = MedicalRecordsConfig {
         organisations: vec![Sr25519Keyring::Alice.to_account_id()],
     };

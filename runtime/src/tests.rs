@@ -32,12 +32,28 @@ fn presets_are_listed() {
 }
 
 #[test]
-fn development_has_alice_as_the_one_validator() {
+fn development_has_alice_as_the_one_validator_elected_for_her_hospital() {
     state_of("development").execute_with(|| {
+        let alice = Sr25519Keyring::Alice.to_account_id();
+        assert_eq!(Session::validators(), vec![alice.clone()]);
+        // Issue 18, item 13: she stands for organisation 0 and K-DPoS elected her, so clients
+        // show a producer with a class and a score.
         assert_eq!(
-            Session::validators(),
-            vec![Sr25519Keyring::Alice.to_account_id()]
+            pallet_kdpos::Candidates::<Runtime>::get(&alice).map(|c| c.org),
+            Some(0)
         );
+        assert_eq!(
+            pallet_medical_records::Members::<Runtime>::get(0, &alice),
+            Some(pallet_medical_records::Role::Admin)
+        );
+        let view = Kdpos::api_validators();
+        assert_eq!(view.producers, vec![alice.clone()]);
+        let standing = Kdpos::api_candidates()
+            .into_iter()
+            .find(|c| c.account == alice)
+            .and_then(|c| c.standing);
+        assert!(standing.is_some(), "Alice is classified from genesis");
+        assert_eq!(Kdpos::do_try_state(), Ok(()));
         assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
         assert_eq!(pallet_grandpa::Authorities::<Runtime>::get().len(), 1);
         assert_eq!(
@@ -98,9 +114,18 @@ fn consortium_has_the_consortiums_seats() {
 
 #[test]
 fn hospital_is_one_organisation_with_its_own_validator() {
+    let consortium: Vec<_> = state_of("consortium")
+        .execute_with(|| pallet_aura::Authorities::<Runtime>::get().into_inner());
     state_of("hospital").execute_with(|| {
         let alice = Sr25519Keyring::Alice.to_account_id();
-        assert_eq!(Session::validators(), vec![alice.clone()]);
+        // Its validator's keys are no consortium validator's (issue 18, item 9: one key sealing
+        // blocks of two chains could be framed with them).
+        assert_eq!(
+            Session::validators(),
+            vec![Sr25519Keyring::One.to_account_id()]
+        );
+        let own = pallet_aura::Authorities::<Runtime>::get();
+        assert!(own.iter().all(|k| !consortium.contains(k)));
         assert_eq!(pallet_medical_records::NextOrgId::<Runtime>::get(), 1);
         assert_eq!(
             pallet_medical_records::Members::<Runtime>::get(0, alice),

@@ -27,6 +27,7 @@ const IPFS = 35211;
 
 let node;
 let api;
+let org; // the hospital's organisation number, from its registration
 let base;
 let home;
 let work;
@@ -85,7 +86,10 @@ before(async () => {
   const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), k.alice,
     { finalized: true });
   assert.equal(joined.error, null);
-  await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
+  // Alice's hospital is organisation 0 on the dev chain; this one's number comes from the event.
+  org = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+    .event.data[0].toNumber();
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', String(org)]);
   await ok(['--as', 'specialist', 'key', 'register']);
 });
 
@@ -100,14 +104,14 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
   const patientKey = keyPair();
   const set = await submit(api, api.tx.medicalRecords.setEncryptionKey(patientKey.publicKey), k.dave, { finalized: true });
   assert.equal(set.error, null);
-  const care = await submit(api, api.tx.medicalRecords.grantCare(0), k.dave, { finalized: true });
+  const care = await submit(api, api.tx.medicalRecords.grantCare(org), k.dave, { finalized: true });
   assert.equal(care.error, null);
 
   const bytes = randomBytes(700 * 1024, 31);
   const file = join(work, 'lab.bin');
   writeFileSync(file, bytes);
   const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', String(org)]);
 
   // Rust sealed the data key to the Node key: Node opens it.
   const record = (await api.query.medicalRecords.records(put.record)).unwrap();
@@ -139,7 +143,7 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const registered = await submit(api, api.tx.medicalRecords.setEncryptionKey(portal.x25519Public(secret)), ferdie,
     { finalized: true });
   assert.equal(registered.error, null);
-  const care = await submit(api, api.tx.medicalRecords.grantCare(0), ferdie, { finalized: true });
+  const care = await submit(api, api.tx.medicalRecords.grantCare(org), ferdie, { finalized: true });
   assert.equal(care.error, null);
 
   // CLI -> portal: the data key opens with the portal's key, the ciphertext from IPFS decrypts,
@@ -148,7 +152,7 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const file = join(work, 'cli-stored.bin');
   writeFileSync(file, bytes);
   const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', ferdie.address,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', String(org)]);
   const record = (await api.query.medicalRecords.records(put.record)).unwrap();
   const dataKey = portal.open(record.keyForPatient.toU8a(), secret);
   const chunks = [];
@@ -163,8 +167,8 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const key2 = portal.newDataKey();
   const { ciphertext, sha256 } = portal.encrypt(key2, new Uint8Array(bytes2));
   const added = await ipfs.add(ciphertext, { cidVersion: 1, rawLeaves: true });
-  const orgKey = (await api.query.medicalRecords.organisations(0)).unwrap().key.unwrap().toU8a();
-  const created = await submit(api, api.tx.medicalRecords.createRecord(0, ferdie.address,
+  const orgKey = (await api.query.medicalRecords.organisations(org)).unwrap().key.unwrap().toU8a();
+  const created = await submit(api, api.tx.medicalRecords.createRecord(org, ferdie.address,
     { system: 'Loinc', code: 115063 }, sha256, u8aToHex(added.cid.bytes), ciphertext.length, null,
     portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
   assert.equal(created.error, null);
@@ -188,7 +192,7 @@ test('Ctrl-C during record put registers nothing; during get it leaves no file a
   writeFileSync(file, big);
   const nextBefore = (await api.query.medicalRecords.nextRecordId()).toNumber();
   const put = await interrupted(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0'], (path) => path === file);
+    '--type', 'loinc:11506-3', '--org', String(org)], (path) => path === file);
   assert.equal(put.code, 1, put.stderr);
   assert.match(put.stderr, /interrupted: nothing more was written or registered/);
   // Nothing reaches the chain afterwards either.
@@ -197,7 +201,7 @@ test('Ctrl-C during record put registers nothing; during get it leaves no file a
 
   // The same file stored whole, then its download interrupted.
   const stored = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', String(org)]);
   const dir = tempDir('interop-get');
   try {
     const out = join(dir, 'big-read.bin');

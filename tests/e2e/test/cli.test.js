@@ -21,6 +21,7 @@ const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
 
 let node;
 let api;
+let ORG; // the hospital's organisation number, from its registration (a string, as the CLI takes it)
 let base;
 let home;
 let work;
@@ -81,11 +82,14 @@ before(async () => {
   const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), alice,
     { finalized: true });
   assert.equal(joined.error, null);
-  await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0']);
+  // Alice's hospital is organisation 0 on the dev chain; this one's number comes from the event.
+  ORG = String(joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+    .event.data[0].toNumber());
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', ORG]);
   await ok(['--as', 'patient', 'key', 'register']);
   await ok(['--as', 'specialist', 'key', 'register']);
   // Dave authorises the hospital to index records about him.
-  await ok(['--as', 'patient', 'care', 'grant', '0']);
+  await ok(['--as', 'patient', 'care', 'grant', ORG]);
 });
 
 after(async () => {
@@ -99,7 +103,7 @@ after(async () => {
 async function scenario(ipfs, blocksDir, seed) {
   const { path, bytes } = plaintextFile(`scan-${seed}.bin`, seed);
   const put = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0'], { ipfs });
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs });
   assert.equal(put.bytes, bytes.length);
   assert.match(put.cid, /^bafy/, 'a CIDv1 DAG (10 MiB is many chunks)');
 
@@ -131,6 +135,18 @@ async function scenario(ipfs, blocksDir, seed) {
   return put;
 }
 
+test('status shows the dev chain\'s producer, Alice, elected as her hospital\'s candidate with class and score', async () => {
+  const status = await ok(['status']);
+  const alice = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Alice').address;
+  assert.deepEqual(status.producers, [alice]);
+  const row = status.candidates.find((c) => c.account === alice);
+  assert.equal(row.org, 0);
+  const standing = (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === alice).standing;
+  assert.equal(row.class, standing.class);
+  assert.equal(row.score, standing.score);
+  assert.equal(row.producing, true);
+});
+
 test('a record stored through the node\'s embedded IPFS API is granted, read, revoked; no plaintext anywhere', async () => {
   await scenario(`http://127.0.0.1:${NODE_IPFS}`, join(base, 'ipfs', 'blocks'), 1);
   // Nor is the marker in any value of chain state.
@@ -160,7 +176,7 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   const first = plaintextFile('v1.bin', 4, 300 * 1024);
   const second = plaintextFile('v2.bin', 5, 600 * 1024);
   const v1 = await ok(['--as', 'hospital', 'record', 'put', first.path, '--patient', who.patient,
-    '--type', 'snomed:271649006', '--org', '0'], { ipfs });
+    '--type', 'snomed:271649006', '--org', ORG], { ipfs });
   const v2 = await ok(['--as', 'hospital', 'record', 'amend', String(v1.record), second.path], { ipfs });
   assert.equal(v2.version, 2);
   assert.equal((await ok(['record', 'show', String(v1.record)])).superseded_by, v2.record);
@@ -182,7 +198,7 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   // Charlie, a clinician of the hospital without a grant, opens it in an emergency and reads it
   // with the hospital's key; the opening is in the audit trail.
   const charlie = (await ok(['key', 'import', '--name', 'clinician', '--suri', '//Charlie'])).account;
-  await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', charlie, '--role', 'clinician']);
+  await ok(['--as', 'hospital', 'org', 'add-member', '--org', ORG, '--account', charlie, '--role', 'clinician']);
   const before = await cli(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs });
   assert.match(before.stderr, /may not read record .*NoGrant/);
   const noReason = await cli(['--as', 'clinician', 'emergency-open', String(v2.record)]);
@@ -203,7 +219,7 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   try {
     const third = plaintextFile('v3.bin', 6, 600 * 1024);
     const v3 = await ok(['--as', 'hospital', 'record', 'put', third.path, '--patient', who.patient,
-      '--type', 'loinc:11506-3', '--org', '0'], { ipfs: tamper.url });
+      '--type', 'loinc:11506-3', '--org', ORG], { ipfs: tamper.url });
     // Every leaf altered, the first included: the answer fails before any byte of the body.
     const leaves = files(join(tamperRepo, 'blocks')).filter((f) => readFileSync(f).length === 256 * 1024);
     assert.equal(leaves.length, 2, 'the 600 KiB ciphertext has two full leaves');
@@ -262,7 +278,7 @@ test('a file that changes while it uploads is not registered', async () => {
   const { path } = plaintextFile('growing.bin', 7, 64 * 1024 * 1024);
   const before = (await ok(['record', 'list', '--patient', who.patient])).length;
   const put = cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', ORG]);
   // The CLI notes the file's size and time, then opens it to encrypt and upload: the file changes
   // once it is open (the upload of 64 MiB takes seconds longer).
   await waitFor('the CLI reading the file', () => hasOpen(put.child.pid, path), 30_000, 10);
@@ -275,7 +291,7 @@ test('a file that changes while it uploads is not registered', async () => {
 
 test('bad input: a clear message, a non-zero exit, nothing written', async () => {
   const missing = await cli(['--as', 'hospital', 'record', 'put', join(work, 'nope.bin'), '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', ORG]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot read FILE .*nope\.bin/);
 
@@ -285,12 +301,12 @@ test('bad input: a clear message, a non-zero exit, nothing written', async () =>
 
   const { path } = plaintextFile('small.bin', 3);
   const noIpfs = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0'], { ipfs: 'http://127.0.0.1:9' });
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs: 'http://127.0.0.1:9' });
   assert.equal(noIpfs.code, 1);
   assert.match(noIpfs.stderr, /IPFS endpoint http:\/\/127\.0\.0\.1:9 is unreachable/);
 
   const badType = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
-    '--type', 'icd:1', '--org', '0']);
+    '--type', 'icd:1', '--org', ORG]);
   assert.match(badType.stderr, /--type system 'icd'/);
 
   const noNode = await cli(['record', 'show', '0'], { url: 'ws://127.0.0.1:9' });
@@ -298,15 +314,16 @@ test('bad input: a clear message, a non-zero exit, nothing written', async () =>
   assert.match(noNode.stderr, /cannot reach the medchain node/);
 
   const mine = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', ORG]);
   const notPatient = await cli(['--as', 'specialist', 'grant', String(mine.record), '--to', who.hospital, '--until', '1h']);
   assert.equal(notPatient.code, 1);
   assert.match(notPatient.stderr, /only the patient grants access/);
 
   // Eve never authorised the hospital: nothing is encrypted, stored or registered about her.
   const notInCare = await cli(['--as', 'hospital', 'record', 'put', path, '--patient', who.specialist,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', ORG]);
   assert.equal(notInCare.code, 1);
-  assert.match(notInCare.stderr, /has not authorised organisation 0 to index records about them: they run `medchain care grant 0` first/);
+  assert.match(notInCare.stderr,
+    new RegExp(`has not authorised organisation ${ORG} to index records about them: they run \`medchain care grant ${ORG}\` first`));
   assert.equal((await ok(['record', 'list', '--patient', who.specialist])).length, 0);
 });

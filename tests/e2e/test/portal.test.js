@@ -1,7 +1,7 @@
 // The web portal in a real browser (Debian's chromium through playwright-core), served by
 // `medchain portal serve`, against a live dev node with its IPFS API. Each person has a browser
 // context of their own (their own localStorage, so their own keys):
-// - Bob runs hospital 0 and uploads a record for Dave; Dave grants Charlie; Charlie opens it and
+// - Bob runs a hospital and uploads a record for Dave; Dave grants Charlie; Charlie opens it and
 //   gets the right bytes, twice; Dave revokes; Charlie is refused; Dave's audit trail shows both
 //   reads, and an emergency opening, highlighted.
 // - The formats cross: a record the CLI stored opens in the portal, one the portal stored opens
@@ -35,6 +35,7 @@ const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
 
 let node;
 let api;
+let org; // Bob's hospital, from its registration
 let base;
 let home;
 let work;
@@ -157,10 +158,12 @@ before(async () => {
   api = await connect(RPC, { child: node });
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   for (const n of ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']) k[n.toLowerCase()] = keyring.addFromUri(`//${n}`);
-  // Bob's hospital is organisation 0 (sudo is Alice on the dev chain).
+  // Bob's hospital joins (sudo is Alice on the dev chain, whose own hospital is organisation 0).
   const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(k.bob.address)), k.alice,
     { finalized: true });
   assert.equal(joined.error, null);
+  org = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+    .event.data[0].toNumber();
   recording = await recorder(RECORDER, ipfsBodies);
   // The tests below point pages at a dead node and IPFS API (port 9) and at a tampering one.
   server = await portalServe({ port: WEB, rpc: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${RECORDER}`,
@@ -187,9 +190,17 @@ test('the network view shows the producers, the candidates and a finalized heigh
   await page.locator('#active li').first().waitFor({ timeout: 30_000 });
   assert.deepEqual(await page.locator('#active li').allTextContents(), validators.active);
   assert.ok(validators.active.length > 0);
-  // The dev chain's validator comes from genesis, not an election: none elected yet.
-  const elected = await page.locator('#producers li').allTextContents();
-  assert.deepEqual(elected, validators.producers.length ? validators.producers : ['none']);
+  // Alice's hospital stands as a candidate on the dev chain: she is the elected producer, listed
+  // with her class and score.
+  assert.deepEqual(validators.producers, [k.alice.address]);
+  assert.deepEqual(await page.locator('#producers li').allTextContents(), [k.alice.address]);
+  const alice = page.locator('#candidates tr', { hasText: k.alice.address });
+  const cells = await alice.locator('td').allTextContents();
+  const standing = (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === k.alice.address).standing;
+  assert.equal(cells[1], '0', 'organisation 0');
+  assert.equal(cells[3], standing.class);
+  assert.equal(cells[4], `${(standing.score / 10_000).toFixed(1)} %`);
+  assert.equal(cells[7], 'yes', 'producing');
   assert.equal(await page.locator('#era').textContent(), String(validators.era));
   // The node's address came from `medchain portal serve --url`.
   assert.match(await page.locator('#connection').textContent(), /medchain development at ws:\/\/127\.0\.0\.1:19969/);
@@ -210,10 +221,10 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   const { Bob: bob, Dave: dave, Charlie: charlie } = people;
   await shot(dave.page, 'account');
 
-  // Bob makes his key hospital 0's key, then uploads Dave's record.
+  // Bob makes his key his hospital's key, then uploads Dave's record.
   await show(bob.page, 'hospital');
   await bob.page.click('#set-org-key');
-  assert.match(await succeeds(bob.page, '#hospital-message'), /organisation 0's key is now yours/);
+  assert.match(await succeeds(bob.page, '#hospital-message'), new RegExp(`organisation ${org}'s key is now yours`));
   await bob.page.fill('#patient', dave.address);
   await bob.page.fill('#record-type', 'loinc:11506-3');
   await bob.page.setInputFiles('#record-file', { name: 'discharge.txt', mimeType: 'text/plain', buffer: content });
@@ -222,14 +233,14 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   await bob.page.click('#upload');
   const uninvited = await outcome(bob.page, '#hospital-message');
   assert.equal(uninvited.ok, false);
-  assert.match(uninvited.text, /has not authorised organisation 0 to index records about them.*nothing was stored/);
+  assert.match(uninvited.text, new RegExp(`has not authorised organisation ${org} to index records about them.*nothing was stored`));
   assert.equal(ipfsBodies.length, stored, 'nothing reached IPFS');
-  // Dave authorises hospital 0 on his page.
+  // Dave authorises Bob's hospital on his page.
   await show(dave.page, 'patient');
-  await dave.page.fill('#care-org', '0');
+  await dave.page.fill('#care-org', String(org));
   await dave.page.click('#grant-care');
-  assert.match(await succeeds(dave.page, '#care-message'), /organisation 0 may index records about you/);
-  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.address)).toJSON().map((c) => c.org), [0]);
+  assert.match(await succeeds(dave.page, '#care-message'), new RegExp(`organisation ${org} may index records about you`));
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.address)).toJSON().map((c) => c.org), [org]);
   await bob.page.click('#upload');
   const uploaded = await succeeds(bob.page, '#hospital-message');
   record = Number(/record (\d+) stored as (\S+)/.exec(uploaded)[1]);
@@ -243,7 +254,7 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   await show(dave.page, 'patient');
   const section = dave.page.locator(`#record-${record}`);
   assert.match(await section.locator('h3').textContent(), new RegExp(`Record ${record}: loinc:11506-3`));
-  assert.match(await section.textContent(), /custodian organisation 0, version 1/);
+  assert.match(await section.textContent(), new RegExp(`custodian organisation ${org}, version 1`));
   await section.locator('.grantee').fill(charlie.address);
   await section.locator('.until').fill('7d');
   await section.locator('.grant').click();
@@ -280,9 +291,9 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   assert.equal(await charlie.page.locator('#content').count(), 0, 'nothing shown');
   assert.equal(charlie.sent.submissions(), before, 'nothing signed');
 
-  // Ferdie, another clinician of hospital 0, opens it in an emergency (through Apps' API); Dave's
+  // Ferdie, another clinician of Bob's hospital, opens it in an emergency (through Apps' API); Dave's
   // audit trail shows it highlighted next to Charlie's two reads.
-  const member = await submit(api, api.tx.medicalRecords.addMember(0, k.ferdie.address, 'Clinician'), k.bob);
+  const member = await submit(api, api.tx.medicalRecords.addMember(org, k.ferdie.address, 'Clinician'), k.bob);
   assert.equal(member.error, null);
   const emergency = await submit(api, api.tx.medicalRecords.emergencyAccess(record, 'EmergencyTreatment'), k.ferdie);
   assert.equal(emergency.error, null);
@@ -301,11 +312,11 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
 
 test('a CLI record opens in the portal, a portal record opens in the CLI, and a CLI key file works in the portal', async () => {
   const { Bob: bob, Dave: dave, Charlie: charlie } = people;
-  // The CLI's people: a clinician of hospital 0 (Ferdie) and a specialist (Eve).
+  // The CLI's people: a clinician of Bob's hospital (Ferdie) and a specialist (Eve).
   for (const [name, uri] of [['ward', '//Ferdie'], ['reader', '//Eve']]) {
     cliWho[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
   }
-  assert.equal(cliWho.ward, k.ferdie.address, 'the ward is Ferdie, a clinician of hospital 0 since the last test');
+  assert.equal(cliWho.ward, k.ferdie.address, 'the ward is Ferdie, a clinician of Bob\'s hospital since the last test');
   await ok(['--as', 'reader', 'key', 'register']);
 
   // CLI -> portal: the ward stores a record for Dave (sealed to the key Dave made in his browser);
@@ -313,7 +324,7 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   const fromCli = Buffer.concat([Buffer.from('stored by the CLI\n'), Buffer.alloc(300 * 1024, 7)]);
   writeFileSync(join(work, 'cli.bin'), fromCli);
   const put = await ok(['--as', 'ward', 'record', 'put', join(work, 'cli.bin'), '--patient', dave.address,
-    '--type', 'loinc:11506-3', '--org', '0']);
+    '--type', 'loinc:11506-3', '--org', String(org)]);
   await show(dave.page, 'account');
   await show(dave.page, 'patient');
   const section = dave.page.locator(`#record-${put.record}`);

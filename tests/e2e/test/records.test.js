@@ -19,6 +19,7 @@ const PLAINTEXT = Buffer.from('Patient: test subject 42. HbA1c 8.1 %. Plan: adju
 let node;
 let api;
 let k; // accounts
+let org; // Bob's hospital, registered by the first test (Alice's is organisation 0 on the dev chain)
 const keys = {}; // X25519 key pairs
 let dataKey;
 let ciphertext;
@@ -60,10 +61,11 @@ after(async () => {
 
 test('a hospital joins and registers a record with its CID in one call', async () => {
   const joined = await ok(api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(k.bob.address)), k.alice);
-  assert.ok(joined.events.some(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event)));
-  await ok(api.tx.medicalRecords.addMember(0, k.charlie.address, 'Clinician'), k.bob);
-  await ok(api.tx.medicalRecords.addMember(0, k.ferdie.address, 'Anchorer'), k.bob);
-  await ok(api.tx.medicalRecords.setOrganisationKey(0, keys.hospital.publicKey), k.bob);
+  org = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+    .event.data[0].toNumber();
+  await ok(api.tx.medicalRecords.addMember(org, k.charlie.address, 'Clinician'), k.bob);
+  await ok(api.tx.medicalRecords.addMember(org, k.ferdie.address, 'Anchorer'), k.bob);
+  await ok(api.tx.medicalRecords.setOrganisationKey(org, keys.hospital.publicKey), k.bob);
   await Promise.all([
     ok(api.tx.medicalRecords.setEncryptionKey(keys.dave.publicKey), k.dave),
     ok(api.tx.medicalRecords.setEncryptionKey(keys.eve.publicKey), k.eve),
@@ -73,15 +75,15 @@ test('a hospital joins and registers a record with its CID in one call', async (
   ciphertext = encrypt(dataKey, PLAINTEXT);
   const cid = rawCid(ciphertext);
   const createTx = () => api.tx.medicalRecords.createRecord(
-    0, k.dave.address, LAB, sha256(PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
+    org, k.dave.address, LAB, sha256(PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
     seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey));
   // The hospital indexes records only about patients who authorised it.
   const uninvited = await submit(api, createTx(), k.charlie);
   assert.equal(uninvited.error, 'NoCareRelationship');
   assert.equal((await api.call.medicalRecordsApi.recordsOf(k.dave.address)).length, 0);
-  const care = await ok(api.tx.medicalRecords.grantCare(0), k.dave);
+  const care = await ok(api.tx.medicalRecords.grantCare(org), k.dave);
   assert.ok(care.events.some(({ event }) => api.events.medicalRecords.CareGranted.is(event)));
-  assert.deepEqual((await api.call.medicalRecordsApi.careOf(k.dave.address)).map((c) => c.org.toNumber()), [0]);
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(k.dave.address)).map((c) => c.org.toNumber()), [org]);
   const created = await ok(createTx(), k.charlie);
   const ev = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event));
   record = ev.event.data.record.toNumber();
@@ -110,7 +112,7 @@ test('a hospital joins and registers a record with its CID in one call', async (
 
 test('bad input is refused with the error named and changes nothing', async () => {
   const badCid = await submit(api, api.tx.medicalRecords.createRecord(
-    0, k.dave.address, LAB, sha256(PLAINTEXT), 'bafy-not-a-cid', 1, null,
+    org, k.dave.address, LAB, sha256(PLAINTEXT), 'bafy-not-a-cid', 1, null,
     seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
   assert.equal(badCid.error, 'CidMalformed');
   const notPatient = await submit(api,
@@ -202,7 +204,7 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const ids = [record];
   for (const i of [1, 2]) {
     const body = encrypt(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])]));
-    const r = await ok(api.tx.medicalRecords.createRecord(0, k.dave.address, LAB,
+    const r = await ok(api.tx.medicalRecords.createRecord(org, k.dave.address, LAB,
       sha256(Buffer.concat([PLAINTEXT, Buffer.from([i])])), u8aToHex(rawCid(body)), body.length, previous,
       seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
     previous = r.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event))
@@ -212,7 +214,7 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const versions = (await api.call.medicalRecordsApi.recordsOf(k.dave.address)).map((v) => v.record.version.toNumber());
   assert.deepEqual(versions, [1, 2, 3]);
 
-  // The relayer's leaves: SCALE (org, entry) for its organisation 0, typed from the metadata alone.
+  // The relayer's leaves: SCALE (org, entry) for its organisation, typed from the metadata alone.
   const entryType = api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('IndexEntry'));
   const typeName = api.registry.lookup.getTypeDef(entryType.id).lookupName;
   const entries = [];
@@ -223,22 +225,22 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
       plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
     }));
   }
-  const tree = merkle(entries.map((e) => u8aConcat(api.createType('u32', 0).toU8a(), e.toU8a())));
-  await ok(api.tx.medicalRecords.anchorBatch(0, 1, await best(), entries.length, tree.root), k.ferdie);
+  const tree = merkle(entries.map((e) => u8aConcat(api.createType('u32', org).toU8a(), e.toU8a())));
+  await ok(api.tx.medicalRecords.anchorBatch(org, 1, await best(), entries.length, tree.root), k.ferdie);
 
   for (let i = 0; i < entries.length; i++) {
-    const res = await api.call.medicalRecordsApi.verifyInclusion(0, tree.root, entries[i], tree.prove(i));
+    const res = await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, entries[i], tree.prove(i));
     assert.ok(res.isOk, `entry ${i} is in the anchored batch`);
-    assert.deepEqual(res.asOk.toJSON(), { org: 0, seq: 0 });
+    assert.deepEqual(res.asOk.toJSON(), { org, seq: 0 });
   }
   const tampered = api.createType(typeName, { ...entries[1].toJSON(), version: 9 });
-  const bad = await api.call.medicalRecordsApi.verifyInclusion(0, tree.root, tampered, tree.prove(1));
+  const bad = await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, tampered, tree.prove(1));
   assert.equal(bad.asErr.type, 'NotIncluded');
-  const unknown = await api.call.medicalRecordsApi.verifyInclusion(0, sha256(Buffer.from('x')), entries[1], tree.prove(1));
+  const unknown = await api.call.medicalRecordsApi.verifyInclusion(org, sha256(Buffer.from('x')), entries[1], tree.prove(1));
   assert.equal(unknown.asErr.type, 'UnknownRoot');
-  // The root is organisation 0's: it stands for no other organisation.
-  const elsewhere = await api.call.medicalRecordsApi.verifyInclusion(1, tree.root, entries[1], tree.prove(1));
+  // The root is Bob's organisation's: it stands for no other organisation.
+  const elsewhere = await api.call.medicalRecordsApi.verifyInclusion(org + 1, tree.root, entries[1], tree.prove(1));
   assert.equal(elsewhere.asErr.type, 'UnknownRoot');
-  const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(0, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
+  const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(org, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
   assert.equal(overlap.error, 'RangeOverlaps');
 });

@@ -34,8 +34,11 @@ async fn status(ctx: &Context) -> Result<()> {
                 "account": address(&c.account),
                 "org": c.org,
                 "class": c.standing.as_ref().map(|s| format!("{:?}", s.class)),
+                // Parts per million, as the runtime API gives it.
+                "score": c.standing.as_ref().map(|s| s.score),
                 "reason": c.standing.as_ref().map(|s| format!("{:?}", s.reason)),
                 "role": format!("{:?}", c.role),
+                "producing": c.active && !c.disabled,
             })
         })
         .collect();
@@ -59,13 +62,23 @@ async fn status(ctx: &Context) -> Result<()> {
             validators.standbys.iter().map(address).collect::<Vec<_>>().join(", "),
         );
         for r in &rows {
+            let score = r["score"]
+                .as_u64()
+                .map(|p| format!("score {:.1} %", p as f64 / 10_000.0))
+                .unwrap_or_default();
             s.push_str(&format!(
-                "\n  {}  org {}  {}  {}  {}",
+                "\n  {}  org {}  {}  {}  {}  {}{}",
                 r["account"].as_str().unwrap_or_default(),
                 r["org"],
                 r["role"].as_str().unwrap_or_default(),
                 r["class"].as_str().unwrap_or("unclassified"),
-                r["reason"].as_str().unwrap_or_default()
+                score,
+                r["reason"].as_str().unwrap_or_default(),
+                if r["producing"] == true {
+                    "  producing"
+                } else {
+                    ""
+                }
             ));
         }
         s
