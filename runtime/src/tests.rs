@@ -136,6 +136,38 @@ fn hospital_is_one_organisation_with_its_own_validator() {
     });
 }
 
+/// GRANDPA's historical session roots are kept for the report window only: one per session
+/// forever would grow the state without bound.
+#[test]
+fn historical_session_roots_are_pruned_as_sessions_leave_the_report_window() {
+    use crate::configs::consensus::REPORT_WINDOW;
+    state_of("local_testnet").execute_with(|| {
+        for _ in 0..REPORT_WINDOW + 5 {
+            pallet_session::Pallet::<Runtime>::rotate_session();
+        }
+        let current = pallet_session::CurrentIndex::<Runtime>::get();
+        let kept =
+            pallet_session::historical::HistoricalSessions::<Runtime>::iter_keys().count() as u32;
+        assert!(
+            kept <= REPORT_WINDOW + 2,
+            "{kept} roots kept at session {current}"
+        );
+        let (start, _) = pallet_session::historical::StoredRange::<Runtime>::get()
+            .unwrap_or_else(|| panic!("roots are stored"));
+        assert!(
+            start >= current - REPORT_WINDOW,
+            "oldest root {start} at session {current}"
+        );
+        // Reports of the window's sessions still find their roots.
+        assert!(
+            pallet_session::historical::HistoricalSessions::<Runtime>::contains_key(
+                current - REPORT_WINDOW + 1
+            )
+        );
+        assert_eq!(Kdpos::do_try_state(), Ok(()));
+    });
+}
+
 #[test]
 fn chain_constants_match_what_clients_are_told() {
     assert_eq!(

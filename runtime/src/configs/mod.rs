@@ -1,6 +1,6 @@
 //! Configuration of every pallet in the runtime.
 
-mod consensus;
+pub mod consensus;
 mod records;
 
 use crate::{
