@@ -99,7 +99,8 @@ struct NodeState {
     endorsement: u32,
 }
 
-fn params(sc: &Scenario) -> Params {
+/// The algorithm's parameters a system runs with.
+pub fn params(sc: &Scenario) -> Params {
     let p = Params {
         producers: sc.producers,
         standbys: sc.standbys,
@@ -111,7 +112,11 @@ fn params(sc: &Scenario) -> Params {
             self_bond_factor: u32::MAX,
             ..p
         },
-        _ => p,
+        System::KdposPhragmen => Params {
+            strategy: Strategy::Phragmen,
+            ..p
+        },
+        System::Dpos | System::Kdpos => p,
     }
 }
 

@@ -90,3 +90,27 @@ fn the_same_seed_gives_the_same_results() {
         assert_eq!(x.removals, y.removals);
     }
 }
+
+#[test]
+fn kdpos_phragmen_runs_elect_by_phragmen() {
+    // The finding: the system was named Phragmen but ran with the default strategy, so its runs
+    // were byte-identical to `kdpos`.
+    use kdpos_primitives::Strategy;
+    use kdpos_sim::run::{params, run};
+    let g = Grid {
+        behaviours: vec![Behaviour::Cartel, Behaviour::ExchangePump],
+        ..Grid::quick()
+    };
+    let scenarios = g.scenarios();
+    let of = |system| scenarios.iter().filter(move |s| s.system == system);
+    assert!(of(System::KdposPhragmen).all(|s| params(s).strategy == Strategy::Phragmen));
+    assert!(of(System::Kdpos).all(|s| params(s).strategy == Strategy::TopBacking));
+    let differ = of(System::Kdpos)
+        .zip(of(System::KdposPhragmen))
+        .filter(|(a, b)| format!("{:?}", run(a)) != format!("{:?}", run(b)))
+        .count();
+    assert!(
+        differ > 0,
+        "some run of the same world differs under Phragmen"
+    );
+}
