@@ -109,13 +109,16 @@ impl<T: Config> Pallet<T> {
 
     /// Stores an election's producers and standbys (bounded by `MaxCandidates`, which bounds
     /// every candidate list) and announces it.
+    /// `slot_order` is the producers in the order they take their Aura slots (the era
+    /// boundary's shuffle; at genesis the election's own order).
     pub(crate) fn store_election(
         era: EraIndex,
         election: &kdpos_primitives::Election<T::AccountId>,
+        slot_order: &[T::AccountId],
     ) {
         let bound =
             |v: &[T::AccountId]| BoundedVec::<_, T::MaxCandidates>::truncate_from(v.to_vec());
-        Producers::<T>::put(bound(&election.producers));
+        Producers::<T>::put(bound(slot_order));
         Standbys::<T>::put(bound(&election.standbys));
         ProducersChanged::<T>::kill();
         Self::deposit_event(Event::Elected {

@@ -104,6 +104,7 @@ pub mod pallet {
     pub trait Config:
         frame_system::Config
         + pallet_session::Config<ValidatorId = <Self as frame_system::Config>::AccountId>
+        + pallet_session::historical::Config
         + frame_system::offchain::CreateBare<Call<Self>>
     {
         /// The currency bonds are held in; slashes are taken from the holds.

@@ -44,6 +44,24 @@ mod runtime {
     pub type Aura = pallet_aura;
     #[runtime::pallet_index(6)]
     pub type Session = pallet_session;
+    #[runtime::pallet_index(7)]
+    pub type Historical = pallet_session_historical;
+}
+
+use pallet_session::historical as pallet_session_historical;
+
+/// Validators carry no identification beyond their account, as in the runtime.
+pub struct UnitIdentification;
+impl sp_runtime::traits::Convert<u64, Option<()>> for UnitIdentification {
+    fn convert(_: u64) -> Option<()> {
+        Some(())
+    }
+}
+
+impl pallet_session::historical::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type FullIdentification = ();
+    type FullIdentificationOf = UnitIdentification;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]

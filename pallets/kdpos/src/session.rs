@@ -225,17 +225,15 @@ impl<T: Config> Pallet<T> {
             let _ = Self::close_books();
         }
         match Self::elect_era() {
-            Ok(mut election) if election.producers.len() as u32 >= Self::min_producers() => {
+            Ok(election) if election.producers.len() as u32 >= Self::min_producers() => {
                 let era = CurrentEra::<T>::get();
-                Self::store_election(era, &election);
-                election.producers = Self::session_order(era, election.producers);
-                Producers::<T>::put(BoundedVec::truncate_from(election.producers.clone()));
+                let order = Self::session_order(era, election.producers.clone());
+                Self::store_election(era, &election, &order);
                 // The evicted sat this election out; only those still in the live set (until the
                 // new set is) stay listed, to be disabled again if a rotation brings them back.
                 let live = pallet_session::Validators::<T>::get();
                 Evicted::<T>::mutate(|e| e.retain(|who| live.contains(who)));
-                let unchanged = election.producers == pallet_session::Validators::<T>::get();
-                (!unchanged).then_some(election.producers)
+                (order != live).then_some(order)
             }
             _ => {
                 Self::deposit_event(Event::ElectionKeptSet {
@@ -250,7 +248,8 @@ impl<T: Config> Pallet<T> {
     /// new set, whose accounts and Aura keys are pallet-session's queued keys at this point (Aura
     /// takes its authorities from them right after). A set equal to the last is not stored
     /// again. The session that leaves the window is dropped, with its set when no later session
-    /// shares it, and the validators whose latest set that was are free to leave.
+    /// shares it, and the validators whose latest set that was are free to leave; so is its
+    /// historical root (GRANDPA's reports of it are stale too), which nothing else prunes.
     pub(crate) fn note_session(index: u32) {
         let aura = <T::AuthorityId as sp_runtime::RuntimeAppPublic>::ID;
         let keys: Option<Vec<(T::AccountId, T::AuthorityId)>> =
@@ -290,6 +289,7 @@ impl<T: Config> Pallet<T> {
         let Some(leaving) = index.checked_sub(T::ReportWindow::get()) else {
             return;
         };
+        pallet_session::historical::Pallet::<T>::prune_up_to(leaving.saturating_add(1));
         let Some(old) = SessionSets::<T>::take(leaving) else {
             return;
         };
@@ -365,7 +365,7 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
             if let Ok((classification, tally, election)) = Self::prepare_election() {
                 Self::store_classes(&classification);
                 Self::store_backing(&tally);
-                Self::store_election(0, &election);
+                Self::store_election(0, &election, &election.producers);
             }
         }
         let producers = Producers::<T>::get().into_inner();

@@ -113,42 +113,6 @@ impl Convert<AccountId, Option<()>> for UnitIdentification {
     }
 }
 
-/// K-DPoS manages the sessions; the historical roots it leaves behind are pruned as sessions
-/// leave the report window (GRANDPA's reports need no older one), so they do not pile up one per
-/// session forever.
-pub struct KdposSessions;
-impl pallet_session::SessionManager<AccountId> for KdposSessions {
-    fn new_session(index: u32) -> Option<alloc::vec::Vec<AccountId>> {
-        <Kdpos as pallet_session::SessionManager<_>>::new_session(index)
-    }
-    fn new_session_genesis(index: u32) -> Option<alloc::vec::Vec<AccountId>> {
-        <Kdpos as pallet_session::SessionManager<_>>::new_session_genesis(index)
-    }
-    fn start_session(index: u32) {
-        <Kdpos as pallet_session::SessionManager<_>>::start_session(index);
-        if let Some(up_to) = index.checked_sub(REPORT_WINDOW) {
-            Historical::prune_up_to(up_to);
-        }
-    }
-    fn end_session(index: u32) {
-        <Kdpos as pallet_session::SessionManager<_>>::end_session(index)
-    }
-}
-impl pallet_session::historical::SessionManager<AccountId, ()> for KdposSessions {
-    fn new_session(index: u32) -> Option<alloc::vec::Vec<(AccountId, ())>> {
-        <Kdpos as pallet_session::historical::SessionManager<_, _>>::new_session(index)
-    }
-    fn new_session_genesis(index: u32) -> Option<alloc::vec::Vec<(AccountId, ())>> {
-        <Kdpos as pallet_session::historical::SessionManager<_, _>>::new_session_genesis(index)
-    }
-    fn start_session(index: u32) {
-        <Self as pallet_session::SessionManager<_>>::start_session(index)
-    }
-    fn end_session(index: u32) {
-        <Self as pallet_session::SessionManager<_>>::end_session(index)
-    }
-}
-
 impl pallet_session::Config for Runtime {
     type RuntimeEvent = RuntimeEvent;
     type ValidatorId = AccountId;
@@ -156,7 +120,7 @@ impl pallet_session::Config for Runtime {
     /// Periodic, and at once while K-DPoS forces a rotation after an eviction.
     type ShouldEndSession = Kdpos;
     type NextSessionRotation = Kdpos;
-    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, KdposSessions>;
+    type SessionManager = pallet_session::historical::NoteHistoricalRoot<Self, Kdpos>;
     type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
     type Keys = SessionKeys;
     /// A disabled validator's Aura slots are rejected; at most a third of the set is disabled.
