@@ -81,6 +81,9 @@ pub struct Node {
     pub org: u32,
     pub malicious: bool,
     pub self_bond: u128,
+    /// Whether its hospital holds a standing vote naming another candidate, which is what the
+    /// voting feature counts: every attacker does, and 19 in 20 honest hospitals.
+    pub holds_vote: bool,
 }
 
 /// An account with stake that votes.
@@ -154,6 +157,7 @@ pub fn world(n: u32, malicious_permille: u32, behaviour: Behaviour, rng: &mut Ch
             org,
             malicious: is_bad,
             self_bond,
+            holds_vote: is_bad || !id.is_multiple_of(20),
         });
     }
 

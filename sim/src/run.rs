@@ -5,7 +5,7 @@ use crate::{
     model::{self, Behaviour, World},
 };
 use kdpos_primitives::{
-    classify, decide, elect, elect_phragmen, features, tally, CandidateInput, Class, Decision,
+    classify, decide, elect_by_strategy, features, tally, CandidateInput, Class, Decision,
     EraCounters, Fault, Params, Record, Standing, Strategy, Vote, MAX_VOTE_TARGETS, PPM,
 };
 use rand::{seq::SliceRandom, Rng, SeedableRng};
@@ -224,7 +224,14 @@ pub fn run(sc: &Scenario) -> Outcome {
             share_sum += share;
             sessions_seen += 1;
             out.max_malicious_share = out.max_malicious_share.max(share);
-            over_third |= 3 * bad >= producing.len() && bad > 0;
+            let third = 3 * bad >= producing.len() && bad > 0;
+            if trace && third {
+                eprintln!(
+                    "  session {session}: {bad} of {} producing are malicious",
+                    producing.len()
+                );
+            }
+            over_third |= third;
 
             let mut promoted = Vec::new();
             for p in &producing {
@@ -297,9 +304,9 @@ pub fn run(sc: &Scenario) -> Outcome {
 
         // --- fold the era into each candidate's record ---
         for (i, s) in state.iter_mut().enumerate() {
-            let malicious = world.nodes[i].malicious;
-            s.counters.voted = malicious || rng.gen_range(0..1000) < 950;
-            let record = features::fold(s.record.as_ref(), &s.counters, s.endorsement);
+            // The chain counts a standing vote at the election, not a vote call each era.
+            s.counters.voted = world.nodes[i].holds_vote;
+            let record = features::fold(s.record.as_ref(), &s.counters, s.endorsement, &params);
             s.record = Some(record);
             s.counters = EraCounters::default();
         }
@@ -388,6 +395,9 @@ fn elect_kdpos(
                 self_bond: n.self_bond,
                 has_keys: true,
                 banned: state[c.id as usize].banned_until > era,
+                proven: state[c.id as usize]
+                    .record
+                    .is_some_and(|r| r.scheduled_eras > 0),
             }
         })
         .collect();
@@ -404,23 +414,14 @@ fn elect_kdpos(
         .filter(|id| world.nodes[*id as usize].malicious)
         .collect();
     let (votes, voted) = cast_votes(world, &eligible, &eligible_bad, MAX_VOTE_TARGETS, rng);
-    let ballots = if params.strategy == Strategy::Phragmen {
-        votes.clone()
-    } else {
-        Vec::new()
-    };
-    let Ok(t) = tally(&standings, votes, params) else {
+    let Ok(t) = tally(&standings, votes.clone(), params) else {
         return (Vec::new(), Vec::new(), Vec::new(), voted);
     };
     for b in &t.backings {
         state[b.id as usize].endorsement =
             features::endorsement(b.counted, t.total, params.producers);
     }
-    let elected = match params.strategy {
-        Strategy::TopBacking => elect(&standings, &t, params),
-        Strategy::Phragmen => elect_phragmen(&standings, &ballots, params),
-    };
-    let Ok(e) = elected else {
+    let Ok(e) = elect_by_strategy(&standings, &votes, &t, params) else {
         return (Vec::new(), Vec::new(), Vec::new(), voted);
     };
     let backing = e

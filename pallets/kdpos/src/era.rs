@@ -24,10 +24,14 @@ impl<T: Config> Pallet<T> {
         let now = pallet_session::CurrentIndex::<T>::get();
         let sessions = now.saturating_sub(BooksOpenedIn::<T>::get()).max(1);
         BooksOpenedIn::<T>::put(now);
+        // Voting (x3) is what the era's election counted: a vote held then, naming another
+        // candidate. A vote call in between, or a vote for oneself, earns nothing.
+        let voting = VotedAtElection::<T>::get();
         for (who, _) in &candidates {
             let mut counters = Counters::<T>::take(who);
             counters.sessions = sessions;
             counters.live_sessions = counters.live_sessions.min(sessions);
+            counters.voted = voting.binary_search(who).is_ok();
             let counted = backing
                 .binary_search_by(|(a, _)| a.cmp(who))
                 .map_or(0, |i| backing[i].1);
@@ -37,6 +41,7 @@ impl<T: Config> Pallet<T> {
                 Performance::<T>::get(who).as_ref(),
                 &counters,
                 endorsement,
+                &params,
             );
             Performance::<T>::insert(who, record);
         }
@@ -57,12 +62,9 @@ impl<T: Config> Pallet<T> {
     pub fn elect_era() -> Result<kdpos_primitives::Election<T::AccountId>, kdpos_primitives::Error>
     {
         let era = CurrentEra::<T>::get().saturating_add(1);
-        let candidates = Self::sorted_candidates();
-        let classification = Self::classification_for(&candidates, era)?;
-        let (standings, tally) = Self::standings_and_tally(&candidates, &classification, era)?;
-        let election = kdpos_primitives::elect(&standings, &tally, &Self::params())?;
+        let (_, inputs, election) = Self::election_of(era)?;
         CurrentEra::<T>::put(era);
-        Self::store_backing(&tally);
+        Self::store_backing(&inputs.tally, inputs.voting);
         Self::deposit_event(Event::EraEnded {
             era: era.saturating_sub(1),
             producers: election.producers.len() as u32,
@@ -83,19 +85,59 @@ impl<T: Config> Pallet<T> {
         ),
         kdpos_primitives::Error,
     > {
-        let candidates = Self::sorted_candidates();
+        let (classification, inputs, election) = Self::prepared()?;
+        Ok((classification, inputs.tally, election))
+    }
+
+    /// [`Self::prepare_election`], with everything the election read.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn prepared() -> Result<
+        (
+            kdpos_primitives::classify::Classification<T::AccountId>,
+            EraInputs<T>,
+            kdpos_primitives::Election<T::AccountId>,
+        ),
+        kdpos_primitives::Error,
+    > {
         let era = match ClassifiedFor::<T>::get() {
             Some((next, _)) if next > CurrentEra::<T>::get() => next,
             _ => CurrentEra::<T>::get(),
         };
-        let classification = Self::classification_for(&candidates, era)?;
-        let (standings, tally) = Self::standings_and_tally(&candidates, &classification, era)?;
-        let election = kdpos_primitives::elect(&standings, &tally, &Self::params())?;
-        Ok((classification, tally, election))
+        Self::election_of(era)
     }
 
-    /// Keeps what each candidate counted in `tally`, for the endorsement of its era.
-    pub(crate) fn store_backing(tally: &kdpos_primitives::Tally<T::AccountId>) {
+    /// The election of era `era` over what is stored now, with what it read.
+    #[allow(clippy::type_complexity)]
+    fn election_of(
+        era: EraIndex,
+    ) -> Result<
+        (
+            kdpos_primitives::classify::Classification<T::AccountId>,
+            EraInputs<T>,
+            kdpos_primitives::Election<T::AccountId>,
+        ),
+        kdpos_primitives::Error,
+    > {
+        let candidates = Self::sorted_candidates();
+        let classification = Self::classification_for(&candidates, era)?;
+        let inputs = Self::standings_and_tally(&candidates, &classification, era)?;
+        let election = kdpos_primitives::elect_by_strategy(
+            &inputs.standings,
+            &inputs.votes,
+            &inputs.tally,
+            &Self::params(),
+        )?;
+        Ok((classification, inputs, election))
+    }
+
+    /// Keeps what each candidate counted in `tally`, for the endorsement of its era, and the
+    /// candidates whose own vote the election counted (`voting`, sorted), for its voting.
+    pub(crate) fn store_backing(
+        tally: &kdpos_primitives::Tally<T::AccountId>,
+        voting: alloc::vec::Vec<T::AccountId>,
+    ) {
+        // Bounded: each is a candidate.
+        VotedAtElection::<T>::put(BoundedVec::truncate_from(voting));
         let mut backing: alloc::vec::Vec<_> = tally
             .backings
             .iter()
@@ -150,6 +192,7 @@ impl<T: Config> Pallet<T> {
                     reason: c.reason,
                     score: c.score,
                     faulted: false,
+                    proven: Performance::<T>::get(&c.id).is_some_and(|r| r.scheduled_eras > 0),
                 },
             );
         }
@@ -213,6 +256,7 @@ impl<T: Config> Pallet<T> {
                     reason: ClassReason::Unclassified,
                     score: 0,
                     faulted: false,
+                    proven: false,
                 });
                 Classified {
                     id: who.clone(),
@@ -233,18 +277,11 @@ impl<T: Config> Pallet<T> {
 
     /// Each candidate's standing in era `era` under `classification`, and the tally of every
     /// vote within the vote range and caps.
-    #[allow(clippy::type_complexity)]
     fn standings_and_tally(
         candidates: &SortedCandidates<T>,
         classification: &kdpos_primitives::classify::Classification<T::AccountId>,
         era: EraIndex,
-    ) -> Result<
-        (
-            alloc::vec::Vec<kdpos_primitives::Standing<T::AccountId, OrgId>>,
-            kdpos_primitives::Tally<T::AccountId>,
-        ),
-        kdpos_primitives::Error,
-    > {
+    ) -> Result<EraInputs<T>, kdpos_primitives::Error> {
         let evicted = Evicted::<T>::get();
         let disowned = Disowned::<T>::get();
         // Both lists are sorted by account and hold the same accounts.
@@ -265,16 +302,47 @@ impl<T: Config> Pallet<T> {
                 banned: Self::banned_in(&c.id, era)
                     || evicted.contains(&c.id)
                     || disowned.contains(&c.id),
+                // Read in this block already (the classification).
+                proven: Classes::<T>::get(&c.id).is_some_and(|i| i.proven),
             })
             .collect();
-        let votes = Voters::<T>::iter()
-            .map(|(voter, v)| kdpos_primitives::Vote {
-                voter,
-                stake: v.stake.unique_saturated_into(),
-                targets: v.targets.into_inner(),
+        let is_candidate =
+            |who: &T::AccountId| candidates.binary_search_by(|(c, _)| c.cmp(who)).is_ok();
+        let mut voting = alloc::vec::Vec::new();
+        let votes: alloc::vec::Vec<_> = Voters::<T>::iter()
+            .map(|(voter, v)| {
+                if is_candidate(&voter) && v.targets.iter().any(|t| *t != voter) {
+                    voting.push(voter.clone());
+                }
+                kdpos_primitives::Vote {
+                    voter,
+                    stake: v.stake.unique_saturated_into(),
+                    targets: v.targets.into_inner(),
+                }
             })
             .collect();
-        let tally = kdpos_primitives::tally(&standings, votes, &Self::params())?;
-        Ok((standings, tally))
+        voting.sort();
+        let params = Self::params();
+        // Phragmen reads the votes again after the tally; top backing needs only the tally.
+        let kept = match params.strategy {
+            kdpos_primitives::Strategy::Phragmen => votes.clone(),
+            kdpos_primitives::Strategy::TopBacking => alloc::vec::Vec::new(),
+        };
+        let tally = kdpos_primitives::tally(&standings, votes, &params)?;
+        Ok(EraInputs {
+            standings,
+            tally,
+            votes: kept,
+            voting,
+        })
     }
+}
+
+/// What an election reads: every candidate's standing, the tally, the votes (kept for
+/// Phragmen only) and the candidates whose own vote names another candidate.
+pub(crate) struct EraInputs<T: Config> {
+    pub standings: alloc::vec::Vec<kdpos_primitives::Standing<T::AccountId, OrgId>>,
+    pub tally: kdpos_primitives::Tally<T::AccountId>,
+    pub votes: alloc::vec::Vec<kdpos_primitives::Vote<T::AccountId, T::AccountId>>,
+    pub voting: alloc::vec::Vec<T::AccountId>,
 }

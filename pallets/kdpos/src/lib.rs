@@ -337,6 +337,13 @@ pub mod pallet {
     pub type ElectedBacking<T: Config> =
         StorageValue<_, BoundedVec<(T::AccountId, u128), T::MaxCandidates>, ValueQuery>;
 
+    /// The candidates whose own account held a vote naming another candidate when the last
+    /// election counted the votes, sorted: the voting feature (x3) of the era's books. A vote
+    /// call that only renews a vote, or a vote for oneself alone, earns nothing.
+    #[pallet::storage]
+    pub type VotedAtElection<T: Config> =
+        StorageValue<_, BoundedVec<T::AccountId, T::MaxCandidates>, ValueQuery>;
+
     /// Producer and standby seats set by the chain's genesis, overriding `Params`' (one runtime
     /// serves a 4-producer test network and a 21-producer consortium).
     #[pallet::storage]

@@ -201,6 +201,7 @@ impl<T: Config> Pallet<T> {
                     reason,
                     score: before.map_or(0, |c| c.score),
                     faulted: true,
+                    proven: before.is_some_and(|c| c.proven),
                 },
             );
             if before.map(|c| c.class) != Some(Class::Poor) {

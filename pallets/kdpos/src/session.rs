@@ -362,9 +362,9 @@ impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
     /// session keys of the genesis decide the set.
     fn new_session_genesis(new_index: u32) -> Option<Vec<T::AccountId>> {
         if new_index == 0 {
-            if let Ok((classification, tally, election)) = Self::prepare_election() {
+            if let Ok((classification, inputs, election)) = Self::prepared() {
                 Self::store_classes(&classification);
-                Self::store_backing(&tally);
+                Self::store_backing(&inputs.tally, inputs.voting);
                 Self::store_election(0, &election, &election.producers);
             }
         }

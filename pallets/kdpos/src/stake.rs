@@ -266,10 +266,6 @@ impl<T: Config> Pallet<T> {
             });
         }
         let count = targets.len() as u32;
-        if Candidates::<T>::contains_key(&voter) {
-            // Voting is part of a candidate's performance (x3).
-            Counters::<T>::mutate(&voter, |c| c.voted = true);
-        }
         if previous.is_none() {
             VoterCount::<T>::mutate(|n| *n = n.saturating_add(1));
         }

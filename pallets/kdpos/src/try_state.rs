@@ -7,7 +7,8 @@ use sp_runtime::traits::{Saturating, Zero};
 impl<T: Config> Pallet<T> {
     /// Invariants: each organisation has at most one candidate and the maps agree; the counts
     /// match; every bond and stake is exactly what is held for it; unbonding amounts sum to
-    /// the unbonding hold; producers are candidates, one per organisation, and no standby.
+    /// the unbonding hold; producers are candidates, one per organisation, and no standby; the
+    /// election's list of voting candidates is sorted.
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         let mut n = 0u32;
         for (who, c) in Candidates::<T>::iter() {
@@ -48,6 +49,11 @@ impl<T: Config> Pallet<T> {
         ensure!(
             VoterCount::<T>::get() as usize == Voters::<T>::iter_keys().count(),
             "voter count mismatch"
+        );
+        // The books look candidates up in it by binary search.
+        ensure!(
+            VotedAtElection::<T>::get().windows(2).all(|w| w[0] < w[1]),
+            "candidates voting at the election not sorted and distinct"
         );
         ensure!(n == CandidateCount::<T>::get(), "candidate count mismatch");
         ensure!(

@@ -127,6 +127,9 @@ pub struct ClassInfo {
     pub score: u32,
     /// Set when a fault made the candidate Poor since the last era boundary.
     pub faulted: bool,
+    /// Whether it had own slots by the last era boundary: an unproven candidate produces only in
+    /// a challenger seat (or when too few established candidates stand).
+    pub proven: bool,
 }
 
 /// What the chain did about a candidate's last fault.

@@ -5,7 +5,8 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use kdpos_primitives::{
-    classify, elect, tally, CandidateInput, Class, Features, Params, Standing, Vote, PPM,
+    classify, elect_by_strategy, tally, CandidateInput, Class, Features, Params, Standing,
+    Strategy, Vote, PPM,
 };
 
 const CANDIDATES: u32 = 1_000;
@@ -81,12 +82,13 @@ fn era(
             self_bond: 1_000_000_000,
             has_keys: true,
             banned: false,
+            proven: true,
         })
         .collect();
-    let Ok(t) = tally(&standings, votes, params) else {
+    let Ok(t) = tally(&standings, votes.clone(), params) else {
         return (0, 0, 0);
     };
-    let Ok(e) = elect(&standings, &t, params) else {
+    let Ok(e) = elect_by_strategy(&standings, &votes, &t, params) else {
         return (0, 0, 0);
     };
     (c.distance_ops, t.share_ops, e.producers.len())
@@ -109,6 +111,22 @@ fn bench(cr: &mut Criterion) {
             )
         })
     });
+    let phragmen = Params {
+        strategy: Strategy::Phragmen,
+        ..params
+    };
+    cr.bench_function(
+        "classify+tally+elect by Phragmen 1000 candidates 10000x16 votes",
+        |b| {
+            b.iter(|| {
+                era(
+                    black_box(candidates.clone()),
+                    black_box(votes.clone()),
+                    &phragmen,
+                )
+            })
+        },
+    );
     cr.bench_function("classify 1000 candidates", |b| {
         b.iter(|| classify(black_box(candidates.clone()), &params).map(|c| c.distance_ops))
     });

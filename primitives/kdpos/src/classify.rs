@@ -99,6 +99,10 @@ pub enum ClassReason {
     /// Stood after the era's classification was made: Poor (no vote counts for it) until the
     /// next one classifies it.
     Unclassified,
+    /// k-means put it below the top, but it meets every absolute requirement of Excellent (score
+    /// at least `excellent_score`, production, liveness, full integrity): Excellent. Classes are
+    /// relative only below that bar, so a field of equally good candidates is all Excellent.
+    ExcellentEarned,
 }
 
 /// One candidate's classification, with its explanation.
@@ -127,9 +131,12 @@ pub struct Classification<C> {
     pub distance_ops: u64,
 }
 
-/// Classifies every candidate: deterministic k-means (or score thresholds when there are too
-/// few), then the absolute rules, then one-step promotion hysteresis. The result does not depend
-/// on the order of `candidates`; two entries with the same id are an error.
+/// Classifies every candidate: deterministic k-means over the features on the
+/// `label_tolerance` grid (or score thresholds when there are too few), then the absolute rules
+/// (Excellent needs production, liveness and full integrity, and whoever meets every absolute
+/// requirement is Excellent; Poor must be earned), then one-step promotion hysteresis. The
+/// result does not depend on the order of `candidates`; two entries with the same id are an
+/// error.
 pub fn classify<C: Ord + Clone>(
     candidates: Vec<CandidateInput<C>>,
     params: &Params,
@@ -142,7 +149,10 @@ pub fn classify<C: Ord + Clone>(
         c.features.validate()?;
     }
     let candidates = sorted_unique(candidates, |c| &c.id)?;
-    let points: Vec<Features> = candidates.iter().map(|c| c.features).collect();
+    let points: Vec<Features> = candidates
+        .iter()
+        .map(|c| on_grid(&c.features, params.label_tolerance))
+        .collect();
     let clusters = kmeans::cluster(
         &points,
         &params.weights,
@@ -172,6 +182,33 @@ pub fn classify<C: Ord + Clone>(
     })
 }
 
+/// Each feature rounded to the nearest multiple of `tolerance` (at most 1_000_000): what k-means
+/// sees, so that performances inside one cell of the grid are one point and share a cluster.
+pub fn on_grid(x: &Features, tolerance: u32) -> Features {
+    if tolerance <= 1 {
+        return *x;
+    }
+    let round = |v: u32| {
+        let t = u64::from(tolerance);
+        let r = (u64::from(v) + t / 2) / t * t;
+        r.min(u64::from(PPM)) as u32
+    };
+    Features::from_array(x.to_array().map(round))
+}
+
+/// The absolute requirement of Excellent that `x` misses first, if any.
+fn excellent_needs(x: &Features, params: &Params) -> Option<ClassReason> {
+    if x.production < params.excellent_min_production {
+        Some(ClassReason::ExcellentNeedsProduction)
+    } else if x.liveness < params.excellent_min_liveness {
+        Some(ClassReason::ExcellentNeedsLiveness)
+    } else if x.integrity < PPM {
+        Some(ClassReason::ExcellentNeedsIntegrity)
+    } else {
+        None
+    }
+}
+
 /// The absolute rules and hysteresis on top of a cluster's class.
 fn apply_rules<C>(c: &CandidateInput<C>, cluster: Class, params: &Params) -> (Class, ClassReason) {
     let x = &c.features;
@@ -179,19 +216,13 @@ fn apply_rules<C>(c: &CandidateInput<C>, cluster: Class, params: &Params) -> (Cl
         return (Class::Poor, ClassReason::Banned);
     }
     let (mut class, mut reason) = (cluster, ClassReason::Cluster);
+    let missing = excellent_needs(x, params);
     if class == Class::Excellent {
-        let missing = if x.production < params.excellent_min_production {
-            Some(ClassReason::ExcellentNeedsProduction)
-        } else if x.liveness < params.excellent_min_liveness {
-            Some(ClassReason::ExcellentNeedsLiveness)
-        } else if x.integrity < PPM {
-            Some(ClassReason::ExcellentNeedsIntegrity)
-        } else {
-            None
-        };
         if let Some(why) = missing {
             (class, reason) = (Class::Qualified, why);
         }
+    } else if missing.is_none() && x.score(&params.weights) >= params.excellent_score {
+        (class, reason) = (Class::Excellent, ClassReason::ExcellentEarned);
     }
     let below_floor = x.production < params.floor || x.liveness < params.floor;
     if below_floor && class > Class::Poor {
@@ -371,6 +402,78 @@ mod tests {
         );
         assert_eq!(class_of(&c, 102).0, Class::Poor);
         Ok(())
+    }
+
+    /// Six candidates that produce and live poorly (ids 100 to 105), so k-means has a field.
+    fn six_poor() -> Vec<CandidateInput<u32>> {
+        (100..106)
+            .map(|i| input(i, [200_000, 300_000, 0, PPM, 0], Some(Class::Excellent)))
+            .collect()
+    }
+
+    /// Issue 18, item 2: 18 equally good candidates, ten of which let one vote lapse, and six
+    /// poor ones. k-means made three clusters of the three vectors and the ten were Qualified.
+    #[test]
+    fn equal_performers_are_all_excellent_whatever_their_vote_noise() -> Result<(), Error> {
+        let mut v = Vec::new();
+        for i in 0..18 {
+            let voting = if i < 8 { PPM } else { 500_000 };
+            v.push(input(
+                i,
+                [980_000, PPM, voting, PPM, PPM],
+                Some(Class::Excellent),
+            ));
+        }
+        v.extend(six_poor());
+        let c = classify(v, &Params::default())?;
+        for i in 0..18 {
+            assert_eq!(class_of(&c, i).0, Class::Excellent, "candidate {i}");
+        }
+        assert_eq!(
+            class_of(&c, 12),
+            (Class::Excellent, ClassReason::ExcellentEarned)
+        );
+        assert_eq!(class_of(&c, 103).0, Class::Poor);
+        Ok(())
+    }
+
+    /// Issue 18, item 2: twelve good producers that never vote (a score under the Excellent bar),
+    /// whose production and liveness differ by noise under the tolerance, share one class;
+    /// clustered exactly, k-means split them on the noise into Excellent and Qualified.
+    #[test]
+    fn performances_within_the_tolerance_share_a_class() -> Result<(), Error> {
+        let mut v = Vec::new();
+        for i in 0..12u32 {
+            let noise = (i * 7_919) % 40_000;
+            v.push(input(
+                i,
+                [930_000 + noise, 970_000 - noise, 0, PPM, noise / 2],
+                Some(Class::Excellent),
+            ));
+        }
+        v.extend(six_poor());
+        let c = classify(v.clone(), &Params::default())?;
+        let first = class_of(&c, 0).0;
+        for i in 1..12 {
+            assert_eq!(class_of(&c, i).0, first, "candidate {i}");
+        }
+        let exact = Params {
+            label_tolerance: 0,
+            ..Params::default()
+        };
+        let split = classify(v, &exact)?;
+        assert!(
+            (1..12).any(|i| class_of(&split, i).0 != class_of(&split, 0).0),
+            "without the grid the noise splits them (the finding)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_grid_rounds_each_feature_to_the_nearest_step() {
+        let x = Features::from_array([974_999, 975_000, 24_999, 0, PPM]);
+        assert_eq!(on_grid(&x, 50_000).to_array(), [950_000, PPM, 0, 0, PPM]);
+        assert_eq!(on_grid(&x, 0), x);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Per-candidate features (KDPOS.md, "Per-candidate features"): an era's counters folded into a
 //! performance record with an exponential moving average, and the composite score.
 
-use crate::{Error, Weights, FEATURES, PPM};
+use crate::{Error, Params, Weights, FEATURES, PPM};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -132,6 +132,10 @@ pub struct Record {
     pub penalty: u32,
     /// Eras folded into this record.
     pub eras: u32,
+    /// Eras in which the candidate had own slots since its last proven offence (since it stood,
+    /// if none). Until the first, its production is assumed, not measured (see [`fold`]), and it
+    /// is not established: it produces only in a challenger seat.
+    pub scheduled_eras: u32,
 }
 
 /// `part / whole` in ppm; `default` when `whole` is zero.
@@ -172,33 +176,54 @@ pub fn era_features(era: &EraCounters, endorsement: u32) -> Features {
 /// endorsement (the first era is taken as it is; an era without own slots leaves production as it
 /// was, one without sessions liveness), and the offence penalty halves before this era's points
 /// are added, so integrity is `1_000_000 - penalty`.
-pub fn fold(previous: Option<&Record>, era: &EraCounters, endorsement: u32) -> Record {
+///
+/// A candidate that has never had own slots cannot show production, and a neutral prior kept it
+/// under Excellent's production bar for good: a newcomer never got the seat that would measure
+/// it (issue 18, item 4). Until its first own slots, its production is assumed to be its
+/// liveness, at most `excellent_min_production`: a node that is live every session (its
+/// heartbeats are signed with its session key) may take a seat, and no newcomer outranks a
+/// proven producer. Its first own slots replace the assumption. A proven offence makes the
+/// candidate a newcomer again: what it had shown counts for nothing once it has cheated, and it
+/// re-enters through a challenger seat when its ban ends.
+pub fn fold(
+    previous: Option<&Record>,
+    era: &EraCounters,
+    endorsement: u32,
+    params: &Params,
+) -> Record {
     let now = era_features(era, endorsement);
+    let scheduled = era.authored > 0 || era.missed > 0;
+    let measured_before = previous.is_some_and(|r| r.scheduled_eras > 0);
     let penalty_before = previous.map_or(0, |r| r.penalty / 2);
     let penalty = penalty_before.saturating_add(era.offence_points).min(PPM);
-    let averaged = match previous {
+    let avg = |old: u32, new: u32| ((u64::from(old) + u64::from(new)) / 2) as u32;
+    let mut averaged = match previous {
         None => now,
-        Some(r) => {
-            let avg = |old: u32, new: u32| ((u64::from(old) + u64::from(new)) / 2) as u32;
-            Features {
-                // An era with no own slots (a standby's) or no sessions says nothing: keep the
-                // average rather than drag it towards 500_000.
-                production: if era.authored == 0 && era.missed == 0 {
-                    r.features.production
-                } else {
-                    avg(r.features.production, now.production)
-                },
-                liveness: if era.sessions == 0 {
-                    r.features.liveness
-                } else {
-                    avg(r.features.liveness, now.liveness)
-                },
-                voting: avg(r.features.voting, now.voting),
-                integrity: PPM,
-                endorsement: avg(r.features.endorsement, now.endorsement),
-            }
-        }
+        Some(r) => Features {
+            // An era with no own slots (a standby's) or no sessions says nothing: keep the
+            // average rather than drag it towards 500_000.
+            production: if scheduled {
+                avg(r.features.production, now.production)
+            } else {
+                r.features.production
+            },
+            liveness: if era.sessions == 0 {
+                r.features.liveness
+            } else {
+                avg(r.features.liveness, now.liveness)
+            },
+            voting: avg(r.features.voting, now.voting),
+            integrity: PPM,
+            endorsement: avg(r.features.endorsement, now.endorsement),
+        },
     };
+    if !measured_before {
+        averaged.production = if scheduled {
+            now.production
+        } else {
+            averaged.liveness.min(params.excellent_min_production)
+        };
+    }
     Record {
         features: Features {
             integrity: PPM - penalty,
@@ -206,12 +231,23 @@ pub fn fold(previous: Option<&Record>, era: &EraCounters, endorsement: u32) -> R
         },
         penalty,
         eras: previous.map_or(1, |r| r.eras.saturating_add(1)),
+        scheduled_eras: if era.offence_points > 0 {
+            0
+        } else {
+            previous
+                .map_or(0, |r| r.scheduled_eras)
+                .saturating_add(u32::from(scheduled))
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn p() -> Params {
+        Params::default()
+    }
 
     fn counters(authored: u32, missed: u32, live: u32, voted: bool) -> EraCounters {
         EraCounters {
@@ -249,20 +285,20 @@ mod tests {
 
     #[test]
     fn moving_average_halves_the_distance_each_era() {
-        let first = fold(None, &counters(10, 0, 6, true), 0);
+        let first = fold(None, &counters(10, 0, 6, true), 0, &p());
         assert_eq!(first.features.production, PPM);
-        let second = fold(Some(&first), &counters(0, 10, 6, true), 0);
+        let second = fold(Some(&first), &counters(0, 10, 6, true), 0, &p());
         assert_eq!(second.features.production, 500_000);
-        let third = fold(Some(&second), &counters(0, 10, 6, true), 0);
+        let third = fold(Some(&second), &counters(0, 10, 6, true), 0, &p());
         assert_eq!(third.features.production, 250_000);
         assert_eq!(third.eras, 3);
     }
 
     #[test]
     fn an_era_without_slots_keeps_the_production_average() {
-        let producer = fold(None, &counters(19, 1, 6, true), 0);
+        let producer = fold(None, &counters(19, 1, 6, true), 0, &p());
         assert_eq!(producer.features.production, 950_000);
-        let standby = fold(Some(&producer), &counters(0, 0, 6, true), 0);
+        let standby = fold(Some(&producer), &counters(0, 0, 6, true), 0, &p());
         assert_eq!(
             standby.features.production, 950_000,
             "a standby era is no evidence either way"
@@ -271,7 +307,7 @@ mod tests {
 
     #[test]
     fn an_equivocation_takes_all_integrity_and_the_penalty_halves_each_era() {
-        let clean = fold(None, &counters(10, 0, 6, true), 0);
+        let clean = fold(None, &counters(10, 0, 6, true), 0, &p());
         assert_eq!(clean.features.integrity, PPM);
         let caught = fold(
             Some(&clean),
@@ -280,14 +316,52 @@ mod tests {
                 ..counters(10, 0, 6, true)
             },
             0,
+            &p(),
         );
         assert_eq!(caught.features.integrity, 0);
-        let later = fold(Some(&caught), &counters(10, 0, 6, true), 0);
+        assert_eq!(
+            caught.scheduled_eras, 0,
+            "an offender is a newcomer again: no longer established"
+        );
+        let later = fold(Some(&caught), &counters(10, 0, 6, true), 0, &p());
         assert_eq!(later.features.integrity, 500_000);
-        let much_later = (0..25).fold(later, |r, _| fold(Some(&r), &counters(10, 0, 6, true), 0));
+        let much_later = (0..25).fold(later, |r, _| {
+            fold(Some(&r), &counters(10, 0, 6, true), 0, &p())
+        });
         assert_eq!(
             much_later.features.integrity, PPM,
             "the penalty decays to nothing"
+        );
+    }
+
+    /// Issue 18, item 4: a standby that is live every session but has never had own slots was
+    /// held at a 500_000 production prior, under Excellent's bar for good.
+    #[test]
+    fn a_newcomer_is_assumed_to_produce_as_well_as_it_is_live_until_it_has_slots() {
+        let first = fold(None, &counters(0, 0, 6, true), 0, &p());
+        assert_eq!(first.features.liveness, PPM);
+        assert_eq!(
+            first.features.production,
+            p().excellent_min_production,
+            "live every session: production assumed up to Excellent's bar, no higher"
+        );
+        assert_eq!(first.scheduled_eras, 0);
+        let half_live = fold(Some(&first), &counters(0, 0, 0, true), 0, &p());
+        assert_eq!(half_live.features.liveness, 500_000);
+        assert_eq!(
+            half_live.features.production, 500_000,
+            "the assumption follows liveness"
+        );
+        let measured = fold(Some(&first), &counters(7, 3, 6, true), 0, &p());
+        assert_eq!(
+            measured.features.production, 700_000,
+            "the first own slots replace the assumption"
+        );
+        assert_eq!(measured.scheduled_eras, 1);
+        let standby_again = fold(Some(&measured), &counters(0, 0, 6, true), 0, &p());
+        assert_eq!(
+            standby_again.features.production, 700_000,
+            "once measured, a standby era keeps the measure"
         );
     }
 

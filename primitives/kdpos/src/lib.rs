@@ -12,7 +12,8 @@
 //! 1. [`features::fold`]: fold an era's counters into a candidate's performance record.
 //! 2. [`classify::classify`]: k-means over the records, absolute rules, hysteresis.
 //! 3. [`votes::tally`]: the restricted vote range, split stake and the two caps.
-//! 4. [`election::elect`]: producers and standbys, at most one of each per organisation.
+//! 4. [`election::elect_by_strategy`]: producers and standbys by top backing or sequential
+//!    Phragmen, at most one of each per organisation.
 //! 5. [`eviction::decide`], at any block: what to do with a faulty producer.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -31,7 +32,7 @@ pub mod standing;
 pub mod votes;
 
 pub use classify::{classify, CandidateInput, Class, ClassReason, Classified};
-pub use election::{elect, elect_phragmen, Election, Verdict};
+pub use election::{elect, elect_by_strategy, elect_phragmen, Election, Verdict};
 pub use eviction::{decide, Decision, Fault};
 pub use features::{EraCounters, Features, Record};
 pub use params::{Params, Strategy, Weights};
@@ -84,6 +85,8 @@ pub enum Error {
     ZeroStake,
     /// The same voter has two votes in one tally.
     DuplicateVoter,
+    /// Sequential Phragmen could not normalise its result (sp-npos-elections' arithmetic).
+    ElectionArithmetic,
 }
 
 impl core::fmt::Display for Error {
@@ -105,6 +108,7 @@ impl core::fmt::Display for Error {
             Error::UnknownTarget => write!(f, "the vote names a candidate that is not registered"),
             Error::ZeroStake => write!(f, "the vote bonds no stake"),
             Error::DuplicateVoter => write!(f, "a voter has two votes"),
+            Error::ElectionArithmetic => write!(f, "the Phragmen election overflowed"),
         }
     }
 }

@@ -44,8 +44,9 @@ pub enum Strategy {
     /// The top P by (class, counted backing, score, id).
     #[default]
     TopBacking,
-    /// Sequential Phragmen over the range, Excellent first: seats in proportion to stake, so a
-    /// minority's concentrated stake cannot win more than its share.
+    /// Sequential Phragmen (sp-npos-elections) over the range, Excellent first, on the stake that
+    /// counts under the caps: seats in proportion to counted stake (proportional justified
+    /// representation), however a group spreads or concentrates its votes.
     Phragmen,
 }
 
@@ -89,9 +90,14 @@ pub struct Params {
     pub missed_slots_threshold: u32,
     /// How producers are chosen from the vote range.
     pub strategy: Strategy,
-    /// Producer seats kept for the best Qualified candidates (when any are in the range), so a
-    /// newcomer can earn the production record Excellent requires; Excellent takes the others.
+    /// Producer seats kept for the best challengers (unproven Excellent, then Qualified, when any
+    /// are in the range), so newcomers earn a production record a few per era; established
+    /// candidates (Excellent, production measured) take the others.
     pub challenger_seats: u32,
+    /// Performances that differ by less than this (ppm, per feature) are one point to k-means:
+    /// features are rounded to this grid before clustering, so equal performers do not split
+    /// into two classes on noise. 0 clusters the exact features.
+    pub label_tolerance: u32,
 }
 
 impl Default for Params {
@@ -112,6 +118,7 @@ impl Default for Params {
             missed_slots_threshold: 3,
             strategy: Strategy::TopBacking,
             challenger_seats: 1,
+            label_tolerance: 50_000,
         }
     }
 }
@@ -132,6 +139,7 @@ impl Params {
             self.excellent_min_production,
             self.excellent_min_liveness,
             self.floor,
+            self.label_tolerance,
         ];
         if thresholds.iter().any(|t| *t > PPM) {
             return Err(Error::ThresholdAboveOne);

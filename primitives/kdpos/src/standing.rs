@@ -19,4 +19,24 @@ pub struct Standing<C, O> {
     pub has_keys: bool,
     /// Whether a proven offence bans it.
     pub banned: bool,
+    /// Whether it has had own slots: an Excellent candidate that has is established; one that
+    /// has not (its production is assumed from its liveness) produces only in a challenger seat,
+    /// or when too few established candidates stand.
+    pub proven: bool,
+}
+
+impl<C, O> Standing<C, O> {
+    /// Excellent with production of its own measured: seated before every challenger.
+    pub fn established(&self) -> bool {
+        self.class == Class::Excellent && self.proven
+    }
+
+    /// Seating order of its kind: established, then unproven Excellent, then Qualified.
+    pub fn tier(&self) -> u8 {
+        match (self.class, self.proven) {
+            (Class::Excellent, true) => 2,
+            (Class::Excellent, false) => 1,
+            _ => 0,
+        }
+    }
 }

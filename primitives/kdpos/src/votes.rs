@@ -223,6 +223,7 @@ mod tests {
             self_bond,
             has_keys: true,
             banned: false,
+            proven: true,
         }
     }
 

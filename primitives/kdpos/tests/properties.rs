@@ -120,6 +120,7 @@ fn run(w: &World) -> Outcome {
                 self_bond: w.bonds[i],
                 has_keys: w.keys[i],
                 banned: w.candidates[i].banned,
+                proven: true,
             }
         })
         .collect();
@@ -226,7 +227,7 @@ proptest! {
         let mut record = None;
         for (authored, missed, sessions, live, voted, offence, endorsement) in eras {
             let c = kdpos_primitives::EraCounters { authored, missed, sessions, live_sessions: live % (sessions + 1), voted, offence_points: offence };
-            let r = kdpos_primitives::features::fold(record.as_ref(), &c, endorsement);
+            let r = kdpos_primitives::features::fold(record.as_ref(), &c, endorsement, &Params::default());
             prop_assert!(r.features.validate().is_ok());
             prop_assert!(r.penalty <= PPM);
             record = Some(r);

@@ -57,6 +57,7 @@ fn a_poor_record_or_a_ban_keeps_a_candidate_out_and_its_votes_count_nothing() {
                 },
                 penalty: 0,
                 eras: 1,
+                scheduled_eras: 1,
             },
         );
         BannedUntil::<Test>::insert(H1, 3);
@@ -96,11 +97,21 @@ fn the_era_boundary_folds_counters_into_records_and_elects() {
     new_test_ext().execute_with(|| {
         three_candidates();
         assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V1), targets(&[H1]), 400));
-        // The election that opened the era counted V1's vote for H1: its endorsement.
-        let (_, opening, _) = Pallet::<Test>::prepare_election().unwrap_or_else(|e| panic!("{e}"));
-        Pallet::<Test>::store_backing(&opening);
-        // H1 voted itself (as a voter) and was live in all four sessions of the books.
-        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H1]), 10));
+        // H1 votes (as a voter) for H2; H2 only for itself.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H1), targets(&[H2]), 10));
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H2), targets(&[H2]), 10));
+        // The election that opened the era counted V1's vote for H1 (its endorsement) and the
+        // candidates' own votes.
+        let (_, inputs, _) = Pallet::<Test>::prepared().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            inputs.voting,
+            vec![H1],
+            "a vote for oneself alone is no vote"
+        );
+        Pallet::<Test>::store_backing(&inputs.tally, inputs.voting);
+        // H2 names H1 after the election: a vote call then earns nothing for these books.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H2), targets(&[H1]), 10));
+        // H1 was live in all four sessions of the books.
         // Sessions set by hand, each noted for the report window as a rotation would.
         for s in 0..4 {
             pallet_session::CurrentIndex::<Test>::put(s);
@@ -128,6 +139,15 @@ fn the_era_boundary_folds_counters_into_records_and_elects() {
         assert!(h1.features.endorsement > 0);
         let h2 = Performance::<Test>::get(H2).unwrap_or_else(|| panic!("folded"));
         assert_eq!(h2.features.liveness, 0, "never live");
+        assert_eq!(
+            h2.features.voting, 0,
+            "the election saw its vote for itself alone; the later call is not the election's"
+        );
+        assert_eq!(
+            VotedAtElection::<Test>::get().into_inner(),
+            vec![H1, H2],
+            "the new election lists the votes it counted"
+        );
         assert!(
             Counters::<Test>::iter().next().is_none(),
             "counters start afresh"
@@ -250,6 +270,67 @@ fn each_era_shuffles_the_producers_slot_order_by_the_era_and_the_parent_block() 
             .map(|era| Pallet::<Test>::session_order(era, four.clone()))
             .collect();
         assert!(others.iter().any(|o| o != &a));
+        check();
+    });
+}
+
+/// Issue 18, item 5: the chain elects with the strategy its parameters name; it always took the
+/// top backing. V1 splits 900 over H1 and H2, V2 puts 440 on H4: by top backing H1 and H2
+/// (550 each against 540), by sequential Phragmen H1 and H4 (V1 already carries H1's load).
+#[test]
+fn the_chain_elects_by_the_strategy_its_parameters_name() {
+    use kdpos_primitives::Strategy;
+    for (strategy, second) in [(Strategy::TopBacking, H2), (Strategy::Phragmen, H4)] {
+        KdposParams::mutate(|p| p.strategy = strategy);
+        new_test_ext().execute_with(|| {
+            for (who, org) in [(H1, 1), (H2, 2), (H4, 4)] {
+                assert_ok!(Kdpos::register_candidate(
+                    RuntimeOrigin::signed(who),
+                    org,
+                    100
+                ));
+            }
+            assert_ok!(Kdpos::vote(
+                RuntimeOrigin::signed(V1),
+                targets(&[H1, H2]),
+                900
+            ));
+            assert_ok!(Kdpos::vote(RuntimeOrigin::signed(V2), targets(&[H4]), 440));
+            let election = Pallet::<Test>::elect_era().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(election.producers, vec![H1, second], "{strategy:?}");
+        });
+    }
+}
+
+/// Issue 18, item 4: a standby that is live every session has no own slots to show production,
+/// and the neutral 500_000 prior held it under Excellent's bar for good
+/// (`ExcellentNeedsProduction`): only the one challenger seat was open to it. Its liveness now
+/// stands for its production until it has slots, so it rises to Excellent.
+#[test]
+fn a_live_standby_rises_to_excellent_without_own_slots() {
+    use kdpos_primitives::Class;
+    let mut ext = four_producers();
+    SessionsPerEra::set(2);
+    // No challenger seat: H7 stays a standby, and the classes alone show what becomes of it.
+    KdposParams::mutate(|p| p.challenger_seats = 0);
+    ext.execute_with(|| {
+        // An honest hospital: it votes for another candidate and its node is live.
+        assert_ok!(Kdpos::vote(RuntimeOrigin::signed(H7), targets(&[H1]), 100));
+        assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H7)));
+        for session in 1..=6 {
+            run_to_session(session);
+            if !Producers::<Test>::get().contains(&H7) {
+                assert_ok!(Kdpos::heartbeat(RuntimeOrigin::signed(H7)));
+            }
+        }
+        let record = Performance::<Test>::get(H7).unwrap_or_else(|| panic!("H7 has a record"));
+        assert_eq!(record.scheduled_eras, 0, "it never had own slots");
+        assert_eq!(
+            record.features.production,
+            KdposParams::get().excellent_min_production
+        );
+        let class = Classes::<Test>::get(H7).unwrap_or_else(|| panic!("H7 is classified"));
+        assert_eq!(class.class, Class::Excellent, "{class:?}");
         check();
     });
 }
