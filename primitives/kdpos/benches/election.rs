@@ -115,6 +115,8 @@ fn bench(cr: &mut Criterion) {
         strategy: Strategy::Phragmen,
         ..params
     };
+    let (_, _, by_phragmen) = era(candidates.clone(), votes.clone(), &phragmen);
+    println!("kdpos era by Phragmen: {by_phragmen} producers");
     cr.bench_function(
         "classify+tally+elect by Phragmen 1000 candidates 10000x16 votes",
         |b| {
