@@ -299,18 +299,12 @@ fn counted_ballots<V, C: Ord + Clone, O>(
     for v in votes {
         let mut targets: Vec<&C> = v.targets.iter().collect();
         targets.sort();
-        let n = targets.len() as u128;
-        if n == 0 {
-            continue;
-        }
-        let (share, remainder) = (v.stake / n, v.stake % n);
         let mut ballot = Ballot {
             stake: 0,
             targets: Vec::new(),
             own: false,
         };
-        for (k, t) in targets.into_iter().enumerate() {
-            let amount = if k == 0 { share + remainder } else { share };
+        for (t, amount) in crate::votes::shares(v.stake, &targets) {
             if let Some(i) = index_of(t) {
                 ballot.stake = ballot.stake.saturating_add(counts(i, amount));
                 ballot.targets.push(i as u32);
@@ -415,6 +409,16 @@ mod tests {
             has_keys: true,
             banned: false,
             proven: true,
+        }
+    }
+
+    /// `producers` seats, no standbys, elected by Phragmen.
+    fn phragmen(producers: u32) -> Params {
+        Params {
+            producers,
+            standbys: 0,
+            strategy: crate::Strategy::Phragmen,
+            ..Params::default()
         }
     }
 
@@ -561,12 +565,9 @@ mod tests {
         }
         let votes = two_groups(300_000, 700_000);
         let p = Params {
-            producers: 10,
-            standbys: 0,
-            strategy: crate::Strategy::Phragmen,
             // Bonds of 1 would cap every candidate at 10: here only the votes decide.
             self_bond_factor: u32::MAX,
-            ..Params::default()
+            ..phragmen(10)
         };
         let t = tally(&s, votes.clone(), &p)?;
         let e = elect_phragmen(&s, &votes, &t, &p)?;
@@ -626,12 +627,7 @@ mod tests {
             c.self_bond = 10_000;
         }
         let votes = two_groups(600_000, 400_000);
-        let p = Params {
-            producers: 10,
-            standbys: 0,
-            strategy: crate::Strategy::Phragmen,
-            ..Params::default()
-        };
+        let p = phragmen(10);
         let t = tally(&s, votes.clone(), &p)?;
         assert_eq!(
             t.of(&1).map(|b| b.counted),
@@ -716,13 +712,10 @@ mod tests {
                 votes.push(Vote { voter: 100 + k as u32, stake: *stake, targets });
             }
             let p = Params {
-                producers,
-                standbys: 0,
-                strategy: crate::Strategy::Phragmen,
                 // Caps that do not bind: the counted stake is the raw stake.
                 fair_share_factor: u32::MAX,
                 self_bond_factor: u32::MAX,
-                ..Params::default()
+                ..phragmen(producers)
             };
             let fail = |e: Error| proptest::test_runner::TestCaseError::fail(e.to_string());
             let t = tally(&s, votes.clone(), &p).map_err(fail)?;

@@ -120,6 +120,17 @@ pub fn eligibility<C: Ord, O>(standings: &[Standing<C, O>], params: &Params) -> 
     flags
 }
 
+/// How a vote's stake splits over its targets (sorted by id): evenly, the remainder to the first.
+/// The tally and Phragmen's ballots both split by it.
+pub(crate) fn shares<C>(stake: u128, sorted_targets: &[C]) -> impl Iterator<Item = (&C, u128)> {
+    let n = (sorted_targets.len() as u128).max(1);
+    let (share, remainder) = (stake / n, stake % n);
+    sorted_targets
+        .iter()
+        .enumerate()
+        .map(move |(k, t)| (t, if k == 0 { share + remainder } else { share }))
+}
+
 /// Tallies the votes of an era. Each vote's stake splits evenly over its targets (the remainder
 /// to the first target by id); shares naming a candidate outside the vote range, or one that has
 /// left, count nothing. Counted backing is `min(raw, ceil(2T/P), 10 * self bond)`.
@@ -158,11 +169,8 @@ pub fn tally<V: Ord, C: Ord + Clone, O>(
     for mut vote in votes {
         check_shape(&vote)?;
         vote.targets.sort();
-        let n = vote.targets.len() as u128;
-        let (share, remainder) = (vote.stake / n, vote.stake % n);
-        for (k, target) in vote.targets.iter().enumerate() {
+        for (target, amount) in shares(vote.stake, &vote.targets) {
             share_ops += 1;
-            let amount = if k == 0 { share + remainder } else { share };
             match backings.binary_search_by(|b| b.id.cmp(target)) {
                 Ok(i) if backings[i].eligible => {
                     backings[i].raw = backings[i].raw.saturating_add(amount)
