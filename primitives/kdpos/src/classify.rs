@@ -141,6 +141,24 @@ pub fn classify<C: Ord + Clone>(
     candidates: Vec<CandidateInput<C>>,
     params: &Params,
 ) -> Result<Classification<C>, Error> {
+    classify_with(candidates, params, true)
+}
+
+/// The ablation that measures what k-means adds (the simulator's `kdpos-thresholds`): the same
+/// absolute rules and hysteresis as [`classify`], over clusters given by the score thresholds
+/// alone. The chain does not use it.
+pub fn classify_by_thresholds<C: Ord + Clone>(
+    candidates: Vec<CandidateInput<C>>,
+    params: &Params,
+) -> Result<Classification<C>, Error> {
+    classify_with(candidates, params, false)
+}
+
+fn classify_with<C: Ord + Clone>(
+    candidates: Vec<CandidateInput<C>>,
+    params: &Params,
+    kmeans: bool,
+) -> Result<Classification<C>, Error> {
     params.validate()?;
     if candidates.is_empty() {
         return Err(Error::NoCandidates);
@@ -153,12 +171,25 @@ pub fn classify<C: Ord + Clone>(
         .iter()
         .map(|c| on_grid(&c.features, params.label_tolerance))
         .collect();
-    let clusters = kmeans::cluster(
-        &points,
-        &params.weights,
-        params.excellent_score,
-        params.poor_score,
-    )?;
+    let clusters = if kmeans {
+        kmeans::cluster(
+            &points,
+            &params.weights,
+            params.excellent_score,
+            params.poor_score,
+        )?
+    } else {
+        let score = |x: &Features| x.score(&params.weights);
+        kmeans::Clusters {
+            labels: points
+                .iter()
+                .map(|x| kmeans::by_thresholds(score(x), params.excellent_score, params.poor_score))
+                .collect(),
+            centroids: None,
+            method: Method::Thresholds,
+            distance_ops: 0,
+        }
+    };
 
     let classified = candidates
         .into_iter()
@@ -288,6 +319,43 @@ mod tests {
         assert_eq!(class_of(&c, 3), (Class::Excellent, ClassReason::Cluster));
         assert_eq!(class_of(&c, 13), (Class::Qualified, ClassReason::Cluster));
         assert_eq!(class_of(&c, 23), (Class::Poor, ClassReason::Cluster));
+        Ok(())
+    }
+
+    #[test]
+    fn the_thresholds_ablation_labels_by_score_alone() -> Result<(), Error> {
+        // Three clear groups; the best meets every requirement of Excellent but scores 775,000,
+        // under `excellent_score`: its own cluster to k-means, Qualified by thresholds.
+        let mut v = Vec::new();
+        for i in 0..6 {
+            v.push(input(
+                i,
+                [950_000, 950_000, 0, PPM, 0],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                10 + i,
+                [700_000, 700_000, 0, PPM, 0],
+                Some(Class::Excellent),
+            ));
+            v.push(input(
+                20 + i,
+                [200_000, 300_000, 0, PPM, 0],
+                Some(Class::Excellent),
+            ));
+        }
+        for c in v.iter_mut().filter(|c| c.id == 1) {
+            c.banned = true;
+        }
+        let p = Params::default();
+        let k = classify(v.clone(), &p)?;
+        let t = classify_by_thresholds(v, &p)?;
+        assert_eq!(class_of(&k, 3), (Class::Excellent, ClassReason::Cluster));
+        assert_eq!(class_of(&t, 3), (Class::Qualified, ClassReason::Cluster));
+        assert_eq!(t.method, Method::Thresholds);
+        // The absolute rules hold in both.
+        assert_eq!(class_of(&t, 1), (Class::Poor, ClassReason::Banned));
+        assert_eq!(class_of(&t, 23).0, Class::Poor);
         Ok(())
     }
 

@@ -31,7 +31,9 @@ pub mod params;
 pub mod standing;
 pub mod votes;
 
-pub use classify::{classify, CandidateInput, Class, ClassReason, Classified};
+pub use classify::{
+    classify, classify_by_thresholds, CandidateInput, Class, ClassReason, Classified,
+};
 pub use election::{elect, elect_by_strategy, elect_phragmen, Election, Verdict};
 pub use eviction::{decide, Decision, Fault};
 pub use features::{EraCounters, Features, Record};
