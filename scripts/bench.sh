@@ -5,7 +5,7 @@
 #                               per second on the four-validator local network
 #   scripts/bench.sh --kdpos    only the criterion benchmark
 #   scripts/bench.sh --records  only the network throughput run
-#   scripts/bench.sh --sim      also the full DPoS vs K-DPoS experiment (writes sim/results/)
+#   scripts/bench.sh --sim      also the simulator's whole experiment (sim/scenarios/*.toml: writes sim/results/ and sim/README.md's results)
 #   scripts/bench.sh --ipfs     UnixFS import of 100 MiB: criterion, then medchain next to the npm
 #                               reference implementation in one run, then `medchain record put` and
 #                               `get` of 100 MiB end to end on a dev node
@@ -55,6 +55,6 @@ if [ "$what" = all ] || [ "$what" = --records ]; then
 fi
 
 if [ "$what" = --sim ]; then
-  log "kdpos-sim: the full experiment"
-  cargo run --locked --release -p kdpos-sim -- --out sim/results
+  log "kdpos-sim: every committed scenario"
+  cargo run --locked --release -p kdpos-sim -- --readme sim/README.md
 fi

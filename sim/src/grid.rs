@@ -1,8 +1,8 @@
-//! The experiment grid and its parallel execution.
+//! The experiment's runs and their parallel execution.
 
 use crate::{
-    model::Behaviour,
     run::{run, Outcome, Scenario, System},
+    scenario::ScenarioFile,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::{
@@ -10,70 +10,13 @@ use std::sync::{
     Mutex,
 };
 
-/// Which cells to run.
-#[derive(Clone, Debug)]
-pub struct Grid {
-    pub sizes: Vec<u32>,
-    pub malicious_permille: Vec<u32>,
-    pub behaviours: Vec<Behaviour>,
-    pub systems: Vec<System>,
-    pub seeds: u32,
-    pub eras: u32,
-    pub producers: u32,
-    pub standbys: u32,
-}
-
-impl Grid {
-    /// The full experiment: N in {50, 100, 200, 500}, 10-40 % attackers, 20 seeds, 200 eras.
-    pub fn full() -> Self {
-        Grid {
-            sizes: vec![50, 100, 200, 500],
-            malicious_permille: vec![100, 200, 300, 400],
-            behaviours: Behaviour::ALL.to_vec(),
-            systems: System::ALL.to_vec(),
-            seeds: 20,
-            eras: 200,
-            producers: 21,
-            standbys: 6,
-        }
-    }
-
-    /// A few seconds' worth for the test suite: N = 50, 30 % attackers, 3 seeds, 60 eras.
-    pub fn quick() -> Self {
-        Grid {
-            sizes: vec![50],
-            malicious_permille: vec![300],
-            seeds: 3,
-            eras: 60,
-            ..Grid::full()
-        }
-    }
-
-    /// Every scenario of the grid, in a fixed order.
-    pub fn scenarios(&self) -> Vec<Scenario> {
-        let mut v = Vec::new();
-        for &n in &self.sizes {
-            for &m in &self.malicious_permille {
-                for &behaviour in &self.behaviours {
-                    for seed in 0..self.seeds {
-                        for &system in &self.systems {
-                            v.push(Scenario {
-                                system,
-                                n,
-                                malicious_permille: m,
-                                behaviour,
-                                seed: u64::from(seed) * 1_000_003 + u64::from(n),
-                                eras: self.eras,
-                                producers: self.producers,
-                                standbys: self.standbys,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        v
-    }
+/// Every run of the experiment's scenario files, file by file.
+pub fn runs(files: &[ScenarioFile]) -> Vec<Scenario> {
+    files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| f.runs(i))
+        .collect()
 }
 
 /// Runs every scenario on `threads` threads, showing a progress bar when `progress` is set.
@@ -88,18 +31,25 @@ pub fn execute(scenarios: &[Scenario], threads: usize, progress: bool) -> Vec<(S
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // The longest runs first, so no thread is left with one at the end.
+    let cost = |s: &Scenario| {
+        let phragmen = matches!(s.system, System::KdposPhragmen | System::Npos);
+        u64::from(s.eras) * u64::from(s.n) * if phragmen { 8 } else { 1 }
+    };
+    let mut order: Vec<usize> = (0..scenarios.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(cost(&scenarios[*i])));
     let next = AtomicUsize::new(0);
     let results = Mutex::new(vec![None; scenarios.len()]);
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(sc) = scenarios.get(i) else { break };
-                let outcome = run(sc);
-                if let Ok(mut r) = results.lock() {
-                    r[i] = Some(outcome);
+            s.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let outcome = run(&scenarios[i]);
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(outcome);
+                    }
+                    bar.inc(1);
                 }
-                bar.inc(1);
             });
         }
     });

@@ -1,25 +1,35 @@
-//! `kdpos-sim`: runs the DPoS vs K-DPoS experiment and writes CSV, SVG plots and a table.
+//! `kdpos-sim`: runs the experiment's scenario files and writes CSV, SVG plots and tables.
 //!
-//! Full run (minutes on 2 cores): `cargo run --release -p kdpos-sim -- --out sim/results`
-//! Quick run (seconds):           `cargo run --release -p kdpos-sim -- --quick --out /tmp/sim`
+//! Every committed scenario:  `cargo run --release -p kdpos-sim -- --readme sim/README.md`
+//! One scenario of your own:  `cargo run --release -p kdpos-sim -- --scenario my.toml --out /tmp/sim`
+//! Quick run (seconds):       `cargo run --release -p kdpos-sim -- --quick --out /tmp/sim`
 
 use clap::Parser;
-use kdpos_sim::{grid, report};
+use kdpos_sim::{grid, model::Behaviour, report, run::System, scenario::ScenarioFile};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(about = "Compare plain DPoS, K-DPoS without caps and K-DPoS on the same seeded worlds")]
+#[command(about = "Compare DPoS, NPoS and K-DPoS on the same seeded worlds, from scenario files")]
 struct Args {
-    /// N = 50, 30 % attackers, 3 seeds, 60 eras: a few seconds.
+    /// A scenario file to run (repeatable); without one, every file in --scenarios.
     #[arg(long)]
+    scenario: Vec<PathBuf>,
+    /// The directory of scenario files run when no --scenario is given.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))]
+    scenarios: PathBuf,
+    /// N = 50, 30 % attackers, every behaviour and system, 3 seeds, 60 eras: a minute.
+    #[arg(long, conflicts_with = "scenario")]
     quick: bool,
-    /// Directory for runs.csv, cells.csv, the SVG plots and table.md.
-    #[arg(long, default_value = "sim/results")]
+    /// Directory for runs.csv, cells.csv, series.csv, the SVG plots, table.md and targets.md.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
     out: PathBuf,
-    /// Seeds per cell (default 20, quick 3).
+    /// Replace the results section of this README (between its results markers).
+    #[arg(long)]
+    readme: Option<PathBuf>,
+    /// Seeds per cell, overriding every file's.
     #[arg(long)]
     seeds: Option<u32>,
-    /// Eras per run (default 200, quick 60).
+    /// Eras per run, overriding every file's.
     #[arg(long)]
     eras: Option<u32>,
     /// Worker threads (default: all cores).
@@ -27,42 +37,67 @@ struct Args {
     threads: Option<usize>,
 }
 
+fn fail(e: String) -> ! {
+    eprintln!("error: {e}");
+    std::process::exit(1);
+}
+
 fn main() {
     let args = Args::parse();
-    let mut g = if args.quick {
-        grid::Grid::quick()
+    let mut files = if args.quick {
+        vec![ScenarioFile::quick(
+            Behaviour::ALL.to_vec(),
+            System::ALL.to_vec(),
+        )]
+    } else if args.scenario.is_empty() {
+        ScenarioFile::load_dir(&args.scenarios).unwrap_or_else(|e| fail(e))
     } else {
-        grid::Grid::full()
+        args.scenario
+            .iter()
+            .map(|p| ScenarioFile::load(p))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| fail(e))
     };
-    if let Some(s) = args.seeds {
-        g.seeds = s.max(1);
-    }
-    if let Some(e) = args.eras {
-        g.eras = e.max(1);
+    for f in &mut files {
+        if let Some(s) = args.seeds {
+            f.grid.seeds = s.max(1);
+        }
+        if let Some(e) = args.eras {
+            f.grid.eras = e.max(1);
+        }
     }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let scenarios = g.scenarios();
+    let runs = grid::runs(&files);
+    let rounds: u64 = runs.iter().map(|r| u64::from(r.eras)).sum();
     eprintln!(
-        "kdpos-sim: {} runs of {} eras on {threads} threads",
-        scenarios.len(),
-        g.eras
+        "kdpos-sim: {} scenario files, {} runs, {rounds} rounds, on {threads} threads",
+        files.len(),
+        runs.len()
     );
     let started = std::time::Instant::now();
-    let results = grid::execute(&scenarios, threads, true);
-    match report::write_all(&args.out, &results) {
-        Ok(cells) => {
-            print!("{}", report::table(&cells));
-            eprintln!(
-                "kdpos-sim: wrote {} in {:.0?}",
-                args.out.display(),
-                started.elapsed()
-            );
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
+    let results = grid::execute(&runs, threads, true);
+    let cells = report::write_all(&args.out, &files, &results).unwrap_or_else(|e| fail(e));
+    let targets = report::targets(&files, &cells);
+    print!("{targets}");
+    if let Some(path) = &args.readme {
+        let readme = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+        let body = format!(
+            "Generated by `kdpos-sim --readme` from {} scenario files ({} runs, {rounds} rounds, {:.0?} on {threads} threads).\n\n#### Against the targets\n\n{targets}\n#### Every scenario\n\n{}",
+            files.len(),
+            runs.len(),
+            started.elapsed(),
+            report::table(&files, &cells)
+        );
+        let text = report::splice(&readme, &body)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+        std::fs::write(path, text).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
     }
+    eprintln!(
+        "kdpos-sim: wrote {} in {:.0?}",
+        args.out.display(),
+        started.elapsed()
+    );
 }
