@@ -218,6 +218,7 @@ pub fn write_all(
         "share of rounds with >= 1/3 malicious producers",
         |c| c.share_of_rounds_over_third(),
     )?;
+    plot_series(&dir.join("series.svg"), files, &cells)?;
     std::fs::write(dir.join("table.md"), table(files, &cells))
         .map_err(|e| format!("table.md: {e}"))?;
     std::fs::write(dir.join("targets.md"), targets(files, &cells))
@@ -262,6 +263,7 @@ fn write_runs(
             "max_removal_latency_sessions",
             "unanswered_offences",
             "false_evictions",
+            "attacker_liveness_evictions",
             "honest_producer_sessions",
             "missed_slots",
             "slots",
@@ -298,6 +300,7 @@ fn write_runs(
                 o.max_removal_latency.to_string(),
                 o.unanswered.to_string(),
                 o.false_evictions.to_string(),
+                o.liveness_evictions.to_string(),
                 o.honest_producer_sessions.to_string(),
                 o.missed_slots.to_string(),
                 o.slots.to_string(),
@@ -442,6 +445,118 @@ fn write_series(
     Ok(())
 }
 
+/// The colour of each system in the plots, in `System::ALL` order.
+const COLOURS: [RGBColor; 7] = [
+    RED,
+    BLUE,
+    GREEN,
+    MAGENTA,
+    CYAN,
+    BLACK,
+    RGBColor(255, 140, 0),
+];
+
+/// The per-round series of the `headline` scenario (or the first): one panel per behaviour, the
+/// malicious share of producers per round for each system, its mean over seeds with the 95 %
+/// band.
+fn plot_series(
+    path: &Path,
+    files: &[ScenarioFile],
+    cells: &BTreeMap<Key, Cell>,
+) -> Result<(), String> {
+    let Some(file) = file_index(files, "headline").or((!files.is_empty()).then_some(0)) else {
+        return Ok(());
+    };
+    let mine: Vec<&Key> = cells.keys().filter(|k| k.0 == file).collect();
+    let Some((_, _, n, m, _)) = mine.first().copied().copied() else {
+        return Ok(());
+    };
+    let behaviours: Vec<Behaviour> = Behaviour::ALL
+        .into_iter()
+        .filter(|b| mine.iter().any(|k| k.4 == *b))
+        .collect();
+    let eras = files[file].grid.eras;
+    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let root = SVGBackend::new(path, (1600, 1000)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let title = format!(
+        "{}: malicious share of producers per round (mean over seeds, 95 % band), N = {n}, {} % attackers",
+        files[file].name,
+        m / 10
+    );
+    let root = root
+        .titled(&title, ("sans-serif", 20))
+        .map_err(|e| err(&e))?;
+    let columns = behaviours.len().div_ceil(3).max(1);
+    for (i, (panel, behaviour)) in root
+        .split_evenly((3, columns))
+        .iter()
+        .zip(behaviours)
+        .enumerate()
+    {
+        let mut chart = ChartBuilder::on(panel)
+            .caption(behaviour.name(), ("sans-serif", 15))
+            .margin(6)
+            .x_label_area_size(24)
+            .y_label_area_size(34)
+            .build_cartesian_2d(0f64..f64::from(eras), 0f64..1f64)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_labels(5)
+            .y_labels(5)
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (system, colour) in System::ALL.iter().zip(COLOURS) {
+            let Some(c) = cells.get(&(file, *system, n, m, behaviour)) else {
+                continue;
+            };
+            let series: Vec<(f64, f64, f64)> = (0..eras as usize)
+                .map(|era| {
+                    let v: Vec<f64> = c
+                        .runs
+                        .iter()
+                        .filter_map(|o| o.era_malicious_share.get(era).map(|x| f64::from(*x)))
+                        .collect();
+                    let (mean, half) = mean_ci(&v);
+                    (era as f64, mean, if half.is_finite() { half } else { 0.0 })
+                })
+                .collect();
+            let band: Vec<(f64, f64)> = series
+                .iter()
+                .map(|(x, y, h)| (*x, (y + h).min(1.0)))
+                .chain(series.iter().rev().map(|(x, y, h)| (*x, (y - h).max(0.0))))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15))))
+                .map_err(|e| err(&e))?;
+            chart
+                .draw_series(LineSeries::new(
+                    series.iter().map(|(x, y, _)| (*x, *y)),
+                    colour.stroke_width(1),
+                ))
+                .map_err(|e| err(&e))?
+                .label(system.name())
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+        }
+        // One legend, in the first panel, so the others stay readable.
+        if i == 0 {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 10))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
 /// One panel per behaviour: the metric against the attacker's share, a line per system,
 /// averaged over N, from the cells of scenario files that sweep the attacker's share.
 fn plot(
@@ -467,15 +582,6 @@ fn plot(
         .map_err(|e| err(&e))?;
     let columns = behaviours.len().div_ceil(2).max(1);
     let panels = root.split_evenly((2, columns));
-    let colours = [
-        RED,
-        BLUE,
-        GREEN,
-        MAGENTA,
-        CYAN,
-        BLACK,
-        RGBColor(255, 140, 0),
-    ];
     for (panel, behaviour) in panels.iter().zip(behaviours) {
         let mut chart = ChartBuilder::on(panel)
             .caption(behaviour.name(), ("sans-serif", 16))
@@ -497,7 +603,7 @@ fn plot(
                 BLACK.mix(0.3),
             ))
             .map_err(|e| err(&e))?;
-        for (system, colour) in System::ALL.iter().zip(colours) {
+        for (system, colour) in System::ALL.iter().zip(COLOURS) {
             let mut by_share: BTreeMap<u32, (f64, u32)> = BTreeMap::new();
             for ((f, s, _, m, b), c) in cells {
                 if s == system && *b == behaviour && sweep(*f) {
