@@ -171,24 +171,11 @@ fn classify_with<C: Ord + Clone>(
         .iter()
         .map(|c| on_grid(&c.features, params.label_tolerance))
         .collect();
+    let (excellent, poor) = (params.excellent_score, params.poor_score);
     let clusters = if kmeans {
-        kmeans::cluster(
-            &points,
-            &params.weights,
-            params.excellent_score,
-            params.poor_score,
-        )?
+        kmeans::cluster(&points, &params.weights, excellent, poor)?
     } else {
-        let score = |x: &Features| x.score(&params.weights);
-        kmeans::Clusters {
-            labels: points
-                .iter()
-                .map(|x| kmeans::by_thresholds(score(x), params.excellent_score, params.poor_score))
-                .collect(),
-            centroids: None,
-            method: Method::Thresholds,
-            distance_ops: 0,
-        }
+        kmeans::thresholds(&points, &params.weights, excellent, poor)
     };
 
     let classified = candidates

@@ -72,6 +72,20 @@ pub fn by_thresholds(score: u32, excellent: u32, poor: u32) -> Class {
     }
 }
 
+/// Every point classified by its score against the thresholds alone: k-means's fallback, and the
+/// simulator's ablation through [`crate::classify_by_thresholds`].
+pub fn thresholds(points: &[Features], weights: &Weights, excellent: u32, poor: u32) -> Clusters {
+    Clusters {
+        labels: points
+            .iter()
+            .map(|p| by_thresholds(p.score(weights), excellent, poor))
+            .collect(),
+        centroids: None,
+        method: Method::Thresholds,
+        distance_ops: 0,
+    }
+}
+
 /// Runs k-means over `points`, which must be sorted by id with no duplicates (the caller,
 /// [`crate::classify`], guarantees it). `excellent` and `poor` are the fallback thresholds.
 pub fn cluster(
@@ -89,15 +103,7 @@ pub fn cluster(
     let mut distinct = vectors.clone();
     distinct.sort();
     distinct.dedup();
-    let thresholds = || Clusters {
-        labels: scores
-            .iter()
-            .map(|s| by_thresholds(*s, excellent, poor))
-            .collect(),
-        centroids: None,
-        method: Method::Thresholds,
-        distance_ops: 0,
-    };
+    let thresholds = || thresholds(points, weights, excellent, poor);
     if vectors.len() < 2 * K || distinct.len() < K {
         return Ok(thresholds());
     }
