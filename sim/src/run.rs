@@ -202,7 +202,7 @@ pub fn params(sc: &Scenario) -> Params {
 }
 
 /// The chain's bans: a node and its organisation, each repeat offence of the organisation
-/// doubling the last ban (the pallet's rule).
+/// doubling the last ban (`Params::ban_for`, as the pallet bans).
 #[derive(Default)]
 struct Bans {
     offences: BTreeMap<u32, u32>,
@@ -218,7 +218,7 @@ impl Bans {
     fn punish(&mut self, world: &World, s: &mut NodeState, id: u32, era: u32, params: &Params) {
         let org = world.nodes[id as usize].org;
         let earlier = self.offences.entry(org).or_insert(0);
-        let eras = params.ban_eras.saturating_mul(1u32 << (*earlier).min(16));
+        let eras = params.ban_for(*earlier);
         *earlier += 1;
         let until = era.saturating_add(eras).saturating_add(1);
         s.banned_until = until;

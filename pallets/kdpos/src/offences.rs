@@ -256,13 +256,11 @@ impl<T: Config> Pallet<T> {
     ) -> BalanceOf<T> {
         PunishedIn::<T>::insert(who, session);
         let era = CurrentEra::<T>::get();
-        // A repeat offender's organisation learns nothing from forgiveness: each ban is twice
-        // the last (capped at 2^16 times `ban_eras`).
         let org = Candidates::<T>::get(who).map(|c| c.org);
         let earlier = org.map_or(0, |o| {
             OrganisationOffences::<T>::get(o).map_or(0, |r| r.offences)
         });
-        let eras = params.ban_eras.saturating_mul(1u32 << earlier.min(16));
+        let eras = params.ban_for(earlier);
         let until = era.saturating_add(eras).saturating_add(1);
         BannedUntil::<T>::insert(who, until);
         if let Some(org) = org {

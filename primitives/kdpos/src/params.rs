@@ -157,11 +157,33 @@ impl Params {
     pub fn seats(&self) -> u32 {
         self.producers.saturating_add(self.standbys)
     }
+
+    /// Eras an organisation stays banned for a proven offence after `earlier` ones: each repeat
+    /// doubles the last ban, from `ban_eras`, up to 2^16 times it (forgiveness without memory
+    /// would let an equivocator back after one ban).
+    pub fn ban_for(&self, earlier: u32) -> u32 {
+        self.ban_eras.saturating_mul(1u32 << earlier.min(16))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_repeat_offence_doubles_the_ban_up_to_a_cap() {
+        let p = Params::default();
+        assert_eq!(p.ban_for(0), 28);
+        assert_eq!(p.ban_for(1), 56);
+        assert_eq!(p.ban_for(3), 224);
+        assert_eq!(p.ban_for(16), 28 << 16);
+        assert_eq!(p.ban_for(40), 28 << 16, "capped, and no shift overflow");
+        let forever = Params {
+            ban_eras: u32::MAX,
+            ..p
+        };
+        assert_eq!(forever.ban_for(5), u32::MAX, "saturates");
+    }
 
     #[test]
     fn defaults_are_valid() {
