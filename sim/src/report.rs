@@ -195,12 +195,19 @@ pub fn cells(results: &[(Scenario, Outcome)]) -> BTreeMap<Key, Cell> {
     cells
 }
 
+/// What [`write_all`] wrote: the cells, and the text of `table.md` and `targets.md`.
+pub struct Written {
+    pub cells: BTreeMap<Key, Cell>,
+    pub table: String,
+    pub targets: String,
+}
+
 /// Writes every output file into `dir`.
 pub fn write_all(
     dir: &Path,
     files: &[ScenarioFile],
     results: &[(Scenario, Outcome)],
-) -> Result<BTreeMap<Key, Cell>, String> {
+) -> Result<Written, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let cells = cells(results);
     write_runs(&dir.join("runs.csv"), files, results).map_err(|e| format!("runs.csv: {e}"))?;
@@ -219,11 +226,14 @@ pub fn write_all(
         |c| c.share_of_rounds_over_third(),
     )?;
     plot_series(&dir.join("series.svg"), files, &cells)?;
-    std::fs::write(dir.join("table.md"), table(files, &cells))
-        .map_err(|e| format!("table.md: {e}"))?;
-    std::fs::write(dir.join("targets.md"), targets(files, &cells))
-        .map_err(|e| format!("targets.md: {e}"))?;
-    Ok(cells)
+    let (table, targets) = (table(files, &cells), targets(files, &cells));
+    std::fs::write(dir.join("table.md"), &table).map_err(|e| format!("table.md: {e}"))?;
+    std::fs::write(dir.join("targets.md"), &targets).map_err(|e| format!("targets.md: {e}"))?;
+    Ok(Written {
+        cells,
+        table,
+        targets,
+    })
 }
 
 const KEY_COLUMNS: [&str; 5] = ["scenario", "system", "n", "attacker_share", "behaviour"];

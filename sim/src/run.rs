@@ -272,6 +272,14 @@ pub fn run(sc: &Scenario) -> Outcome {
     let mut bans = Bans::default();
     let mut sleeper = Sleeper::default();
     let total_stake: u128 = world.voters.iter().map(|v| v.stake).sum();
+    // Self bonds are stake too: the attacker's share of all stake behind candidates counts them.
+    let bonds: u128 = world.nodes.iter().map(|n| n.self_bond).sum();
+    let group_bonds: u128 = world
+        .nodes
+        .iter()
+        .filter(|n| n.malicious)
+        .map(|n| n.self_bond)
+        .sum();
     let honest_orgs: Vec<u32> = world
         .nodes
         .iter()
@@ -309,7 +317,7 @@ pub fn run(sc: &Scenario) -> Outcome {
         } else if sc.system == System::Npos {
             elect_npos(&world, &state, &bans, era, sc, &params, &mut rng)
         } else {
-            elect_dpos(&world, &state, &bans, era, sc, &mut rng)
+            elect_dpos(&world, &state, &bans, era, sc, &params, &mut rng)
         };
         let Elected {
             producers,
@@ -335,14 +343,6 @@ pub fn run(sc: &Scenario) -> Outcome {
             );
         }
         turnout_sum += voted as f64 / total_stake.max(1) as f64;
-        // Self bonds are stake too: the attacker's share of all stake that backs candidates.
-        let bonds: u128 = world.nodes.iter().map(|n| n.self_bond).sum();
-        let group_bonds: u128 = world
-            .nodes
-            .iter()
-            .filter(|n| n.malicious)
-            .map(|n| n.self_bond)
-            .sum();
         group_share_sum += (group_voted + group_bonds) as f64 / (voted + bonds).max(1) as f64;
         gini_sum += gini(&backing);
         let orgs: Vec<u32> = producers
@@ -824,10 +824,10 @@ fn elect_dpos(
     bans: &Bans,
     era: u32,
     sc: &Scenario,
+    params: &Params,
     rng: &mut ChaCha8Rng,
 ) -> Elected {
     let w = &sc.world;
-    let params = Params::default();
     // Naive DPoS voters avoid candidates they saw misbehave, once they have reacted; with
     // eviction the chain bans them.
     let standing = |id: u32| {
@@ -842,7 +842,7 @@ fn elect_dpos(
     let trusted: Vec<u32> = (0..world.nodes.len() as u32)
         .filter(|id| standing(*id))
         .collect();
-    let slate = ranked(state, &trusted, &params);
+    let slate = ranked(state, &trusted, params);
     let attack: Vec<u32> = world
         .nodes
         .iter()
