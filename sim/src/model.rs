@@ -77,6 +77,8 @@ pub struct WorldSpec {
     pub dpos_reaction_eras: u32,
     /// Sleeper cartel: eras its seat count must stop growing before it defects.
     pub defect_patience_eras: u32,
+    /// K-DPoS systems: producer seats kept for challengers (`Params::challenger_seats`).
+    pub challenger_seats: u32,
 }
 
 impl Default for WorldSpec {
@@ -105,6 +107,7 @@ impl Default for WorldSpec {
             intermittent_permille: 300,
             dpos_reaction_eras: 2,
             defect_patience_eras: 5,
+            challenger_seats: 1,
         }
     }
 }

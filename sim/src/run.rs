@@ -10,9 +10,9 @@ use crate::{
     model::{self, Behaviour, Voting, World, WorldSpec},
 };
 use kdpos_primitives::{
-    classify, classify_by_thresholds, decide, elect_by_strategy, features, tally, CandidateInput,
-    Class, Decision, EraCounters, Fault, Params, Record, Standing, Strategy, Tally, Vote,
-    MAX_VOTE_TARGETS, PPM,
+    classify, classify_by_thresholds, decide, elect_by_strategy, eviction::is_missing, features,
+    tally, CandidateInput, Class, Decision, EraCounters, Fault, Params, Record, Standing, Strategy,
+    Tally, Vote, MAX_VOTE_TARGETS, PPM,
 };
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -179,6 +179,7 @@ pub fn params(sc: &Scenario) -> Params {
     let p = Params {
         producers: sc.world.producers,
         standbys: sc.world.standbys,
+        challenger_seats: sc.world.challenger_seats,
         ..Params::default()
     };
     let no_caps = Params {
@@ -487,20 +488,32 @@ pub fn run(sc: &Scenario) -> Outcome {
                 } else {
                     is_down(a) || chance
                 };
-                let s = &mut state[a as usize];
                 if misses {
                     out.missed_slots += 1;
-                    s.counters.missed += 1;
-                    s.consecutive_missed += 1;
-                    if sc.system.evicts() && s.consecutive_missed >= params.missed_slots_threshold {
+                    let run = {
+                        let s = &mut state[a as usize];
+                        s.counters.missed += 1;
+                        s.consecutive_missed += 1;
+                        s.consecutive_missed
+                    };
+                    // Judged at each multiple of the threshold, as the pallet judges it.
+                    let threshold = params.missed_slots_threshold.max(1);
+                    if sc.system.evicts() && run % threshold == 0 {
+                        let missing = active
+                            .iter()
+                            .filter(|x| !disabled.contains(x))
+                            .filter(|x| is_missing(state[**x as usize].consecutive_missed, &params))
+                            .count() as u32;
                         let d = decide(
-                            Fault::MissedSlots(s.consecutive_missed),
+                            Fault::MissedSlots(run),
                             &a,
                             &active,
                             &disabled,
                             &queue,
+                            missing,
                             &params,
                         );
+                        let s = &mut state[a as usize];
                         if let Decision::Evict { replacement, .. } = d {
                             if disabled.len() < disable_limit {
                                 disabled.push(a);
@@ -519,6 +532,7 @@ pub fn run(sc: &Scenario) -> Outcome {
                     }
                     continue;
                 }
+                let s = &mut state[a as usize];
                 s.counters.authored += 1;
                 s.consecutive_missed = 0;
                 if mine == 0 && equivocates.contains(&a) {
@@ -558,7 +572,15 @@ pub fn run(sc: &Scenario) -> Outcome {
                     }
                     bans.punish(&world, &mut state[o as usize], o, era, &params);
                     queue.retain(|q| *q != o);
-                    let d = decide(Fault::Equivocation, &o, &active, &disabled, &queue, &params);
+                    let d = decide(
+                        Fault::Equivocation,
+                        &o,
+                        &active,
+                        &disabled,
+                        &queue,
+                        0,
+                        &params,
+                    );
                     if let Decision::Evict { replacement, .. } = d {
                         if disabled.len() < disable_limit {
                             disabled.push(o);

@@ -348,11 +348,17 @@ pub fn author_of(slot: u64) -> u64 {
 
 /// Executes blocks at the next slots, skipping those of `absent`, until `blocks` were made.
 pub fn blocks_without(absent: u64, blocks: u32) {
+    blocks_without_any(&[absent], blocks)
+}
+
+/// Executes blocks at the next slots, skipping those of every validator in `absent` (down
+/// together), until `blocks` were made.
+pub fn blocks_without_any(absent: &[u64], blocks: u32) {
     let mut made = 0;
     let mut slot = crate::LastSlot::<Test>::get().max(1);
     while made < blocks {
         slot += 1;
-        if author_of(slot) == absent {
+        if absent.contains(&author_of(slot)) {
             continue;
         }
         block_at(slot);

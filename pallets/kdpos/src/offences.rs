@@ -149,8 +149,20 @@ impl<T: Config> Pallet<T> {
         let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
         let standbys = Self::promotable_standbys(&producers);
-        let mut decision =
-            kdpos_primitives::eviction::decide(fault, who, &active, &disabled, &standbys, &params);
+        // Only a liveness fault asks whether others are missing too (a read per producer).
+        let missing = match fault {
+            Fault::MissedSlots(_) => active
+                .iter()
+                .filter(|a| !disabled.contains(a))
+                .filter(|a| {
+                    kdpos_primitives::eviction::is_missing(ConsecutiveMissed::<T>::get(a), &params)
+                })
+                .count() as u32,
+            Fault::Equivocation => 0,
+        };
+        let mut decision = kdpos_primitives::eviction::decide(
+            fault, who, &active, &disabled, &standbys, missing, &params,
+        );
         // Disabling the last enabled validator would stop block production altogether.
         let online = active.iter().filter(|a| !disabled.contains(a)).count() as u32;
         if matches!(decision, Decision::Evict { .. }) && online <= 1 {
@@ -177,6 +189,13 @@ impl<T: Config> Pallet<T> {
                     needed,
                 });
                 FaultAction::Deferred { online, needed }
+            }
+            Decision::SharedOutage { missing } => {
+                Self::deposit_event(Event::SharedOutage {
+                    producer: who.clone(),
+                    missing,
+                });
+                FaultAction::SharedOutage { missing }
             }
             Decision::BelowThreshold => return,
             // A disabled producer missing more slots is no new fault.

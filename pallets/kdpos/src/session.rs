@@ -145,16 +145,18 @@ impl<T: Config> Pallet<T> {
     /// Counts the own slots skipped between a block at slot `prev` and the next at slot
     /// `now`: Aura gives slot `s` to `authorities[s % n]`, so each skipped slot is a miss of
     /// the authority at that index. The author of `now` starts a new run (and, being live, is no
-    /// fault whatever it missed before). Returns who reached
-    /// `missed_slots_threshold` consecutive misses with this gap (a liveness fault), in
-    /// authority order. O(n) however long the gap.
+    /// fault whatever it missed before). Returns who reached `missed_slots_threshold`
+    /// consecutive misses, or another multiple of it, with this gap (a liveness fault), in
+    /// authority order: a fault deferred (a shared outage, or finality) is judged again while the
+    /// node stays down; a disabled validator is no new fault. O(n) however long the gap.
     pub fn note_slots(prev: u64, now: u64, authorities: &[T::AccountId]) -> Vec<T::AccountId> {
         let n = authorities.len() as u64;
         let threshold = Self::params().missed_slots_threshold;
         let mut faulty = Vec::new();
-        if n == 0 || now <= prev {
+        if n == 0 || now <= prev || threshold == 0 {
             return faulty;
         }
+        let mut disabled: Option<Vec<T::AccountId>> = None;
         let first = prev.saturating_add(1);
         let skipped = now.saturating_sub(first);
         // The author of `now` is live: its misses count, but it is no liveness fault.
@@ -177,7 +179,12 @@ impl<T: Config> Pallet<T> {
             let before = ConsecutiveMissed::<T>::get(who);
             let after = before.saturating_add(missed);
             ConsecutiveMissed::<T>::insert(who, after);
-            if before < threshold && after >= threshold && Some(who) != author {
+            if before / threshold < after / threshold
+                && Some(who) != author
+                && !disabled
+                    .get_or_insert_with(|| Self::disabled_among(authorities))
+                    .contains(who)
+            {
                 Self::deposit_event(Event::LivenessFault {
                     producer: who.clone(),
                     consecutive: after,

@@ -150,6 +150,8 @@ pub enum FaultAction {
     Evicted,
     /// Recorded only: evicting it would have left fewer producers online than finality needs.
     Deferred { online: u32, needed: u32 },
+    /// Recorded only: `missing` producers were missing their slots at once (a shared outage).
+    SharedOutage { missing: u32 },
     /// Not a producer of the session: nothing to evict (an offence is still punished).
     NotActive,
 }

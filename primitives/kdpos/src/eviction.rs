@@ -38,6 +38,9 @@ pub enum Decision<C> {
     /// A liveness fault that would leave fewer producers online than finality needs: recorded,
     /// not evicted. `online` would fall to `online - 1`, below `needed`.
     Deferred { online: u32, needed: u32 },
+    /// A liveness fault while `missing` producers (at least `outage_producers`) miss their slots
+    /// at once: a shared outage, not this node's own fault, so it is recorded, not evicted.
+    SharedOutage { missing: u32 },
     /// Too few missed slots to count as a fault.
     BelowThreshold,
     /// The offender is not an active producer, or is already disabled: nothing to evict.
@@ -49,17 +52,29 @@ pub fn needed_online(active: u32) -> u32 {
     active.saturating_mul(2) / 3 + 1
 }
 
+/// Whether a producer that has missed its last `run` own slots counts as missing towards a
+/// shared outage: one slot short of a liveness fault or more. Producers that fail together reach
+/// the threshold a slot apart, so when the first of them is judged the others are one short.
+pub fn is_missing(run: u32, params: &Params) -> bool {
+    run >= params.missed_slots_threshold.saturating_sub(1).max(1)
+}
+
 /// Decides what to do with `offender` for `fault`. `active` are this session's producers,
-/// `disabled` those already disabled, `standbys` the standbys in promotion order.
+/// `disabled` those already disabled, `standbys` the standbys in promotion order, `missing` the
+/// enabled producers (the offender among them) that [`is_missing`] says are missing now.
 ///
 /// A proven offence is always evicted: the equivocator is Byzantine, so disabling it costs no
-/// honest vote. A liveness fault is evicted only while more than two thirds stay online.
+/// honest vote. A liveness fault is evicted only while more than two thirds stay online, and
+/// only when it is the node's own: when `outage_producers` or more miss at once, the cause is
+/// shared (a network, power or release failure), and evicting them all would hand their seats
+/// to standbys for what no operator did wrong. Their misses still count against their records.
 pub fn decide<C: PartialEq + Clone>(
     fault: Fault,
     offender: &C,
     active: &[C],
     disabled: &[C],
     standbys: &[C],
+    missing: u32,
     params: &Params,
 ) -> Decision<C> {
     if !active.contains(offender) || disabled.contains(offender) {
@@ -76,6 +91,11 @@ pub fn decide<C: PartialEq + Clone>(
             replacement,
         },
         Fault::MissedSlots(n) if n < params.missed_slots_threshold => Decision::BelowThreshold,
+        Fault::MissedSlots(_)
+            if params.outage_producers > 0 && missing >= params.outage_producers =>
+        {
+            Decision::SharedOutage { missing }
+        }
         Fault::MissedSlots(_) => {
             let total = active.len() as u32;
             let online = active.iter().filter(|a| !disabled.contains(a)).count() as u32;
@@ -107,6 +127,7 @@ mod tests {
             &ACTIVE,
             &[],
             &[9, 8],
+            0,
             &Params::default(),
         );
         assert_eq!(
@@ -123,11 +144,11 @@ mod tests {
     fn missed_slots_count_from_the_threshold() {
         let p = Params::default();
         assert_eq!(
-            decide(Fault::MissedSlots(2), &2, &ACTIVE, &[], &[9], &p),
+            decide(Fault::MissedSlots(2), &2, &ACTIVE, &[], &[9], 1, &p),
             Decision::BelowThreshold
         );
         assert_eq!(
-            decide(Fault::MissedSlots(3), &2, &ACTIVE, &[], &[9], &p),
+            decide(Fault::MissedSlots(3), &2, &ACTIVE, &[], &[9], 1, &p),
             Decision::Evict {
                 slash: false,
                 ban: false,
@@ -145,6 +166,7 @@ mod tests {
             &ACTIVE,
             &[1],
             &[9],
+            1,
             &Params::default(),
         );
         assert_eq!(
@@ -161,6 +183,7 @@ mod tests {
             &ACTIVE,
             &[1],
             &[],
+            0,
             &Params::default(),
         );
         assert_eq!(
@@ -174,14 +197,58 @@ mod tests {
     }
 
     #[test]
+    fn producers_failing_together_are_a_shared_outage_not_each_a_fault() {
+        let p = Params::default();
+        // A fault of its own: only the offender is missing.
+        assert!(matches!(
+            decide(Fault::MissedSlots(3), &2, &ACTIVE, &[], &[9], 1, &p),
+            Decision::Evict { .. }
+        ));
+        // Two producers missing at once: the second is one slot short when the first is judged.
+        assert_eq!(
+            decide(Fault::MissedSlots(3), &2, &ACTIVE, &[], &[9], 2, &p),
+            Decision::SharedOutage { missing: 2 }
+        );
+        // An equivocation is no outage, however many are missing.
+        assert!(matches!(
+            decide(Fault::Equivocation, &2, &ACTIVE, &[], &[9], 4, &p),
+            Decision::Evict { slash: true, .. }
+        ));
+        // 0 turns the rule off.
+        let off = Params {
+            outage_producers: 0,
+            ..p
+        };
+        assert!(matches!(
+            decide(Fault::MissedSlots(3), &2, &ACTIVE, &[], &[9], 4, &off),
+            Decision::Evict { .. }
+        ));
+    }
+
+    #[test]
+    fn missing_counts_from_one_slot_short_of_a_fault() {
+        let p = Params::default();
+        assert!(!is_missing(0, &p));
+        assert!(!is_missing(1, &p));
+        assert!(is_missing(2, &p));
+        assert!(is_missing(7, &p));
+        let one = Params {
+            missed_slots_threshold: 1,
+            ..p
+        };
+        assert!(!is_missing(0, &one), "a threshold of 1 still needs a miss");
+        assert!(is_missing(1, &one));
+    }
+
+    #[test]
     fn nothing_to_evict_outside_the_active_set() {
         let p = Params::default();
         assert_eq!(
-            decide(Fault::Equivocation, &7, &ACTIVE, &[], &[], &p),
+            decide(Fault::Equivocation, &7, &ACTIVE, &[], &[], 0, &p),
             Decision::NotActive
         );
         assert_eq!(
-            decide(Fault::Equivocation, &1, &ACTIVE, &[1], &[], &p),
+            decide(Fault::Equivocation, &1, &ACTIVE, &[1], &[], 0, &p),
             Decision::NotActive
         );
     }
@@ -194,6 +261,7 @@ mod tests {
             &ACTIVE,
             &[9],
             &[9, 3, 8],
+            0,
             &Params::default(),
         );
         assert_eq!(

@@ -89,6 +89,9 @@ pub enum Error {
     DuplicateVoter,
     /// Sequential Phragmen could not normalise its result (sp-npos-elections' arithmetic).
     ElectionArithmetic,
+    /// `outage_producers` is 1: every missing producer would be a shared outage, so no liveness
+    /// fault would ever be evicted (0 turns the rule off).
+    OutageOfOne,
 }
 
 impl core::fmt::Display for Error {
@@ -111,6 +114,10 @@ impl core::fmt::Display for Error {
             Error::ZeroStake => write!(f, "the vote bonds no stake"),
             Error::DuplicateVoter => write!(f, "a voter has two votes"),
             Error::ElectionArithmetic => write!(f, "the Phragmen election overflowed"),
+            Error::OutageOfOne => write!(
+                f,
+                "outage_producers is 1, which would defer every liveness fault (0 turns it off)"
+            ),
         }
     }
 }

@@ -88,6 +88,12 @@ pub struct Params {
     pub ban_eras: u32,
     /// Consecutive missed own slots that make a liveness fault.
     pub missed_slots_threshold: u32,
+    /// At least this many producers missing their own slots at once (each at least
+    /// `missed_slots_threshold - 1` in a row) are taken for a shared outage (a network, power
+    /// or release failure), not each for its own fault: their liveness faults are deferred, not
+    /// evicted, and the misses still count against their records. 0 turns the rule off; 1 would
+    /// defer every liveness fault and is refused.
+    pub outage_producers: u32,
     /// How producers are chosen from the vote range.
     pub strategy: Strategy,
     /// Producer seats kept for the best challengers (unproven Excellent, then Qualified, when any
@@ -116,6 +122,7 @@ impl Default for Params {
             self_bond_factor: 10,
             ban_eras: 28,
             missed_slots_threshold: 3,
+            outage_producers: 2,
             strategy: Strategy::TopBacking,
             challenger_seats: 1,
             label_tolerance: 50_000,
@@ -149,6 +156,9 @@ impl Params {
         }
         if self.fair_share_factor == 0 || self.self_bond_factor == 0 {
             return Err(Error::ZeroCapFactor);
+        }
+        if self.outage_producers == 1 {
+            return Err(Error::OutageOfOne);
         }
         Ok(())
     }
@@ -217,5 +227,10 @@ mod tests {
             ..Params::default()
         };
         assert_eq!(p.validate(), Err(Error::ZeroCapFactor));
+        let p = Params {
+            outage_producers: 1,
+            ..Params::default()
+        };
+        assert_eq!(p.validate(), Err(Error::OutageOfOne));
     }
 }

@@ -85,6 +85,49 @@ fn a_liveness_fault_that_would_stall_finality_is_recorded_not_acted_on() {
     });
 }
 
+#[test]
+fn producers_down_together_are_a_shared_outage_and_one_that_stays_down_is_evicted() {
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        // H2 and H4 go down together (their data centre loses power): each reaches the
+        // threshold while the other is missing too, so neither is evicted. Four rounds of four
+        // slots: H1 and H6 make eight blocks, H2 and H4 miss three or four slots each.
+        blocks_without_any(&[H2, H4], 8);
+        for who in [H2, H4] {
+            let fault = LastFault::<Test>::get(who).unwrap_or_else(|| panic!("{who} recorded"));
+            assert_eq!(fault.fault, kdpos_primitives::Fault::MissedSlots(3));
+            assert_eq!(fault.action, FaultAction::SharedOutage { missing: 2 });
+            assert!(events().contains(&Event::SharedOutage {
+                producer: who,
+                missing: 2
+            }));
+            assert!(
+                Counters::<Test>::get(who).missed >= 3,
+                "the misses still count"
+            );
+        }
+        assert!(pallet_session::Pallet::<Test>::disabled_validators().is_empty());
+        assert!(!events()
+            .iter()
+            .any(|e| matches!(e, Event::ProducerEvicted { .. })));
+        // Power returns to H4 only: H2, still down, is its own fault at its next threshold.
+        blocks_without(H2, 16);
+        let fault = LastFault::<Test>::get(H2).unwrap_or_else(|| panic!("recorded"));
+        assert_eq!(fault.action, FaultAction::Evicted);
+        assert!(events().contains(&Event::ProducerEvicted {
+            producer: H2,
+            fault: kdpos_primitives::Fault::MissedSlots(6),
+            replacement: Some(H7),
+        }));
+        assert_eq!(
+            LastFault::<Test>::get(H4).map(|f| f.action),
+            Some(FaultAction::SharedOutage { missing: 2 }),
+            "H4 came back and was never evicted"
+        );
+        check();
+    });
+}
+
 /// An equivocation of `offender` in `slot`: two headers of one height, both sealed by it.
 fn proof(
     offender: u64,
