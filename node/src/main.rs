@@ -7,6 +7,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod dev_keys;
 mod ipfs;
 mod preflight;
 mod rpc;
