@@ -79,6 +79,9 @@ pub struct WorldSpec {
     pub defect_patience_eras: u32,
     /// K-DPoS systems: producer seats kept for challengers (`Params::challenger_seats`).
     pub challenger_seats: u32,
+    /// Evicting systems: producers missing at once that make a shared outage, whose liveness
+    /// faults are deferred (`Params::outage_producers`; 0 turns the rule off).
+    pub outage_producers: u32,
 }
 
 impl Default for WorldSpec {
@@ -108,6 +111,7 @@ impl Default for WorldSpec {
             dpos_reaction_eras: 2,
             defect_patience_eras: 5,
             challenger_seats: 1,
+            outage_producers: 2,
         }
     }
 }

@@ -180,6 +180,7 @@ pub fn params(sc: &Scenario) -> Params {
         producers: sc.world.producers,
         standbys: sc.world.standbys,
         challenger_seats: sc.world.challenger_seats,
+        outage_producers: sc.world.outage_producers,
         ..Params::default()
     };
     let no_caps = Params {
