@@ -503,7 +503,10 @@ pub fn run(sc: &Scenario) -> Outcome {
                         let missing = active
                             .iter()
                             .filter(|x| !disabled.contains(x))
-                            .filter(|x| is_missing(state[**x as usize].consecutive_missed, &params))
+                            .filter(|x| {
+                                let s = &state[**x as usize];
+                                is_missing(s.consecutive_missed, &s.counters, &params)
+                            })
                             .count() as u32;
                         let d = decide(
                             Fault::MissedSlots(run),

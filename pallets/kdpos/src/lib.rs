@@ -727,11 +727,11 @@ pub mod pallet {
         /// that owned them.
         fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
             let (authorities, faults) = Self::track_slot();
-            // A liveness fault also reads every producer's run (is it a shared outage?) and the
-            // disabled list: keys the measured worst case mostly read already, counted here
-            // until `scripts/weights.sh` measures the hook again.
+            // A liveness fault also reads every producer's run and era counters (is it a shared
+            // outage?) and the disabled list: keys the measured worst case mostly read already,
+            // counted here until `scripts/weights.sh` measures the hook again.
             let outage_reads = if faults > 0 {
-                u64::from(authorities).saturating_add(1)
+                u64::from(authorities).saturating_mul(2).saturating_add(1)
             } else {
                 0
             };

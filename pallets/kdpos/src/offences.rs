@@ -149,13 +149,17 @@ impl<T: Config> Pallet<T> {
         let disabled = Self::disabled_among(&active);
         let producers = Producers::<T>::get();
         let standbys = Self::promotable_standbys(&producers);
-        // Only a liveness fault asks whether others are missing too (a read per producer).
+        // Only a liveness fault asks whether others are missing too (two reads per producer).
         let missing = match fault {
             Fault::MissedSlots(_) => active
                 .iter()
                 .filter(|a| !disabled.contains(a))
                 .filter(|a| {
-                    kdpos_primitives::eviction::is_missing(ConsecutiveMissed::<T>::get(a), &params)
+                    kdpos_primitives::eviction::is_missing(
+                        ConsecutiveMissed::<T>::get(a),
+                        &Counters::<T>::get(a),
+                        &params,
+                    )
                 })
                 .count() as u32,
             Fault::Equivocation => 0,

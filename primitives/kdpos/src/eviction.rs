@@ -1,7 +1,7 @@
 //! Malicious packers (KDPOS.md, "Malicious packers"): what happens, in the block the evidence
 //! lands, to a producer that misbehaves.
 
-use crate::Params;
+use crate::{EraCounters, Params};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -52,11 +52,16 @@ pub fn needed_online(active: u32) -> u32 {
     active.saturating_mul(2) / 3 + 1
 }
 
-/// Whether a producer that has missed its last `run` own slots counts as missing towards a
-/// shared outage: one slot short of a liveness fault or more. Producers that fail together reach
-/// the threshold a slot apart, so when the first of them is judged the others are one short.
-pub fn is_missing(run: u32, params: &Params) -> bool {
+/// Whether a producer counts as missing towards a shared outage: it has missed its last `run`
+/// own slots, one short of a liveness fault or more, and before this run it missed no more of its
+/// own slots this era than it authored (`era`, whose `missed` includes the run). Producers that
+/// fail together reach the threshold a slot apart, so when the first of them is judged the
+/// others are one short. A producer that keeps itself one slot short of a fault (miss, miss,
+/// author) would otherwise be missing a third of the time and make any other node's own fault
+/// look shared; after its first cycle it has missed twice what it authored and no longer counts.
+pub fn is_missing(run: u32, era: &EraCounters, params: &Params) -> bool {
     run >= params.missed_slots_threshold.saturating_sub(1).max(1)
+        && era.missed.saturating_sub(run) <= era.authored
 }
 
 /// Decides what to do with `offender` for `fault`. `active` are this session's producers,
@@ -225,19 +230,48 @@ mod tests {
         ));
     }
 
+    /// An era of `authored` own blocks and `missed` misses, the current run included.
+    fn era(authored: u32, missed: u32) -> EraCounters {
+        EraCounters {
+            authored,
+            missed,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn missing_counts_from_one_slot_short_of_a_fault() {
         let p = Params::default();
-        assert!(!is_missing(0, &p));
-        assert!(!is_missing(1, &p));
-        assert!(is_missing(2, &p));
-        assert!(is_missing(7, &p));
+        assert!(!is_missing(0, &era(9, 0), &p));
+        assert!(!is_missing(1, &era(9, 1), &p));
+        assert!(is_missing(2, &era(9, 2), &p));
+        assert!(is_missing(7, &era(9, 7), &p));
+        assert!(is_missing(2, &era(0, 2), &p), "down since the era began");
         let one = Params {
             missed_slots_threshold: 1,
             ..p
         };
-        assert!(!is_missing(0, &one), "a threshold of 1 still needs a miss");
-        assert!(is_missing(1, &one));
+        assert!(
+            !is_missing(0, &era(9, 0), &one),
+            "a threshold of 1 still needs a miss"
+        );
+        assert!(is_missing(1, &era(9, 1), &one));
+    }
+
+    #[test]
+    fn a_producer_that_keeps_one_slot_short_of_a_fault_never_makes_an_outage() {
+        let p = Params::default();
+        // Miss, miss, author, over and over: after its first cycle it has missed twice what it
+        // authored before each new run.
+        assert!(
+            is_missing(2, &era(0, 2), &p),
+            "its first run looks like any other"
+        );
+        for cycles in 1..10 {
+            assert!(!is_missing(2, &era(cycles, 2 * cycles + 2), &p));
+        }
+        // A hospital that missed a few slots earlier in the era still counts.
+        assert!(is_missing(2, &era(30, 5), &p));
     }
 
     #[test]

@@ -128,6 +128,59 @@ fn producers_down_together_are_a_shared_outage_and_one_that_stays_down_is_evicte
     });
 }
 
+#[test]
+fn a_producer_one_slot_short_of_a_fault_cannot_shield_a_node_that_is_down() {
+    four_producers().execute_with(|| {
+        run_to_session(1);
+        // H4 (the attacker) keeps itself one slot short of a liveness fault: it skips two of its
+        // slots and authors the third, over and over. After four such cycles H2 goes down for
+        // good, timed so that H2 reaches the threshold in the very gap where H4 is two short:
+        // without the era-record test that pair would look like a shared outage.
+        let (mut h4_skipped, mut h4_cycles, mut h2_down) = (0, 0, false);
+        let mut slot = LastSlot::<Test>::get();
+        while LastFault::<Test>::get(H2).is_none() {
+            slot += 1;
+            match author_of(slot) {
+                a if a == H2 => {
+                    // H2's slot comes before H4's in each round: H4 authors in this one.
+                    h2_down |= h4_cycles >= 4 && h4_skipped == 2;
+                    if h2_down {
+                        continue;
+                    }
+                }
+                a if a == H4 && h4_skipped < 2 => {
+                    h4_skipped += 1;
+                    continue;
+                }
+                a if a == H4 => {
+                    h4_skipped = 0;
+                    h4_cycles += 1;
+                }
+                _ => {}
+            }
+            block_at(slot);
+        }
+        assert!(
+            h2_down && LastFault::<Test>::get(H4).is_none(),
+            "H4 never reached a fault"
+        );
+        assert_eq!(
+            ConsecutiveMissed::<Test>::get(H4),
+            2,
+            "H4 was two short as H2 was judged"
+        );
+        // H2's fault is its own: H4, which missed twice what it authored, is no shared outage.
+        assert_eq!(
+            LastFault::<Test>::get(H2).map(|f| f.action),
+            Some(FaultAction::Evicted)
+        );
+        assert!(!events()
+            .iter()
+            .any(|e| matches!(e, Event::SharedOutage { .. })));
+        check();
+    });
+}
+
 /// An equivocation of `offender` in `slot`: two headers of one height, both sealed by it.
 fn proof(
     offender: u64,
