@@ -1,9 +1,11 @@
-// Where the portal finds its node and its IPFS API. `?rpc=` and `?ipfs=` win; else what
+// Where the portal finds its node, its IPFS API and the hospital's key service. `?rpc=` and `?ipfs=` win; else what
 // `medchain portal serve` says (/medchain-portal.json); else the defaults of scripts/start.sh.
 export interface Config {
   rpc: string;
   /** Base URL of kubo's RPC API (without /api/v0). */
   ipfs: string;
+  /** Base URL of the hospital's key service, when the portal's server passes it on. */
+  keyserver: string | null;
 }
 
 export async function loadConfig(): Promise<Config> {
@@ -20,5 +22,8 @@ export async function loadConfig(): Promise<Config> {
     rpc: params.get('rpc') ?? served.rpc ?? 'ws://127.0.0.1:9944',
     // A path such as /ipfs is the portal server's own proxy.
     ipfs: new URL(ipfs, location.href).toString().replace(/\/$/, ''),
+    // Only the portal's own server passes the key service on (no `?keyserver=`: the page signs
+    // requests to it, and a link must not point that elsewhere).
+    keyserver: served.keyserver ? new URL(served.keyserver, location.href).toString().replace(/\/$/, '') : null,
   };
 }

@@ -1,11 +1,13 @@
 // Hospital view: for a clinician of an organisation, upload a record for a patient or amend one
 // (encrypt here, add the ciphertext to IPFS with its CID checked, register it on chain with the
-// data key sealed to the patient and to the organisation); for an admin, set the organisation's key.
+// data key sealed to the patient and to the organisation); for an admin, make the hospital's key
+// service's key the organisation's (never a person's own key).
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { u8aToHex } from '@polkadot/util';
 import { CID } from 'multiformats/cid';
 import { encrypt, newDataKey, seal } from './crypto';
 import { action, h, say } from './dom';
+import { serviceKey } from './keyservice';
 import { parseType } from './records';
 import type { Session } from './session';
 
@@ -36,7 +38,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   const previous = h('input', { id: 'previous', placeholder: 'amends record (optional)', size: '10' });
   const file = h('input', { id: 'record-file', type: 'file' });
   const upload = h('button', { id: 'upload' }, 'Encrypt, store and register');
-  const setKey = h('button', { id: 'set-org-key' }, 'Make my encryption key the organisation\'s key');
+  const setKey = h('button', { id: 'set-org-key' }, 'Make the key service\'s key the organisation\'s key');
 
   action(upload, out, async () => {
     const chosen = file.files?.[0];
@@ -51,7 +53,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     const care = (await api.call.medicalRecordsApi.careOf(address)).toJSON() as unknown as Array<{ org: number }>;
     if (!care.some((c) => c.org === orgId)) throw new Error(`the patient ${address} has not authorised organisation ${orgId} to index records about them: they do so on their page (My hospitals) or with \`medchain care grant ${orgId}\`; nothing was stored`);
     const orgKey = orgs.find((m) => m.org === orgId)?.key;
-    if (!orgKey) throw new Error(`organisation ${orgId} has no key: its admin sets one first (this page, or medchain org set-key)`);
+    if (!orgKey) throw new Error(`organisation ${orgId} has no key: its admin sets its key service's first (this page, or medchain org set-key)`);
     // Fail before encrypting if IPFS is not there.
     await session.ipfs.version();
     say(out, 'encrypting in this browser', 'muted');
@@ -69,10 +71,11 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   });
   action(setKey, out, async () => {
     const orgId = Number(org.value);
-    const done = await session.send(api.tx.medicalRecords.setOrganisationKey(orgId, `0x${session.publicKey()}`));
+    const key = await serviceKey(session, orgId);
+    const done = await session.send(api.tx.medicalRecords.setOrganisationKey(orgId, `0x${key}`));
     const m = orgs.find((x) => x.org === orgId);
-    if (m) m.key = session.publicKey();
-    return `organisation ${orgId}'s key is now yours (block ${done.block})`;
+    if (m) m.key = key;
+    return `organisation ${orgId}'s key is now its key service's (block ${done.block})`;
   });
 
   view.replaceChildren(h('h2', {}, `Hospital (${me.name})`),

@@ -4,6 +4,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { decrypt, open } from './crypto';
 import type { RecordType } from './formats';
+import { openThroughService } from './keyservice';
 import type { Session } from './session';
 
 export { parseType, typeLabel, type RecordType } from './formats';
@@ -76,8 +77,9 @@ interface SealedKey { access: unknown; key: string; sealedTo: string | { custodi
 export interface Opened { bytes: Uint8Array; block: number; view: RecordView }
 
 /**
- * Opens record `id` as the chosen account. Every check happens before anything is signed; the
- * access is logged on chain before the content is returned.
+ * Opens record `id` as the chosen account. Every check the chain answers happens before anything
+ * is signed; the access is logged on chain before the content is returned, and, for a record the
+ * hospital keeps, before its key service is asked for the data key.
  */
 export async function openRecord(session: Session, id: number, progress: (step: string) => void): Promise<Opened> {
   const api = session.api;
@@ -89,13 +91,17 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   const answer = (await api.call.medicalRecordsApi.sealedKeyFor(id, me.address)).toJSON() as { ok?: SealedKey; err?: string };
   if (answer.err !== undefined) throw new Error(`record ${id}: ${DENIED[answer.err] ?? answer.err}`);
   const { key: sealed, sealedTo } = answer.ok as SealedKey;
+  let block: number | undefined;
+  let dataKey: Uint8Array;
   if (typeof sealedTo !== 'string' && sealedTo.custodian !== undefined) {
-    const org = (await api.call.medicalRecordsApi.organisation(sealedTo.custodian)).toJSON() as { key: string | null } | null;
-    if (!org?.key || org.key.replace(/^0x/, '') !== session.publicKey()) {
-      throw new Error(`record ${id}: it opens with organisation ${sealedTo.custodian}'s key, and yours is not that key`);
-    }
+    // Sealed to the hospital: only its key service opens it, and only once the read is on chain.
+    progress('logging the access on chain');
+    block = (await session.send(api.tx.medicalRecords.logAccess(id))).block;
+    progress('asking the hospital\'s key service');
+    dataKey = open(await openThroughService(session, sealedTo.custodian, id), secret);
+  } else {
+    dataKey = open(hexToBytes(sealed.replace(/^0x/, '')), secret);
   }
-  const dataKey = open(hexToBytes(sealed.replace(/^0x/, '')), secret);
   progress(`fetching ${view.cid} from IPFS`);
   const ciphertext = await session.ipfs.cat(view.cid);
   progress('decrypting');
@@ -103,7 +109,9 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   if (bytesToHex(plain.sha256) !== view.record.plaintextHash.replace(/^0x/, '')) {
     throw new Error(`record ${id} decrypts to content whose SHA-256 is not the one on chain: refused`);
   }
-  progress('logging the access on chain');
-  const done = await session.send(api.tx.medicalRecords.logAccess(id));
-  return { bytes: plain.bytes, block: done.block, view };
+  if (block === undefined) {
+    progress('logging the access on chain');
+    block = (await session.send(api.tx.medicalRecords.logAccess(id))).block;
+  }
+  return { bytes: plain.bytes, block, view };
 }

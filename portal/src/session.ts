@@ -6,6 +6,7 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Signer } from '@polkadot/types/types';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import type { Config } from './config';
 import { Ipfs } from './ipfs';
@@ -163,6 +164,18 @@ export class Session {
     } catch {
       throw new Error(`'${who}' is not a ${what} account address`);
     }
+  }
+
+  /**
+   * Signs `message` as the chosen account (an extension wraps it in `<Bytes>..</Bytes>`, which
+   * the key service accepts too).
+   */
+  async signRaw(message: Uint8Array): Promise<Uint8Array> {
+    const me = this.me();
+    if (me.pair) return me.pair.sign(message);
+    if (!me.signer?.signRaw) throw new Error(`the extension cannot sign a message for ${me.name}`);
+    const { signature } = await me.signer.signRaw({ address: me.address, data: u8aToHex(message), type: 'bytes' });
+    return hexToU8a(signature);
   }
 
   /** The X25519 key registered on chain for `address`, hex, if any. */

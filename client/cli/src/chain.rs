@@ -209,7 +209,7 @@ pub async fn organisation(client: &Client, org: u32, on: On) -> Result<Organisat
 pub async fn organisation_key(client: &Client, org: u32, on: On) -> Result<[u8; 32]> {
     organisation(client, org, on).await?.key.ok_or_else(|| {
         anyhow!(
-            "organisation {org} has no key{}: its admin runs `medchain org set-key --org {org}`{}",
+            "organisation {org} has no key{}: its admin runs `medchain --keyserver URL org set-key --org {org}`{}",
             on.chain(),
             on.there()
         )

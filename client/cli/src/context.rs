@@ -28,6 +28,9 @@ pub struct Global {
         default_value = "http://127.0.0.1:5001"
     )]
     pub ipfs: String,
+    /// The hospital's key service, for records sealed to the organisation (`medchain keyserver`).
+    #[arg(long, global = true, env = "MEDCHAIN_KEYSERVER", value_name = "URL")]
+    pub keyserver: Option<String>,
     /// Where keys are kept [default: $MEDCHAIN_HOME, else ~/.medchain].
     #[arg(long, global = true, env = "MEDCHAIN_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
@@ -106,13 +109,19 @@ impl Context {
         self.keys.load(name, &self.passphrase()?)
     }
 
-    /// The hospital's key opens what was sealed to the custodian: --org-key when it names another
-    /// key than --as (loaded only then); `None` means the --as key, already unlocked.
-    pub fn other_org_key(&self, me: &Identity, org_key: Option<&str>) -> Result<Option<Identity>> {
-        Ok(match org_key {
-            Some(name) if name != me.name => Some(self.keys.load(name, &self.passphrase()?)?),
-            _ => None,
-        })
+    /// --keyserver (or MEDCHAIN_KEYSERVER), if given and not empty.
+    pub fn keyserver_url(&self) -> Option<&str> {
+        self.global.keyserver.as_deref().filter(|u| !u.is_empty())
+    }
+
+    /// The --keyserver, which opens what was sealed to organisation `org`.
+    pub fn key_service(&self, org: u32) -> Result<crate::keyserver::client::KeyService> {
+        let url = self.keyserver_url().ok_or_else(|| {
+            anyhow!(
+                "this is sealed to organisation {org}'s key, which only its key service holds: pass --keyserver URL (or set MEDCHAIN_KEYSERVER)"
+            )
+        })?;
+        crate::keyserver::client::KeyService::new(url)
     }
 
     pub async fn chain(&self) -> Result<Client> {

@@ -2,7 +2,7 @@
 //! use (file encryption, sealed keys, the key store).
 //!
 //! Modules import one way: `commands` uses the rest (`context`, `chain`, `formats`, `proof_file`,
-//! `anchor_store`, `crypto`, `keys`), and nothing below it uses `commands`.
+//! `anchor_store`, `crypto`, `keys`, `keyserver`), and nothing below it uses `commands`.
 
 pub mod anchor_store;
 pub mod chain;
@@ -11,4 +11,5 @@ pub mod context;
 pub mod crypto;
 pub mod formats;
 pub mod keys;
+pub mod keyserver;
 pub mod proof_file;

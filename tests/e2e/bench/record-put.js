@@ -32,7 +32,8 @@ try {
   await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(accounts.hospital)), alice,
     { finalized: true });
   await api.disconnect();
-  cli('--as', 'hospital', 'org', 'set-key', '--org', '0');
+  const orgKey = cli('keyserver', 'init', '--dir', join(home, 'keyserver')).public_key;
+  cli('--as', 'hospital', 'org', 'set-key', '--org', '0', '--key', orgKey);
   cli('--as', 'patient', 'key', 'register');
   cli('--as', 'patient', 'care', 'grant', '0');
 

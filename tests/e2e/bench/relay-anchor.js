@@ -97,7 +97,8 @@ async function main() {
     for (const [name, uri] of [['hospital', '//Alice'], ['relay', '//Ferdie']]) {
       await cli(['key', 'import', '--name', name, '--suri', uri]);
     }
-    await cli(['--as', 'hospital', 'org', 'set-key', '--org', '0'], HOSPITAL);
+    const orgKey = (await cli(['keyserver', 'init', '--dir', join(home, 'keyserver')])).public_key;
+    await cli(['--as', 'hospital', 'org', 'set-key', '--org', '0', '--key', orgKey], HOSPITAL);
     const ferdie = keyring.addFromUri('//Ferdie').address;
     await cli(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', ferdie, '--role', 'anchorer']);
     // Patients with encryption keys, funded by Alice.

@@ -11,10 +11,10 @@ export const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
 
 /**
  * Starts `medchain portal serve` on 127.0.0.1:`port` for the node at `rpc` and the IPFS API at
- * `ipfs`; resolves with the process once it answers.
+ * `ipfs` (and the key service at `keyserver`, when given); resolves with the process once it answers.
  */
-export async function portalServe({ port, rpc, ipfs, allowConnect = [] }) {
-  const child = spawn(CLI_BIN, ['--url', rpc, '--ipfs', ipfs, 'portal', 'serve', '--dir', PORTAL_DIST,
+export async function portalServe({ port, rpc, ipfs, allowConnect = [], keyserver }) {
+  const child = spawn(CLI_BIN, ['--url', rpc, '--ipfs', ipfs, ...(keyserver ? ['--keyserver', keyserver] : []), 'portal', 'serve', '--dir', PORTAL_DIST,
     '--listen', `127.0.0.1:${port}`, ...allowConnect.flatMap((u) => ['--allow-connect', u])],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

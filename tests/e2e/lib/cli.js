@@ -7,16 +7,16 @@ import { CLI_BIN } from './node.js';
 export const PASSPHRASE = 'test passphrase';
 
 /**
- * A runner for one test file. `cli(args, { url, ipfs, env })` resolves with the exit code, stdout,
+ * A runner for one test file (`env` is added to every call's environment, e.g. MEDCHAIN_KEYSERVER). `cli(args, { url, ipfs, env })` resolves with the exit code, stdout,
  * stderr and the last stdout line parsed as JSON; the promise's `child` is the process.
  * `ok(args, options)` asserts success and resolves with that JSON.
  */
-export function cliRunner({ home, url, ipfs, passphrase = PASSPHRASE }) {
+export function cliRunner({ home, url, ipfs, passphrase = PASSPHRASE, env: baseEnv = {} }) {
   const cli = (args, { url: u = url, ipfs: i = ipfs, env = {} } = {}) => {
     let child;
     const done = new Promise((resolve) => {
       child = execFile(CLI_BIN, ['--json', '--url', u, ...(i ? ['--ipfs', i] : []), ...args], {
-        env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: passphrase, ...env },
+        env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: passphrase, ...baseEnv, ...env },
         maxBuffer: 1 << 24,
       }, (error, stdout, stderr) => {
         let json;

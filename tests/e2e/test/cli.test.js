@@ -3,6 +3,8 @@
 // byte-identical; after revocation the specialist is refused and no file appears. Nothing in the
 // IPFS blockstore or in chain state contains the plaintext's marker. Run twice: against the dev
 // node's embedded IPFS API, and against a separately started `medchain ipfs serve`, as with kubo.
+// The hospital's key is held by its key service only (`medchain keyserver`), which answers only
+// who the chain lets read now, once the read is on chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -12,11 +14,14 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
 import { cliRunner } from '../lib/cli.js';
+import { askOpen, startKeyserver } from '../lib/keyserver.js';
+import { open as openSealed } from '../lib/sealed.js';
 
 const RPC = 19989;
 const P2P = 19389;
 const NODE_IPFS = 35201;
 const SEPARATE_IPFS = 35202;
+const KEYSERVER = 35204;
 const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
 
 let node;
@@ -27,6 +32,8 @@ let home;
 let work;
 let separate;
 let separateRepo;
+let keyserver; // the hospital's key service
+let ksDir;
 const who = {};
 
 let cli;
@@ -63,7 +70,9 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('cli-node');
   home = tempDir('cli-home');
-  ({ cli, ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${NODE_IPFS}` }));
+  ksDir = tempDir('cli-keyserver');
+  ({ cli, ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${NODE_IPFS}`,
+    env: { MEDCHAIN_KEYSERVER: `http://127.0.0.1:${KEYSERVER}` } }));
   work = tempDir('cli-work');
   separateRepo = tempDir('cli-ipfs');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: NODE_IPFS });
@@ -85,7 +94,12 @@ before(async () => {
   // Alice's hospital is organisation 0 on the dev chain; this one's number comes from the event.
   ORG = String(joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
     .event.data[0].toNumber());
+  keyserver = await startKeyserver({ dir: ksDir, url: `ws://127.0.0.1:${RPC}`, org: ORG, port: KEYSERVER });
+  const noKey = await cli(['--as', 'hospital', 'org', 'set-key', '--org', ORG], { env: { MEDCHAIN_KEYSERVER: '' } });
+  assert.notEqual(noKey.code, 0);
+  assert.match(noKey.stderr, /a person's own key is never the organisation's/);
   await ok(['--as', 'hospital', 'org', 'set-key', '--org', ORG]);
+  await ok(['--as', 'hospital', 'key', 'register']);
   await ok(['--as', 'patient', 'key', 'register']);
   await ok(['--as', 'specialist', 'key', 'register']);
   // Dave authorises the hospital to index records about him.
@@ -96,7 +110,8 @@ after(async () => {
   await api?.disconnect();
   if (node) await stop(node);
   if (separate) await stop(separate.child);
-  for (const dir of [base, home, work, separateRepo]) if (dir) removeDir(dir);
+  if (keyserver) await stop(keyserver.child);
+  for (const dir of [base, home, work, separateRepo, ksDir]) if (dir) removeDir(dir);
 });
 
 /** The scenario against one IPFS endpoint, whose blocks are under `blocksDir`. */
@@ -171,7 +186,7 @@ test('the same with the CLI pointed at a separately started `medchain ipfs serve
   await scenario(separate.url, join(separateRepo, 'blocks'), 2);
 });
 
-test('amend, list, show, grants; an emergency opening read with the hospital key; a wrong key and a tampered block leave no file', async () => {
+test('amend, list, show, grants; an emergency opening read through the hospital\'s key service; a wrong key and a tampered block leave no file', async () => {
   const ipfs = separate.url;
   const first = plaintextFile('v1.bin', 4, 300 * 1024);
   const second = plaintextFile('v2.bin', 5, 600 * 1024);
@@ -196,8 +211,9 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   assert.ok(!existsSync(out));
 
   // Charlie, a clinician of the hospital without a grant, opens it in an emergency and reads it
-  // with the hospital's key; the opening is in the audit trail.
+  // through the hospital's key service; the opening is in the audit trail.
   const charlie = (await ok(['key', 'import', '--name', 'clinician', '--suri', '//Charlie'])).account;
+  await ok(['--as', 'clinician', 'key', 'register']);
   await ok(['--as', 'hospital', 'org', 'add-member', '--org', ORG, '--account', charlie, '--role', 'clinician']);
   const before = await cli(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs });
   assert.match(before.stderr, /may not read record .*NoGrant/);
@@ -205,7 +221,11 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
   assert.notEqual(noReason.code, 0, 'an emergency opening needs a coded reason');
   assert.match(noReason.stderr, /--reason/);
   await ok(['--as', 'clinician', 'emergency-open', String(v2.record), '--reason', 'etreat']);
-  const read = await ok(['--as', 'clinician', 'get', String(v2.record), '-o', out, '--org-key', 'hospital'], { ipfs });
+  const noService = await cli(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs, env: { MEDCHAIN_KEYSERVER: '' } });
+  assert.notEqual(noService.code, 0);
+  assert.match(noService.stderr, /only its key service holds: pass --keyserver/);
+  assert.ok(!existsSync(out));
+  const read = await ok(['--as', 'clinician', 'get', String(v2.record), '-o', out], { ipfs });
   assert.equal(read.bytes, second.bytes.length);
   assert.ok(readFileSync(out).equals(second.bytes));
   const trail = await ok(['audit', String(v2.record)]);
@@ -240,6 +260,94 @@ test('amend, list, show, grants; an emergency opening read with the hospital key
     await stop(tamper.child);
     removeDir(tamperRepo);
   }
+});
+
+test('the key service: only the service opens the hospital\'s key, only for who may read now, each release an access on chain first', async () => {
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const charlie = keyring.addFromUri('//Charlie');
+  const mallory = keyring.addFromUri('//Mallory');
+  const genesis = api.genesisHash.toHex();
+  const org = Number(ORG);
+  const { path, bytes } = plaintextFile('kept.bin', 8, 200 * 1024);
+  const put = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url });
+  const record = put.record;
+
+  // The organisation's key on chain is the service's, no person's: what is sealed to the custodian
+  // opens with the service's secret, and the people's registered keys are other keys.
+  const orgKey = (await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex();
+  assert.equal(orgKey, `0x${keyserver.publicKey}`);
+  for (const person of [who.hospital, charlie.address]) {
+    assert.notEqual((await api.call.medicalRecordsApi.encryptionKey(person)).unwrap().toHex(), orgKey);
+  }
+  const kept = (await api.query.medicalRecords.records(record)).unwrap();
+  assert.equal(openSealed(kept.keyForCustodian.toU8a(), { secret: keyserver.secret }).length, 32);
+
+  // The author reads their own version through the service.
+  const authorOut = join(work, 'kept-author.bin');
+  await ok(['--as', 'hospital', 'get', String(record), '-o', authorOut], { ipfs: separate.url });
+  assert.ok(readFileSync(authorOut).equals(bytes));
+
+  // A stranger with their own key, and a clinician of the hospital with no grant: refused.
+  const stranger = await askOpen(keyserver.url, { pair: mallory, genesis, org, record });
+  assert.equal(stranger.status, 403, JSON.stringify(stranger.body));
+  assert.match(stranger.body.error, /may not read record .*NoGrant/);
+  const noGrant = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
+  assert.equal(noGrant.status, 403);
+
+  // Charlie opens it in an emergency: allowed to read, but the service answers only once a read
+  // is logged on chain.
+  await ok(['--as', 'clinician', 'emergency-open', String(record), '--reason', 'btg']);
+  const unlogged = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
+  assert.equal(unlogged.status, 409, JSON.stringify(unlogged.body));
+  assert.match(unlogged.body.error, /log the access first/);
+
+  // Forged and replayed requests: Mallory signing for Charlie, a signature for another
+  // organisation, a challenge used twice.
+  const forged = await askOpen(keyserver.url, { pair: charlie, signer: mallory, genesis, org, record });
+  assert.equal(forged.status, 401);
+  const elsewhere = await askOpen(keyserver.url, { pair: charlie, genesis, org, record, signedOrg: org + 1 });
+  assert.equal(elsewhere.status, 401);
+  const replay = await askOpen(keyserver.url, { pair: charlie, genesis, org, record, challengeBytes: forged.challenge });
+  assert.equal(replay.status, 401);
+  assert.match(replay.body.error, /unknown, used or expired/);
+
+  // Logged: one answer for one access entry, sealed to Charlie's registered key.
+  assert.equal((await submit(api, api.tx.medicalRecords.logAccess(record), charlie, { finalized: true })).error, null);
+  const answered = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
+  assert.equal(answered.status, 200, JSON.stringify(answered.body));
+  assert.equal(answered.body.sealed.length, 160);
+  const again = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
+  assert.equal(again.status, 409, 'an access entry pays for one answer');
+
+  // Through the CLI: it logs, asks, decrypts.
+  const out = join(work, 'kept-clinician.bin');
+  await ok(['--as', 'clinician', 'get', String(record), '-o', out], { ipfs: separate.url });
+  assert.ok(readFileSync(out).equals(bytes));
+
+  // Every release in the service's log is an access entry of its reader on chain.
+  const releases = keyserver.releases().filter((r) => r.kind === 'open' && r.record === record);
+  assert.equal(releases.length, 3, 'the author, the hand-made request, the CLI');
+  for (const r of releases) {
+    const [entry] = (await api.call.medicalRecordsApi.auditEntries(record, r.audit_index, 1)).toJSON();
+    assert.equal(entry.who, r.account);
+    assert.equal(entry.action, 'Accessed');
+    assert.equal(entry.at, r.audit_block);
+  }
+  assert.equal(new Set(releases.map((r) => r.audit_index)).size, releases.length);
+
+  // Charlie logs another read, then the admin removes him: from the next block the service
+  // answers him no more, though his emergency opening has not expired.
+  assert.equal((await submit(api, api.tx.medicalRecords.logAccess(record), charlie, { finalized: true })).error, null);
+  await ok(['--as', 'hospital', 'org', 'remove-member', '--org', ORG, '--account', charlie.address]);
+  const removed = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
+  assert.equal(removed.status, 403, JSON.stringify(removed.body));
+  assert.match(removed.body.error, /LeftCustodian/);
+  const refusedOut = join(work, 'kept-removed.bin');
+  const cliRemoved = await cli(['--as', 'clinician', 'get', String(record), '-o', refusedOut], { ipfs: separate.url });
+  assert.notEqual(cliRemoved.code, 0);
+  assert.ok(!existsSync(refusedOut));
+  assert.equal(keyserver.releases().filter((r) => r.record === record).length, 3, 'nothing more was released');
 });
 
 test('operator onboard: keys made on the node and proven, registered, bonded, a candidate', async () => {

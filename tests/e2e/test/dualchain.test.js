@@ -16,15 +16,18 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, submit, tempDir, waitFor } from '../lib/node.js';
+import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
 import { PASSPHRASE, cliRunner } from '../lib/cli.js';
+import { startKeyserver } from '../lib/keyserver.js';
+import { open as openSealed } from '../lib/sealed.js';
 
 const BASE = 36000;
 const CONSORTIUM = `ws://127.0.0.1:${BASE + 100}`;
 const HOSPITAL = `ws://127.0.0.1:${BASE + 150}`;
 const HOSPITAL_IPFS = `http://127.0.0.1:${BASE + 250}`;
 const RELAY_HTTP = `127.0.0.1:${BASE + 300}`;
+const KEYSERVER = BASE + 400;
 const RECORDS = 1_000;
 
 let dir;
@@ -35,6 +38,7 @@ let capi;
 let hapi;
 const k = {};
 const who = {};
+let keyserver;
 
 function dualchain(...args) {
   return execFileSync('bash', [join(SCRIPTS, 'dualchain.sh'), ...args, '--dir', dir], {
@@ -104,7 +108,8 @@ before(async () => {
   await cryptoWaitReady();
   dir = tempDir('dualchain');
   home = tempDir('dualchain-home');
-  ({ cli, ok } = cliRunner({ home, url: CONSORTIUM, ipfs: HOSPITAL_IPFS }));
+  ({ cli, ok } = cliRunner({ home, url: CONSORTIUM, ipfs: HOSPITAL_IPFS,
+    env: { MEDCHAIN_KEYSERVER: `http://127.0.0.1:${KEYSERVER}` } }));
   state = join(home, 'relay-state');
   tokenFile = join(home, 'relay.token');
   dualchain('start', '--port-base', String(BASE));
@@ -123,6 +128,10 @@ before(async () => {
     ['relay', '//Ferdie'], ['outsider', '//Bob']]) {
     who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
   }
+  // Hospital 0's key service holds its key on both chains: it reseals a record for import without
+  // the clinician ever holding the data key.
+  keyserver = await startKeyserver({ dir: join(dir, 'keyserver'), url: HOSPITAL, org: 0, port: KEYSERVER,
+    consortium: CONSORTIUM, consortiumOrg: 0 });
   for (const url of [HOSPITAL, CONSORTIUM]) {
     await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0'], { url });
     await ok(['--as', 'patient', 'key', 'register'], { url });
@@ -134,6 +143,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (keyserver) await stop(keyserver.child);
   await capi?.disconnect();
   await hapi?.disconnect();
   if (dir) {
@@ -317,7 +327,16 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   const file = join(home, 'shared.json');
   await ok(['proof', String(shared.record), '--state', state, '-o', file]);
   // Before it is imported and granted, the consortium has nothing for the specialist to read.
+  // An outsider cannot have it resealed: the service asks both chains whether they are a clinician.
+  const outsider = await cli(['--as', 'outsider', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  assert.equal(outsider.code, 1);
+  assert.match(outsider.stderr, /no clinician of organisation 0/);
   const imported = await ok(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  // The service resealed it once, for the hospital's clinician, to its own key as custodian.
+  assert.deepEqual(keyserver.releases().map((r) => [r.kind, r.record, r.account]),
+    [['reseal', shared.record, who.hospital]]);
+  const onConsortium = (await capi.query.medicalRecords.records(imported.record)).unwrap();
+  assert.equal(openSealed(onConsortium.keyForCustodian.toU8a(), { secret: keyserver.secret }).length, 32);
   assert.equal(imported.origin_record, shared.record);
   const shown = await ok(['record', 'show', String(imported.record)]);
   assert.deepEqual(shown.origin, { org: 0, anchor: imported.anchor, record: shared.record, version: 1 });

@@ -22,6 +22,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { SCREENSHOTS, launch, portalServe, recordSent } from '../lib/browser.js';
 import { cliRunner } from '../lib/cli.js';
+import { startKeyserver } from '../lib/keyserver.js';
 
 const RPC = 19969;
 const P2P = 19369;
@@ -29,6 +30,7 @@ const IPFS = 35311;
 const WEB = 35301;
 const TAMPER = 35321;
 const RECORDER = 35331;
+const KEYSERVER = 35341;
 const URL = `http://127.0.0.1:${WEB}/`;
 const PASS = 'correct horse battery staple';
 const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
@@ -42,6 +44,8 @@ let work;
 let server;
 let tamper;
 let recording;
+let keyserver; // Bob's hospital's key service
+let ksDir;
 const ipfsBodies = [];
 let browser;
 const k = {};
@@ -165,8 +169,11 @@ before(async () => {
   org = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
     .event.data[0].toNumber();
   recording = await recorder(RECORDER, ipfsBodies);
+  ksDir = tempDir('portal-keyserver');
+  keyserver = await startKeyserver({ dir: ksDir, url: `ws://127.0.0.1:${RPC}`, org, port: KEYSERVER });
   // The tests below point pages at a dead node and IPFS API (port 9) and at a tampering one.
   server = await portalServe({ port: WEB, rpc: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${RECORDER}`,
+    keyserver: keyserver.url,
     allowConnect: ['ws://127.0.0.1:9', 'http://127.0.0.1:9', `http://127.0.0.1:${TAMPER}`] });
   browser = await launch();
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -178,9 +185,10 @@ after(async () => {
   server?.kill('SIGINT');
   tamper?.close();
   recording?.close();
+  if (keyserver) await stop(keyserver.child);
   await api?.disconnect();
   if (node) await stop(node);
-  for (const dir of [base, home, work]) if (dir) removeDir(dir);
+  for (const dir of [base, home, work, ksDir]) if (dir) removeDir(dir);
 });
 
 test('the network view shows the producers, the candidates and a finalized height that moves', async () => {
@@ -221,10 +229,12 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   const { Bob: bob, Dave: dave, Charlie: charlie } = people;
   await shot(dave.page, 'account');
 
-  // Bob makes his key his hospital's key, then uploads Dave's record.
+  // Bob makes his hospital's key service's key the organisation's (never his own), then uploads
+  // Dave's record.
   await show(bob.page, 'hospital');
   await bob.page.click('#set-org-key');
-  assert.match(await succeeds(bob.page, '#hospital-message'), new RegExp(`organisation ${org}'s key is now yours`));
+  assert.match(await succeeds(bob.page, '#hospital-message'), new RegExp(`organisation ${org}'s key is now its key service's`));
+  assert.equal((await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex(), `0x${keyserver.publicKey}`);
   await bob.page.fill('#patient', dave.address);
   await bob.page.fill('#record-type', 'loinc:11506-3');
   await bob.page.setInputFiles('#record-file', { name: 'discharge.txt', mimeType: 'text/plain', buffer: content });
@@ -371,6 +381,16 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   assert.ok(again.bytes.equals(fromPortal));
   await context.close();
   assert.equal((await audit(id)).accesses, 2, 'the CLI read and the portal read are both audited');
+
+  // Bob, its author, opens it in his browser: the record is sealed to the hospital, so the page
+  // logs the read, then asks the key service, which answers for that access entry.
+  const authored = await openInPortal(bob.page, id);
+  assert.ok(authored.ok, authored.text);
+  assert.ok(authored.bytes.equals(fromPortal));
+  const trail = await audit(id);
+  assert.equal(trail.accesses, 3);
+  const released = keyserver.releases().filter((r) => r.record === id);
+  assert.deepEqual(released.map((r) => [r.account, r.audit_index]), [[k.bob.address, trail.total - 1]]);
 
   // Bob amends the portal record; Dave sees version 2 linked to it, and reads the new content.
   const amended = Buffer.from('amended by the portal\n');

@@ -8,6 +8,7 @@ pub mod care;
 pub mod consent;
 pub mod ipfs;
 pub mod key;
+pub mod keyserver;
 pub mod operator;
 pub mod org;
 pub mod portal;
@@ -81,6 +82,9 @@ pub enum Command {
     /// The web portal: serve it on this machine.
     #[command(subcommand)]
     Portal(portal::PortalCommand),
+    /// The hospital's key service: the only holder of the organisation's key.
+    #[command(subcommand)]
+    Keyserver(keyserver::KeyserverCommand),
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -90,6 +94,7 @@ pub fn run(cli: Cli) -> Result<()> {
         // runs without the interruption message, as it always has.
         Command::Ipfs(command) => ipfs::run(command),
         Command::Portal(command) => portal::run(&ctx.global, command),
+        Command::Keyserver(command) => keyserver::run(&ctx.global, command),
         Command::Key(command) => key::run(&ctx, command),
         Command::Org(command) => context::online(org::run(&ctx, command)),
         Command::Record(command) => context::online(record::run(&ctx, command)),

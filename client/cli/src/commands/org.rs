@@ -1,18 +1,27 @@
 //! `medchain org`: the settings an organisation's admin makes (its encryption key, its members).
 
-use crate::chain::{runtime, Role};
+use crate::chain::{self, runtime, Role};
 use crate::context::Context;
 use crate::keys::{address, parse_account};
-use anyhow::{bail, Result};
+use crate::keyserver::client::KeyService;
+use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use serde_json::json;
 
 #[derive(Subcommand)]
 pub enum OrgCommand {
-    /// Set the organisation's encryption key to the --as key's (as an admin).
+    /// Set the organisation's encryption key to its key service's (as an admin). Records the
+    /// hospital keeps are sealed to it; only the service holds its secret.
+    ///
+    /// Example: medchain --as hospital --keyserver http://127.0.0.1:8700 org set-key --org 1
     SetKey {
         #[arg(long)]
         org: u32,
+        /// The public key (hex) `medchain keyserver init` printed, or an HSM's [default: the
+        /// --keyserver's].
+        // Its own id: `key` is the global `--as`'s.
+        #[arg(long = "key", id = "org_public_key", value_name = "HEX")]
+        public_key: Option<String>,
     },
     /// Add a member to the organisation (as an admin).
     ///
@@ -26,26 +35,66 @@ pub enum OrgCommand {
         #[arg(long)]
         role: String,
     },
+    /// Remove a member (as an admin): from the next block they open nothing the organisation
+    /// keeps, and its key service answers them no more.
+    ///
+    /// Example: medchain --as hospital org remove-member --org 0 --account 5FLS…
+    RemoveMember {
+        #[arg(long)]
+        org: u32,
+        #[arg(long, value_name = "ACCOUNT")]
+        account: String,
+    },
 }
 
 pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
     match command {
-        OrgCommand::SetKey { org } => {
+        OrgCommand::SetKey { org, public_key } => {
             let me = ctx.identity()?;
-            let done = ctx
-                .submit_as(
-                    &me,
-                    runtime::tx()
-                        .medical_records()
-                        .set_organisation_key(org, me.encryption_public()),
-                )
-                .await?;
-            ctx.print(json!({ "org": org, "block": done.block }), || {
-                format!(
-                    "organisation {org}'s key is now {}'s in block {}",
-                    me.name, done.block
-                )
-            });
+            let client = ctx.chain().await?;
+            let (public, from) = match (public_key, ctx.keyserver_url()) {
+                (Some(hex), _) => (
+                    crate::keyserver::protocol::unhex::<32>(&hex, "--key")
+                        .map_err(|e| anyhow!(e))?,
+                    "--key".to_string(),
+                ),
+                (None, Some(url)) => {
+                    let service = KeyService::new(url)?;
+                    let info = service.info().await?;
+                    match KeyService::org_on(&info, &client.genesis_hash().0) {
+                        Some(o) if o == org => {}
+                        Some(o) => bail!("the key service at {url} holds organisation {o}'s key on this chain, not organisation {org}'s"),
+                        None => bail!("the key service at {url} does not serve this chain: start it with --url (or --consortium) naming this chain"),
+                    }
+                    (
+                        crate::keyserver::protocol::unhex::<32>(&info.public_key, "its public key")
+                            .map_err(|e| anyhow!("the key service at {url} sent {e}"))?,
+                        format!("the key service at {url}"),
+                    )
+                }
+                (None, None) => bail!(
+                    "whose key? pass --keyserver URL, the hospital's key service, or --key HEX; \
+                     a person's own key is never the organisation's"
+                ),
+            };
+            let done = chain::submit(
+                &client,
+                &runtime::tx()
+                    .medical_records()
+                    .set_organisation_key(org, public),
+                &me.signer()?,
+            )
+            .await?;
+            ctx.print(
+                json!({ "org": org, "key": hex::encode(public), "block": done.block }),
+                || {
+                    format!(
+                        "organisation {org}'s key is now {from}'s ({}) in block {}",
+                        hex::encode(public),
+                        done.block
+                    )
+                },
+            );
             Ok(())
         }
         OrgCommand::AddMember { org, account, role } => {
@@ -69,6 +118,28 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
                 || {
                     format!(
                         "{} joined organisation {org} in block {}",
+                        address(&member),
+                        done.block
+                    )
+                },
+            );
+            Ok(())
+        }
+        OrgCommand::RemoveMember { org, account } => {
+            let member = parse_account(&account, "--account")?;
+            let done = ctx
+                .submit_as(
+                    &ctx.identity()?,
+                    runtime::tx()
+                        .medical_records()
+                        .remove_member(org, member.clone()),
+                )
+                .await?;
+            ctx.print(
+                json!({ "org": org, "member": address(&member), "block": done.block }),
+                || {
+                    format!(
+                        "{} left organisation {org} in block {}",
                         address(&member),
                         done.block
                     )

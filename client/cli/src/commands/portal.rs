@@ -1,6 +1,10 @@
 //! `medchain portal serve`: serves the built web portal (portal/dist) on this machine, tells it
 //! which node to talk to, and passes its IPFS calls to the IPFS API under the portal's own origin.
 //!
+//! With `--keyserver`, the hospital's key service is passed on the same way (under /keyserver, its
+//! `info`, `challenge` and `open` calls only): the page asks it for the data key of a record the
+//! hospital keeps, which comes back sealed to the reader's own key.
+//!
 //! The IPFS API is proxied because browsers refuse cross-origin calls that the API does not allow
 //! (the embedded store sends no CORS headers and kubo allows none by default). Only the calls the
 //! portal makes go through, and only from the portal's own pages: the proxy is not a way for any
@@ -49,9 +53,13 @@ pub enum PortalCommand {
 /// The IPFS API calls the portal makes; nothing else is passed on.
 const IPFS_CALLS: &[&str] = &["add", "cat", "block/get", "block/stat", "version", "id"];
 
+/// The key service calls the portal makes; nothing else is passed on (not `reseal`).
+const KEYSERVER_CALLS: &[&str] = &["info", "challenge", "open"];
+
 struct Proxy {
     ipfs: String,
     rpc: String,
+    keyserver: Option<String>,
     http: reqwest::Client,
 }
 
@@ -71,14 +79,22 @@ pub fn run(global: &crate::context::Global, command: PortalCommand) -> Result<()
     if !ipfs.starts_with("http://") && !ipfs.starts_with("https://") {
         bail!("--ipfs must be an http:// or https:// URL, not '{ipfs}'");
     }
+    let keyserver = match global.keyserver.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) if !url.starts_with("http://") && !url.starts_with("https://") => {
+            bail!("--keyserver must be an http:// or https:// URL, not '{url}'")
+        }
+        other => other.map(|u| u.trim_end_matches('/').to_string()),
+    };
     let proxy = Arc::new(Proxy {
         ipfs,
         rpc: global.url.clone(),
+        keyserver,
         http: reqwest::Client::new(),
     });
     let app = Router::new()
         .route("/medchain-portal.json", get(config))
         .route("/ipfs/api/v0/{*call}", post(forward))
+        .route("/keyserver/v1/{call}", get(key_service).post(key_service))
         .with_state(proxy.clone())
         .fallback_service(tower_http::services::ServeDir::new(&dir))
         .layer(axum::middleware::map_response(
@@ -165,7 +181,77 @@ fn check_dir(dir: &Path) -> Result<()> {
 
 /// What the page needs to know to find the node and the IPFS API.
 async fn config(State(proxy): State<Arc<Proxy>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "rpc": proxy.rpc, "ipfs": "/ipfs" }))
+    Json(serde_json::json!({
+        "rpc": proxy.rpc,
+        "ipfs": "/ipfs",
+        "keyserver": proxy.keyserver.as_ref().map(|_| "/keyserver"),
+    }))
+}
+
+/// Passes one key service call on (its answers are small JSON).
+async fn key_service(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let Some(service) = proxy.keyserver.as_deref() else {
+        return refuse_key(
+            StatusCode::NOT_FOUND,
+            "this portal was served without --keyserver".into(),
+        );
+    };
+    let call = request
+        .uri()
+        .path()
+        .trim_start_matches("/keyserver/v1/")
+        .to_string();
+    if !KEYSERVER_CALLS.contains(&call.as_str()) {
+        return refuse_key(
+            StatusCode::FORBIDDEN,
+            format!("the portal does not pass on /v1/{call}"),
+        );
+    }
+    if !same_origin(request.headers()) {
+        return refuse_key(
+            StatusCode::FORBIDDEN,
+            "key service calls are passed on for the portal's own pages only".into(),
+        );
+    }
+    let url = format!("{service}/v1/{call}");
+    let upstream = if request.method() == axum::http::Method::GET {
+        proxy.http.get(&url)
+    } else {
+        let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
+            Ok(b) => b,
+            Err(_) => {
+                return refuse_key(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "a key service request is small JSON".into(),
+                )
+            }
+        };
+        proxy
+            .http
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+    };
+    match upstream.send().await {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            match answer.bytes().await {
+                Ok(bytes) => Response::builder()
+                    .status(status)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(bytes))
+                    .unwrap_or_else(|e| refuse_key(StatusCode::BAD_GATEWAY, e.to_string())),
+                Err(e) => refuse_key(StatusCode::BAD_GATEWAY, e.to_string()),
+            }
+        }
+        Err(e) => refuse_key(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "the key service at {service} cannot be reached: {}",
+                anyhow!(e)
+            ),
+        ),
+    }
 }
 
 /// Whether a request comes from the portal's own pages. A browser sends `Origin` on every POST a
@@ -191,6 +277,11 @@ fn refuse(status: StatusCode, message: String) -> Response {
         Json(serde_json::json!({ "Message": message, "Type": "error" })),
     )
         .into_response()
+}
+
+/// A refusal in the key service's own form, so the page reads both alike.
+fn refuse_key(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// Passes one IPFS API call on, streaming both ways.

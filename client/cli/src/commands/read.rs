@@ -30,7 +30,9 @@ pub enum ReadCommand {
         #[arg(long, value_enum)]
         reason: Reason,
     },
-    /// Fetch, verify and decrypt a record into a file, and log the access on chain.
+    /// Fetch, verify and decrypt a record into a file, and log the access on chain. A record
+    /// its hospital keeps (read as its author or after an emergency opening) is opened by the
+    /// hospital's key service (--keyserver), once the access is logged.
     ///
     /// Example: medchain --as specialist get 7 -o scan.pdf
     Get {
@@ -38,9 +40,6 @@ pub enum ReadCommand {
         /// The file to write (written whole, or not at all).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
-        /// The organisation key to open a hospital's own records with [default: --as].
-        #[arg(long, value_name = "NAME")]
-        org_key: Option<String>,
     },
     /// A record's complete audit trail: every grant, revocation, emergency opening and read.
     Audit { record: u64 },
@@ -105,23 +104,19 @@ pub async fn run(ctx: &Context, command: ReadCommand) -> Result<()> {
             });
             Ok(())
         }
-        ReadCommand::Get {
-            record,
-            output,
-            org_key,
-        } => get(ctx, record, &output, org_key.as_deref()).await,
+        ReadCommand::Get { record, output } => get(ctx, record, &output).await,
         ReadCommand::Audit { record } => audit(ctx, record).await,
     }
 }
 
-/// The data key of `view` for `me`, by the access the chain gives it.
+/// The data key of `view` for `me`, by the access the chain gives it, and the block of the
+/// logged access when it had to be logged first (a key the custodian's service opens).
 async fn data_key_for(
     ctx: &Context,
     client: &Client,
     view: &RecordView,
     me: &Identity,
-    org_key: Option<&str>,
-) -> Result<DataKey> {
+) -> Result<(DataKey, Option<u32>)> {
     let record = view.id;
     // The pallet says which sealed key opens the record for this reader, and whose key opens it.
     let sealed = chain::query(
@@ -134,26 +129,38 @@ async fn data_key_for(
     .map_err(|denied| {
         anyhow!("you may not read record {record}: {denied:?} (ask the patient for a grant)")
     })?;
-    let key = match sealed.sealed_to {
-        SealedTo::Reader => crypto::open(&sealed.key, me.encryption_secret()),
-        SealedTo::Custodian(_) => {
-            let other_org_key = ctx.other_org_key(me, org_key)?;
-            let org_secret = other_org_key
-                .as_ref()
-                .map_or(me.encryption_secret(), Identity::encryption_secret);
-            crypto::open(&sealed.key, org_secret)
+    match sealed.sealed_to {
+        SealedTo::Reader => Ok((
+            crypto::open(&sealed.key, me.encryption_secret())
+                .with_context(|| format!("opening record {record}'s data key"))?,
+            None,
+        )),
+        SealedTo::Custodian(org) => {
+            // Only the hospital's key service opens what is sealed to the hospital, and only once
+            // the access is on chain: the read is logged first.
+            let service = ctx.key_service(org)?;
+            let logged = chain::submit(
+                client,
+                &runtime::tx().medical_records().log_access(record),
+                &me.signer()?,
+            )
+            .await?;
+            let (key, _) = service
+                .open(me, &client.genesis_hash().0, org, record)
+                .await
+                .with_context(|| format!("asking for record {record}'s data key"))?;
+            Ok((key, Some(logged.block)))
         }
-    };
-    key.with_context(|| format!("opening record {record}'s data key"))
+    }
 }
 
 /// Flow 3: fetch by CID, verify it, decrypt, check the digest, log the access, then write.
-async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -> Result<()> {
+async fn get(ctx: &Context, record: u64, output: &Path) -> Result<()> {
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
     let view = chain::record_view(&client, record).await?;
-    let data_key = data_key_for(ctx, &client, &view, &me, org_key).await?;
+    let (data_key, logged) = data_key_for(ctx, &client, &view, &me).await?;
     let cid = Cid::try_from(view.cid.as_str())
         .map_err(|e| anyhow!("record {record}'s CID is unreadable: {e}"))?;
     let dir = output
@@ -199,18 +206,24 @@ async fn get(ctx: &Context, record: u64, output: &Path, org_key: Option<&str>) -
     }
     plain.as_file().sync_all()?;
     // The read is logged before the file appears: no file without an audit entry.
-    let done = chain::submit(
-        &client,
-        &runtime::tx().medical_records().log_access(record),
-        &me.signer()?,
-    )
-    .await?;
+    let block = match logged {
+        Some(block) => block,
+        None => {
+            chain::submit(
+                &client,
+                &runtime::tx().medical_records().log_access(record),
+                &me.signer()?,
+            )
+            .await?
+            .block
+        }
+    };
     plain
         .persist(output)
         .map_err(|e| anyhow!("writing {}: {}", output.display(), e.error))?;
     ctx.print(
-        json!({ "record": record, "output": output.display().to_string(), "bytes": decrypted.len, "block": done.block }),
-        || format!("record {record} written to {} ({} bytes); access logged in block {}", output.display(), decrypted.len, done.block),
+        json!({ "record": record, "output": output.display().to_string(), "bytes": decrypted.len, "block": block }),
+        || format!("record {record} written to {} ({} bytes); access logged in block {block}", output.display(), decrypted.len),
     );
     Ok(())
 }

@@ -41,9 +41,10 @@ pub enum RecordCommand {
     Show { record: u64 },
     /// Bring a record of the hospital's private chain into the consortium chain (--url) with the
     /// proof that it was anchored, so its patient can grant it to other hospitals (as a clinician
-    /// of the hospital).
+    /// of the hospital). The hospital's key service (--keyserver) reseals the record's key for the
+    /// consortium chain; the clinician never sees it.
     ///
-    /// Example: medchain --url ws://consortium:9944 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json
+    /// Example: medchain --url ws://consortium:9944 --keyserver http://127.0.0.1:8700 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json
     Import {
         /// The hospital's private chain, which holds the record.
         #[arg(long, value_name = "WS_URL")]
@@ -51,9 +52,6 @@ pub enum RecordCommand {
         /// The record's proof (`medchain proof`).
         #[arg(long, value_name = "FILE")]
         proof: PathBuf,
-        /// The key that opens what is sealed to the hospital [default: --as].
-        #[arg(long, value_name = "NAME")]
-        org_key: Option<String>,
     },
 }
 
@@ -116,11 +114,7 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
             });
             Ok(())
         }
-        RecordCommand::Import {
-            from,
-            proof,
-            org_key,
-        } => import(ctx, &proof, &from, org_key.as_deref()).await,
+        RecordCommand::Import { from, proof } => import(ctx, &proof, &from).await,
     }
 }
 
@@ -280,10 +274,10 @@ async fn put(
 }
 
 /// `medchain record import`: a clinician of the anchoring organisation brings a private-chain
-/// record into the consortium index, so its patient can grant it to other hospitals. The data key
-/// is opened with the hospital's key on the private chain and sealed anew to the patient's and
-/// the organisation's keys on the consortium chain.
-async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -> Result<()> {
+/// record into the consortium index, so its patient can grant it to other hospitals. The
+/// hospital's key service opens the data key and seals it anew to the patient's and the
+/// organisation's keys on the consortium chain.
+async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
     let proof = ProofFile::load(file)?;
     let me = ctx.identity()?;
     let consortium = ctx.chain().await?;
@@ -309,13 +303,6 @@ async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -
     {
         bail!("record {record} on the private chain is not the entry the proof proves");
     }
-    let org_identity = ctx.other_org_key(&me, org_key)?;
-    let org_secret = org_identity
-        .as_ref()
-        .map_or(me.encryption_secret(), |i| i.encryption_secret());
-    let data_key = crypto::open(&on_private.key_for_custodian, org_secret).with_context(|| {
-        format!("opening record {record}'s key with the hospital's key (pass --org-key NAME)")
-    })?;
     let size = chain::query(
         &private,
         runtime::apis()
@@ -327,17 +314,28 @@ async fn import(ctx: &Context, file: &Path, from: &str, org_key: Option<&str>) -
     .ok_or_else(|| {
         anyhow!("record {record}'s CID is not registered on the private chain: its size is unknown")
     })?;
-    let patient_key = chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
+    chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
     chain::ensure_in_care(&consortium, &entry.patient, org, chain::On::Consortium).await?;
-    let org_public = chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
+    chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
+    let custodian = on_private.custodian;
+    let (for_patient, for_custodian) = ctx
+        .key_service(custodian)?
+        .reseal(
+            &me,
+            (private.genesis_hash().0, custodian),
+            record,
+            (consortium.genesis_hash().0, org),
+        )
+        .await
+        .with_context(|| format!("resealing record {record}'s key for the consortium chain"))?;
     let call = runtime::tx().medical_records().import_record(
         org,
         root,
         entry,
         inclusion,
         size,
-        crypto::seal(&data_key, &patient_key)?,
-        crypto::seal(&data_key, &org_public)?,
+        for_patient,
+        for_custodian,
     );
     let done = chain::submit(&consortium, &call, &me.signer()?).await?;
     let imported = done

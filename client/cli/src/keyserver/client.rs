@@ -1,0 +1,167 @@
+//! What the CLI asks a hospital's key service: who it is, a record's data key for the caller (after
+//! the caller's access is on chain), and a record resealed for import.
+
+use super::protocol::{
+    self, Challenge, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, ResealResponse,
+};
+use crate::crypto::{self, DataKey};
+use crate::keys::{address, Identity};
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// A key service at a URL.
+pub struct KeyService {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl KeyService {
+    pub fn new(url: &str) -> Result<Self> {
+        let url = url.trim_end_matches('/').to_string();
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            bail!("--keyserver must be an http:// or https:// URL, not '{url}'");
+        }
+        Ok(Self {
+            url,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    async fn answer<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json()
+                .await
+                .with_context(|| format!("the key service at {} answered nonsense", self.url));
+        }
+        let why = response
+            .json::<Refusal>()
+            .await
+            .map(|r| r.error)
+            .unwrap_or_else(|_| status.to_string());
+        bail!("the key service at {} refused: {why}", self.url)
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| anyhow!("cannot reach the key service at {} ({e})", self.url))?;
+        self.answer(response).await
+    }
+
+    pub async fn info(&self) -> Result<Info> {
+        let response = self
+            .http
+            .get(format!("{}/v1/info", self.url))
+            .send()
+            .await
+            .map_err(|e| anyhow!("cannot reach the key service at {} ({e})", self.url))?;
+        self.answer(response).await
+    }
+
+    /// The organisation the service holds the key of on chain `genesis`, if it serves it.
+    pub fn org_on(info: &Info, genesis: &[u8; 32]) -> Option<u32> {
+        let g = hex::encode(genesis);
+        info.chains.iter().find(|c| c.genesis == g).map(|c| c.org)
+    }
+
+    async fn challenge(&self) -> Result<[u8; 32]> {
+        let c: Challenge = self.post("/v1/challenge", &()).await?;
+        protocol::unhex(&c.challenge, "the challenge").map_err(|e| anyhow!(e))
+    }
+
+    /// Record `record`'s data key, kept by organisation `org` on chain `genesis`, for `me`, whose
+    /// access the chain must already show (`logAccess`).
+    pub async fn open(
+        &self,
+        me: &Identity,
+        genesis: &[u8; 32],
+        org: u32,
+        record: u64,
+    ) -> Result<(DataKey, OpenResponse)> {
+        self.serves(genesis, org).await?;
+        let challenge = self.challenge().await?;
+        let signature = me
+            .signer()?
+            .sign(&protocol::open_message(genesis, org, record, &challenge));
+        let answer: OpenResponse = self
+            .post(
+                "/v1/open",
+                &OpenRequest {
+                    account: address(&me.account()?),
+                    genesis: hex::encode(genesis),
+                    record,
+                    challenge: hex::encode(challenge),
+                    signature: hex::encode(signature.0),
+                },
+            )
+            .await?;
+        let sealed = hex::decode(&answer.sealed)
+            .map_err(|_| anyhow!("the key service sent a sealed key that is not hex"))?;
+        let key = crypto::open(&sealed, me.encryption_secret())
+            .context("opening the key the key service sealed to you")?;
+        Ok((key, answer))
+    }
+
+    /// Private-chain record `record`'s data key sealed to its patient and organisation
+    /// `consortium_org` on the consortium chain, for `record import`.
+    pub async fn reseal(
+        &self,
+        me: &Identity,
+        (genesis, org): ([u8; 32], u32),
+        record: u64,
+        (consortium, consortium_org): ([u8; 32], u32),
+    ) -> Result<([u8; 80], [u8; 80])> {
+        self.serves(&genesis, org).await?;
+        self.serves(&consortium, consortium_org).await?;
+        let challenge = self.challenge().await?;
+        let signature = me.signer()?.sign(&protocol::reseal_message(
+            &genesis,
+            org,
+            record,
+            &consortium,
+            consortium_org,
+            &challenge,
+        ));
+        let answer: ResealResponse = self
+            .post(
+                "/v1/reseal",
+                &ResealRequest {
+                    account: address(&me.account()?),
+                    genesis: hex::encode(genesis),
+                    record,
+                    consortium: hex::encode(consortium),
+                    challenge: hex::encode(challenge),
+                    signature: hex::encode(signature.0),
+                },
+            )
+            .await?;
+        let sealed = |s: &str| {
+            protocol::unhex::<80>(s, "a resealed key")
+                .map_err(|e| anyhow!("the key service sent {e}"))
+        };
+        Ok((sealed(&answer.for_patient)?, sealed(&answer.for_custodian)?))
+    }
+
+    /// Fails unless the service holds organisation `org`'s key on chain `genesis`.
+    async fn serves(&self, genesis: &[u8; 32], org: u32) -> Result<()> {
+        let info = self.info().await?;
+        match Self::org_on(&info, genesis) {
+            Some(o) if o == org => Ok(()),
+            Some(o) => bail!(
+                "the key service at {} holds organisation {o}'s key on this chain, not organisation {org}'s",
+                self.url
+            ),
+            None => bail!(
+                "the key service at {} does not serve the chain {}",
+                self.url,
+                hex::encode(genesis)
+            ),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The key service's messages (JSON over HTTP) and the bytes a caller signs.
+//!
+//! A request is signed with the caller's chain account (sr25519) over a domain tag, the chain's
+//! genesis hash, the organisation, the record and a challenge the service issued for this request
+//! only: a signature cannot be replayed, moved to another record, organisation or chain, or
+//! mistaken for an extrinsic's.
+
+use serde::{Deserialize, Serialize};
+
+/// How long an issued challenge may be answered.
+pub const CHALLENGE_SECS: u64 = 60;
+/// How recent (in blocks) the access entry that pays for an answer must be.
+pub const FRESH_BLOCKS: u32 = 100;
+
+/// `GET /v1/info`: who the service is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Info {
+    /// The organisation's X25519 public key (hex): what `org set-key` puts on chain.
+    pub public_key: String,
+    /// The chains it serves, each with the organisation it holds the key of there.
+    pub chains: Vec<Served>,
+}
+
+/// A chain a service answers for.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Served {
+    /// The chain's genesis hash (hex).
+    pub genesis: String,
+    pub org: u32,
+}
+
+/// `POST /v1/challenge`'s answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Challenge {
+    /// 32 random bytes (hex), valid once, for [`CHALLENGE_SECS`].
+    pub challenge: String,
+    pub expires_in_secs: u64,
+}
+
+/// `POST /v1/open`: a record's data key for a reader the chain lets read it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpenRequest {
+    /// The reader's account (SS58).
+    pub account: String,
+    /// The chain (genesis hash, hex) and the record on it.
+    pub genesis: String,
+    pub record: u64,
+    pub challenge: String,
+    /// sr25519 signature (hex) over [`open_message`].
+    pub signature: String,
+}
+
+/// The data key, sealed to the reader's registered encryption key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpenResponse {
+    /// The sealed key (hex, 80 bytes).
+    pub sealed: String,
+    /// The audit entry this answer is for: its index in the record's trail and its block.
+    pub audit_index: u32,
+    pub audit_block: u32,
+}
+
+/// `POST /v1/reseal`: a private-chain record's data key sealed anew to its patient's and the
+/// organisation's keys on the consortium chain, for `record import`. The caller learns nothing:
+/// both are sealed to keys the chains name, never to a key in the request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResealRequest {
+    pub account: String,
+    /// The private chain (genesis, hex) and the record there.
+    pub genesis: String,
+    pub record: u64,
+    /// The consortium chain's genesis (hex).
+    pub consortium: String,
+    pub challenge: String,
+    /// sr25519 signature (hex) over [`reseal_message`].
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResealResponse {
+    /// The data key sealed to the patient's key on the consortium chain (hex).
+    pub for_patient: String,
+    /// The data key sealed to the organisation's key on the consortium chain (hex).
+    pub for_custodian: String,
+}
+
+/// An error: what was refused, and why, in words.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Refusal {
+    pub error: String,
+}
+
+fn message(tag: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(tag.len() + parts.iter().map(|p| p.len()).sum::<usize>());
+    m.extend_from_slice(tag);
+    for p in parts {
+        m.extend_from_slice(p);
+    }
+    m
+}
+
+/// What a reader signs to open `record` of organisation `org` on chain `genesis`:
+/// `"medchain/keyserver/v1/open"` ‖ genesis (32) ‖ org (u32 LE) ‖ record (u64 LE) ‖ challenge (32).
+pub fn open_message(genesis: &[u8; 32], org: u32, record: u64, challenge: &[u8; 32]) -> Vec<u8> {
+    message(
+        b"medchain/keyserver/v1/open",
+        &[
+            genesis,
+            &org.to_le_bytes(),
+            &record.to_le_bytes(),
+            challenge,
+        ],
+    )
+}
+
+/// What a clinician signs to reseal `record` for import:
+/// `"medchain/keyserver/v1/reseal"` ‖ private genesis (32) ‖ org (u32 LE) ‖ record (u64 LE) ‖
+/// consortium genesis (32) ‖ consortium org (u32 LE) ‖ challenge (32).
+pub fn reseal_message(
+    genesis: &[u8; 32],
+    org: u32,
+    record: u64,
+    consortium: &[u8; 32],
+    consortium_org: u32,
+    challenge: &[u8; 32],
+) -> Vec<u8> {
+    message(
+        b"medchain/keyserver/v1/reseal",
+        &[
+            genesis,
+            &org.to_le_bytes(),
+            &record.to_le_bytes(),
+            consortium,
+            &consortium_org.to_le_bytes(),
+            challenge,
+        ],
+    )
+}
+
+/// Hex of exactly `N` bytes (with or without `0x`).
+pub fn unhex<const N: usize>(s: &str, what: &str) -> Result<[u8; N], String> {
+    hex::decode(s.strip_prefix("0x").unwrap_or(s))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{what} is not {N} bytes of hex"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_messages_bind_every_field() {
+        let base = open_message(&[1; 32], 2, 3, &[4; 32]);
+        assert!(base.starts_with(b"medchain/keyserver/v1/open"));
+        for other in [
+            open_message(&[9; 32], 2, 3, &[4; 32]),
+            open_message(&[1; 32], 9, 3, &[4; 32]),
+            open_message(&[1; 32], 2, 9, &[4; 32]),
+            open_message(&[1; 32], 2, 3, &[9; 32]),
+        ] {
+            assert_ne!(base, other);
+        }
+        let reseal = reseal_message(&[1; 32], 2, 3, &[5; 32], 6, &[4; 32]);
+        assert_ne!(
+            reseal,
+            reseal_message(&[1; 32], 2, 3, &[5; 32], 7, &[4; 32])
+        );
+        assert!(!reseal.starts_with(b"medchain/keyserver/v1/open"));
+    }
+}

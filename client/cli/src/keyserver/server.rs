@@ -1,0 +1,554 @@
+//! The key service over HTTP. Each answer is checked against the chain at the time it is asked:
+//! access at the best block (so a member removed, or a grant revoked, gets nothing from the next
+//! block), the access entry that pays for it at the finalized block (so it cannot be reorganised
+//! away), and each entry pays for one answer only.
+
+use super::custody::Custody;
+use super::protocol::{self, unhex, Info, OpenRequest, OpenResponse, Refusal, ResealRequest};
+use crate::chain::{runtime, AccountId, Client, Role};
+use crate::keys::address;
+use anyhow::{anyhow, Context as _, Result};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use runtime::runtime_types::pallet_medical_records::{runtime_api::SealedTo, types::AuditAction};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use subxt::backend::{legacy::LegacyRpcMethods, rpc::RpcClient};
+use subxt::PolkadotConfig;
+use subxt_signer::sr25519;
+
+/// Outstanding challenges at most: a flood of requests for them cannot exhaust memory.
+const MAX_CHALLENGES: usize = 100_000;
+/// How long the service waits for an access entry to reach the finalized block it reads.
+const FINALITY_WAIT: Duration = Duration::from_secs(6);
+
+/// A chain the service answers for, and the organisation it holds the key of there.
+pub struct ServedChain {
+    pub genesis: [u8; 32],
+    pub org: u32,
+    client: Client,
+    rpc: LegacyRpcMethods<PolkadotConfig>,
+    url: String,
+}
+
+impl ServedChain {
+    /// Connects to the node at `url`; the service holds `org`'s key there.
+    pub async fn connect(url: &str, org: u32) -> Result<Self> {
+        let rpc = RpcClient::from_url(url)
+            .await
+            .map_err(|e| anyhow!("cannot reach the medchain node at {url} ({e})"))?;
+        let client = Client::from_rpc_client(rpc.clone())
+            .await
+            .map_err(|e| anyhow!("cannot read the chain at {url}: {e}"))?;
+        Ok(Self {
+            genesis: client.genesis_hash().0,
+            org,
+            rpc: LegacyRpcMethods::new(rpc),
+            client,
+            url: url.into(),
+        })
+    }
+
+    /// The runtime API at the best block, and its number.
+    async fn best(&self) -> Result<(subxt::runtime_api::RuntimeApi<PolkadotConfig, Client>, u32)> {
+        let hash = self
+            .rpc
+            .chain_get_block_hash(None)
+            .await?
+            .ok_or_else(|| anyhow!("the node at {} has no best block", self.url))?;
+        let header = self
+            .rpc
+            .chain_get_header(Some(hash))
+            .await?
+            .ok_or_else(|| anyhow!("the node at {} lost its best block", self.url))?;
+        Ok((self.client.runtime_api().at(hash), header.number))
+    }
+
+    /// The runtime API at the finalized block, and its number.
+    async fn finalized(
+        &self,
+    ) -> Result<(subxt::runtime_api::RuntimeApi<PolkadotConfig, Client>, u32)> {
+        let block = self.client.blocks().at_latest().await?;
+        Ok((self.client.runtime_api().at(block.hash()), block.number()))
+    }
+}
+
+/// The service: its custody, the chains it serves, the challenges it issued, the access entries
+/// it has answered for, and its release log.
+pub struct Service {
+    custody: Box<dyn Custody>,
+    chains: Vec<ServedChain>,
+    challenges: Mutex<HashMap<[u8; 32], Instant>>,
+    released: Mutex<HashSet<([u8; 32], u64, u32)>>,
+    log: Mutex<std::fs::File>,
+    log_path: PathBuf,
+}
+
+/// One line of the release log (JSON): what was released, to whom, for which access entry.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Release {
+    at_unix: u64,
+    kind: String,
+    genesis: String,
+    record: u64,
+    account: String,
+    /// The access entry the answer was for (`open` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_index: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_block: Option<u32>,
+}
+
+/// A refusal with its HTTP status.
+struct Refused(StatusCode, String);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (self.0, Json(Refusal { error: self.1 })).into_response()
+    }
+}
+
+fn bad(what: impl Into<String>) -> Refused {
+    Refused(StatusCode::BAD_REQUEST, what.into())
+}
+fn forbidden(what: impl Into<String>) -> Refused {
+    Refused(StatusCode::FORBIDDEN, what.into())
+}
+fn failed(e: anyhow::Error) -> Refused {
+    Refused(StatusCode::BAD_GATEWAY, format!("{e:#}"))
+}
+
+impl Service {
+    /// A service over `custody` for `chains` (the first is its own chain; a second one is the
+    /// consortium chain records are imported into), appending to the release log `log_path`. The
+    /// log's entries are answered for already: a restart does not make them usable again.
+    pub fn new(
+        custody: Box<dyn Custody>,
+        chains: Vec<ServedChain>,
+        log_path: &Path,
+    ) -> Result<Self> {
+        let mut released = HashSet::new();
+        if let Ok(text) = std::fs::read_to_string(log_path) {
+            for (n, line) in text.lines().enumerate() {
+                let r: Release = serde_json::from_str(line).with_context(|| {
+                    format!(
+                        "{} line {} is not a release entry",
+                        log_path.display(),
+                        n + 1
+                    )
+                })?;
+                if let (Some(index), Ok(genesis)) = (r.audit_index, unhex::<32>(&r.genesis, "")) {
+                    released.insert((genesis, r.record, index));
+                }
+            }
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .with_context(|| format!("opening the release log {}", log_path.display()))?;
+        Ok(Self {
+            custody,
+            chains,
+            challenges: Mutex::new(HashMap::new()),
+            released: Mutex::new(released),
+            log: Mutex::new(log),
+            log_path: log_path.into(),
+        })
+    }
+
+    pub fn info(&self) -> Info {
+        Info {
+            public_key: hex::encode(self.custody.public_key()),
+            chains: self
+                .chains
+                .iter()
+                .map(|c| protocol::Served {
+                    genesis: hex::encode(c.genesis),
+                    org: c.org,
+                })
+                .collect(),
+        }
+    }
+
+    fn challenge(&self) -> Result<[u8; 32], Refused> {
+        let mut challenges = self
+            .challenges
+            .lock()
+            .map_err(|_| failed(anyhow!("poisoned")))?;
+        let now = Instant::now();
+        challenges.retain(|_, issued| {
+            now.duration_since(*issued) < Duration::from_secs(protocol::CHALLENGE_SECS)
+        });
+        if challenges.len() >= MAX_CHALLENGES {
+            return Err(Refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many outstanding challenges: try again in a minute".into(),
+            ));
+        }
+        let c = crate::crypto::random::<32>().map_err(failed)?;
+        challenges.insert(c, now);
+        Ok(c)
+    }
+
+    /// Takes `challenge` (it is valid once) if it was issued and has not expired.
+    fn take_challenge(&self, challenge: &[u8; 32]) -> Result<(), Refused> {
+        let issued = self
+            .challenges
+            .lock()
+            .map_err(|_| failed(anyhow!("poisoned")))?
+            .remove(challenge);
+        match issued {
+            Some(at) if at.elapsed() < Duration::from_secs(protocol::CHALLENGE_SECS) => Ok(()),
+            _ => Err(Refused(
+                StatusCode::UNAUTHORIZED,
+                "the challenge is unknown, used or expired: ask for a new one".into(),
+            )),
+        }
+    }
+
+    fn chain(&self, genesis: &str) -> Result<&ServedChain, Refused> {
+        let g = unhex::<32>(genesis, "genesis").map_err(bad)?;
+        self.chains
+            .iter()
+            .find(|c| c.genesis == g)
+            .ok_or_else(|| forbidden(format!("this key service does not serve chain {genesis}")))
+    }
+
+    fn verify(account: &str, message: &[u8], signature: &str) -> Result<AccountId, Refused> {
+        let who = AccountId::from_str(account)
+            .map_err(|_| bad(format!("'{account}' is not an account address")))?;
+        let sig = sr25519::Signature(unhex::<64>(signature, "signature").map_err(bad)?);
+        let public = sr25519::PublicKey(who.0);
+        // Browser extensions sign raw bytes wrapped in `<Bytes>..</Bytes>` (so that no extrinsic
+        // is ever signed by mistake); both forms are the account's word.
+        let wrapped = [b"<Bytes>".as_slice(), message, b"</Bytes>"].concat();
+        if !sr25519::verify(&sig, message, &public) && !sr25519::verify(&sig, &wrapped, &public) {
+            return Err(Refused(
+                StatusCode::UNAUTHORIZED,
+                format!("the signature is not {account}'s over this request"),
+            ));
+        }
+        Ok(who)
+    }
+
+    fn append(&self, release: &Release) -> Result<(), Refused> {
+        let line = serde_json::to_string(release).map_err(|e| failed(e.into()))?;
+        let mut log = self.log.lock().map_err(|_| failed(anyhow!("poisoned")))?;
+        writeln!(log, "{line}")
+            .and_then(|_| log.sync_data())
+            .map_err(|e| {
+                failed(anyhow!(
+                    "the release log {} cannot be written ({e}): nothing is released",
+                    self.log_path.display()
+                ))
+            })
+    }
+
+    /// `POST /v1/open`.
+    async fn open(&self, req: OpenRequest) -> Result<OpenResponse, Refused> {
+        let chain = self.chain(&req.genesis)?;
+        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
+        let message = protocol::open_message(&chain.genesis, chain.org, req.record, &challenge);
+        // A challenge is used up by any request naming it, answered or not.
+        self.take_challenge(&challenge)?;
+        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let record = req.record;
+        let (api, _) = chain.best().await.map_err(failed)?;
+        let sealed = api
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .sealed_key_for(record, who.clone()),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?
+            .map_err(|denied| {
+                forbidden(format!(
+                    "{} may not read record {record} now: {denied:?}",
+                    req.account
+                ))
+            })?;
+        match sealed.sealed_to {
+            SealedTo::Custodian(org) if org == chain.org => {}
+            SealedTo::Custodian(org) => {
+                return Err(forbidden(format!(
+                    "record {record} is kept by organisation {org}, not by this service's {}",
+                    chain.org
+                )))
+            }
+            SealedTo::Reader => return Err(forbidden(format!(
+                "record {record}'s key for {} is sealed to their own key: they open it themselves",
+                req.account
+            ))),
+        }
+        let reader_key = api
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .encryption_key(who.clone()),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?
+            .ok_or_else(|| {
+                forbidden(format!(
+                    "{} has no encryption key on chain: they run `medchain key register` first",
+                    req.account
+                ))
+            })?;
+        let (index, block) = self.fresh_access(chain, record, &who).await?;
+        let data_key = self.custody.open(&sealed.key).map_err(|e| {
+            failed(anyhow!(
+                "record {record}'s custodian key does not open with this service's key: {e:#}"
+            ))
+        })?;
+        let for_reader =
+            crate::crypto::seal(&data_key, &reader_key).map_err(|e| forbidden(format!("{e:#}")))?;
+        // The entry is taken before the log is written, and given back if the log fails: two
+        // requests at once cannot both be answered for one entry.
+        let key = (chain.genesis, record, index);
+        {
+            let mut released = self
+                .released
+                .lock()
+                .map_err(|_| failed(anyhow!("poisoned")))?;
+            if !released.insert(key) {
+                return Err(Refused(
+                    StatusCode::CONFLICT,
+                    format!("access entry {index} of record {record} was answered for already: log the access again"),
+                ));
+            }
+        }
+        let logged = self.append(&Release {
+            at_unix: unix_now(),
+            kind: "open".into(),
+            genesis: hex::encode(chain.genesis),
+            record,
+            account: address(&who),
+            audit_index: Some(index),
+            audit_block: Some(block),
+        });
+        if let Err(e) = logged {
+            if let Ok(mut released) = self.released.lock() {
+                released.remove(&key);
+            }
+            return Err(e);
+        }
+        Ok(OpenResponse {
+            sealed: hex::encode(for_reader),
+            audit_index: index,
+            audit_block: block,
+        })
+    }
+
+    /// The newest access entry of `who` in `record`'s trail at the finalized block that is recent
+    /// and not yet answered for; waits a little for one that is only in a best block yet.
+    async fn fresh_access(
+        &self,
+        chain: &ServedChain,
+        record: u64,
+        who: &AccountId,
+    ) -> Result<(u32, u32), Refused> {
+        let deadline = Instant::now() + FINALITY_WAIT;
+        loop {
+            let (api, finalized) = chain.finalized().await.map_err(failed)?;
+            let trail = api
+                .call(runtime::apis().medical_records_api().audit(record))
+                .await
+                .map_err(|e| failed(e.into()))?;
+            let first = trail.total.saturating_sub(trail.recent.len() as u32);
+            let found = {
+                let released = self
+                    .released
+                    .lock()
+                    .map_err(|_| failed(anyhow!("poisoned")))?;
+                trail
+                    .recent
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, e)| (first.saturating_add(i as u32), e))
+                    .find(|(index, e)| {
+                        &e.who == who
+                            && matches!(e.action, AuditAction::Accessed)
+                            && e.at.saturating_add(protocol::FRESH_BLOCKS) >= finalized
+                            && !released.contains(&(chain.genesis, record, *index))
+                    })
+                    .map(|(index, e)| (index, e.at))
+            };
+            if let Some(found) = found {
+                return Ok(found);
+            }
+            if Instant::now() >= deadline {
+                return Err(Refused(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "no recent access of record {record} by {} is on chain that was not answered for already: \
+                         log the access first (medicalRecords.logAccess), then ask again",
+                        address(who)
+                    ),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// `POST /v1/reseal`.
+    async fn reseal(&self, req: ResealRequest) -> Result<protocol::ResealResponse, Refused> {
+        let private = self.chain(&req.genesis)?;
+        let consortium = self.chain(&req.consortium)?;
+        if private.genesis == consortium.genesis {
+            return Err(bad("a record is resealed from one chain for another"));
+        }
+        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
+        let record = req.record;
+        let message = protocol::reseal_message(
+            &private.genesis,
+            private.org,
+            record,
+            &consortium.genesis,
+            consortium.org,
+            &challenge,
+        );
+        self.take_challenge(&challenge)?;
+        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let (papi, _) = private.best().await.map_err(failed)?;
+        let (capi, _) = consortium.best().await.map_err(failed)?;
+        for (api, chain) in [(&papi, private), (&capi, consortium)] {
+            let role = api
+                .call(
+                    runtime::apis()
+                        .medical_records_api()
+                        .member(chain.org, who.clone()),
+                )
+                .await
+                .map_err(|e| failed(e.into()))?;
+            if !matches!(role, Some(Role::Admin | Role::Clinician)) {
+                return Err(forbidden(format!(
+                    "{} is no clinician of organisation {} on chain {}",
+                    req.account,
+                    chain.org,
+                    hex::encode(chain.genesis)
+                )));
+            }
+        }
+        let view = papi
+            .call(runtime::apis().medical_records_api().record(record))
+            .await
+            .map_err(|e| failed(e.into()))?
+            .ok_or_else(|| forbidden(format!("record {record} does not exist")))?;
+        if view.record.custodian != private.org {
+            return Err(forbidden(format!(
+                "record {record} is kept by organisation {}, not by this service's {}",
+                view.record.custodian, private.org
+            )));
+        }
+        let org_key = capi
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .organisation(consortium.org),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?
+            .and_then(|o| o.key);
+        if org_key != Some(self.custody.public_key()) {
+            return Err(forbidden(format!(
+                "organisation {} on the consortium chain has not set this service's key: its admin runs `medchain org set-key --keyserver` there",
+                consortium.org
+            )));
+        }
+        let patient_key = capi
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .encryption_key(view.record.patient.clone()),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?
+            .ok_or_else(|| {
+                forbidden(format!(
+                    "the patient {} has no encryption key on the consortium chain",
+                    address(&view.record.patient)
+                ))
+            })?;
+        let data_key = self
+            .custody
+            .open(&view.record.key_for_custodian)
+            .map_err(|e| {
+                failed(anyhow!(
+                    "record {record}'s custodian key does not open: {e:#}"
+                ))
+            })?;
+        let seal = |to: &[u8; 32]| {
+            crate::crypto::seal(&data_key, to).map_err(|e| forbidden(format!("{e:#}")))
+        };
+        let response = protocol::ResealResponse {
+            for_patient: hex::encode(seal(&patient_key)?),
+            for_custodian: hex::encode(seal(&self.custody.public_key())?),
+        };
+        self.append(&Release {
+            at_unix: unix_now(),
+            kind: "reseal".into(),
+            genesis: hex::encode(private.genesis),
+            record,
+            account: address(&who),
+            audit_index: None,
+            audit_block: None,
+        })?;
+        Ok(response)
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The HTTP routes over `service`.
+pub fn router(service: Arc<Service>) -> Router {
+    Router::new()
+        .route(
+            "/v1/info",
+            get(|State(s): State<Arc<Service>>| async move { Json(s.info()) }),
+        )
+        .route(
+            "/v1/challenge",
+            post(|State(s): State<Arc<Service>>| async move {
+                s.challenge().map(|c| {
+                    Json(protocol::Challenge {
+                        challenge: hex::encode(c),
+                        expires_in_secs: protocol::CHALLENGE_SECS,
+                    })
+                })
+            }),
+        )
+        .route(
+            "/v1/open",
+            post(
+                |State(s): State<Arc<Service>>, Json(req): Json<OpenRequest>| async move {
+                    s.open(req).await.map(Json)
+                },
+            ),
+        )
+        .route(
+            "/v1/reseal",
+            post(
+                |State(s): State<Arc<Service>>, Json(req): Json<ResealRequest>| async move {
+                    s.reseal(req).await.map(Json)
+                },
+            ),
+        )
+        .with_state(service)
+}
