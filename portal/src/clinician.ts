@@ -31,7 +31,10 @@ export async function clinicianView(session: Session, view: HTMLElement): Promis
     content.replaceChildren();
     const opened = await openRecord(session, id, (step) => say(out, step, 'muted'));
     showContent(content, id, opened.bytes);
-    return `record ${id} verified and decrypted; access logged in block ${opened.block}`;
+    const legacy = opened.legacyDigest
+      ? ' (made before digests were commitments: its public SHA-256 would confirm a guessed document; a new version gives it a commitment)'
+      : '';
+    return `record ${id} verified and decrypted; access logged in block ${opened.block}${legacy}`;
   };
   const openButton = (id: number) => {
     const b = h('button', { class: 'open', 'data-record': String(id) }, 'Open');

@@ -12,10 +12,15 @@
 //   ChaCha20-Poly1305(data key) (32) || tag (16). The AEAD key and nonce are
 //   HKDF-SHA256(X25519(ephemeral, recipient), salt = ephemeral || recipient,
 //   info = "medchain/sealed-key/v1"): 32 + 12 bytes.
+// - What the chain holds of the plaintext (`plaintextHash`) is a commitment no guess confirms:
+//   HMAC-SHA256 under HKDF-SHA256(data key, info = "medchain/plaintext-commitment/v1"). Only
+//   someone who holds the data key can compute it, so hashing a guessed document (a templated
+//   negative result) confirms nothing; readers, who hold the key, still check the plaintext.
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export const MAGIC = new TextEncoder().encode('MEDCHv1\0');
@@ -24,11 +29,33 @@ export const SEALED_LEN = 80;
 const TAG = 16;
 const PREFIX = 19;
 const SEALED_INFO = new TextEncoder().encode('medchain/sealed-key/v1');
+const COMMITMENT_INFO = new TextEncoder().encode('medchain/plaintext-commitment/v1');
 
-/** What encryption or decryption saw of the plaintext. */
+/** What decryption saw of the plaintext. */
 export interface Plaintext {
   bytes: Uint8Array;
+  /** The commitment the chain's `plaintextHash` holds for it (see `commitment`). */
+  commitment: Uint8Array;
+  /** Its plain SHA-256: what records made before the commitment carry instead. */
   sha256: Uint8Array;
+}
+
+/** The commitment to `plaintext` under its data key, which the chain's `plaintextHash` holds. */
+export function commitment(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new Error('a data key is 32 bytes');
+  return hmac(sha256, hkdf(sha256, key, undefined, COMMITMENT_INFO, 32), plaintext);
+}
+
+/**
+ * Checks a decrypted plaintext against the record's `plaintextHash`: `'commitment'` if it is the
+ * commitment, `'sha256'` for a record made before commitments (its public digest confirms a
+ * guessed document: the reader is told), and an error if it is neither.
+ */
+export function verifyPlaintext(plain: Plaintext, onChain: Uint8Array): 'commitment' | 'sha256' {
+  const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (same(plain.commitment, onChain)) return 'commitment';
+  if (same(plain.sha256, onChain)) return 'sha256';
+  throw new Error('the record decrypts to content that is not the one its chain entry commits to: refused');
 }
 
 function segmentNonce(prefix: Uint8Array, counter: number, last: boolean): Uint8Array {
@@ -50,10 +77,10 @@ export function ciphertextLength(len: number): number {
   return MAGIC.length + PREFIX + len + segments * TAG;
 }
 
-/** Encrypts a whole file under `key`; returns the ciphertext and the plaintext's SHA-256. */
+/** Encrypts a whole file under `key`; returns the ciphertext and the plaintext's commitment. */
 export function encrypt(key: Uint8Array, plaintext: Uint8Array, prefix: Uint8Array = randomBytes(PREFIX)): {
   ciphertext: Uint8Array;
-  sha256: Uint8Array;
+  commitment: Uint8Array;
 } {
   if (key.length !== 32) throw new Error('a data key is 32 bytes');
   if (prefix.length !== PREFIX) throw new Error(`a nonce prefix is ${PREFIX} bytes`);
@@ -68,7 +95,7 @@ export function encrypt(key: Uint8Array, plaintext: Uint8Array, prefix: Uint8Arr
     out.set(sealed, at);
     at += sealed.length;
   }
-  return { ciphertext: out, sha256: sha256(plaintext) };
+  return { ciphertext: out, commitment: commitment(key, plaintext) };
 }
 
 /**
@@ -100,7 +127,7 @@ export function decrypt(key: Uint8Array, ciphertext: Uint8Array): Plaintext {
     plain.set(opened, at);
     at += opened.length;
   }
-  return { bytes: plain, sha256: sha256(plain) };
+  return { bytes: plain, commitment: commitment(key, plain), sha256: sha256(plain) };
 }
 
 function sealedAead(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array) {

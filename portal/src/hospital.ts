@@ -58,11 +58,11 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     await session.ipfs.version();
     say(out, 'encrypting in this browser', 'muted');
     const dataKey = newDataKey();
-    const { ciphertext, sha256 } = encrypt(dataKey, new Uint8Array(await chosen.arrayBuffer()));
+    const { ciphertext, commitment } = encrypt(dataKey, new Uint8Array(await chosen.arrayBuffer()));
     say(out, 'adding the ciphertext to IPFS', 'muted');
     const cid = await session.ipfs.add(ciphertext, `${chosen.name}.medchain`);
     say(out, 'registering on chain', 'muted');
-    const done = await session.send(api.tx.medicalRecords.createRecord(orgId, address, recordType, sha256,
+    const done = await session.send(api.tx.medicalRecords.createRecord(orgId, address, recordType, commitment,
       u8aToHex(CID.parse(cid).bytes),
       ciphertext.length, prev, seal(dataKey, hexToBytes(patientKey)), seal(dataKey, hexToBytes(orgKey))));
     const created = done.events.find((e) => e.section === 'medicalRecords' && e.method === 'RecordCreated');

@@ -1,8 +1,8 @@
 // What the patient, clinician and hospital views share: record types, block times, and the
 // whole read path of flow 3 (DESIGN.md): may I read it, which sealed key is mine, fetch by CID and
 // check the CID, decrypt, check the SHA-256 on chain, log the access, and only then show it.
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { decrypt, open } from './crypto';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { decrypt, open, verifyPlaintext } from './crypto';
 import type { RecordType } from './formats';
 import { openThroughService } from './keyservice';
 import type { Session } from './session';
@@ -74,7 +74,8 @@ const DENIED: Record<string, string> = {
 /** `medicalRecordsApi.sealedKeyFor`'s answer: `sealedTo` is `reader` or `{ custodian: org }`. */
 interface SealedKey { access: unknown; key: string; sealedTo: string | { custodian?: number } }
 
-export interface Opened { bytes: Uint8Array; block: number; view: RecordView }
+/** An opened record; `legacyDigest` when its chain entry is a plain SHA-256 (made before commitments). */
+export interface Opened { bytes: Uint8Array; block: number; view: RecordView; legacyDigest: boolean }
 
 /**
  * Opens record `id` as the chosen account. Every check the chain answers happens before anything
@@ -106,12 +107,10 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   const ciphertext = await session.ipfs.cat(view.cid);
   progress('decrypting');
   const plain = decrypt(dataKey, ciphertext);
-  if (bytesToHex(plain.sha256) !== view.record.plaintextHash.replace(/^0x/, '')) {
-    throw new Error(`record ${id} decrypts to content whose SHA-256 is not the one on chain: refused`);
-  }
+  const legacyDigest = verifyPlaintext(plain, hexToBytes(view.record.plaintextHash.replace(/^0x/, ''))) === 'sha256';
   if (block === undefined) {
     progress('logging the access on chain');
     block = (await session.send(api.tx.medicalRecords.logAccess(id))).block;
   }
-  return { bytes: plain.bytes, block, view };
+  return { bytes: plain.bytes, block, view, legacyDigest };
 }

@@ -23,9 +23,10 @@ test('encrypted files: the portal makes the vectors byte for byte and refuses ev
   const prefix = hexToBytes(v.prefix);
   const made = new Map();
   for (const file of v.files) {
-    const { ciphertext, sha256 } = crypto.encrypt(key, plaintext(file.len), prefix);
+    const { ciphertext, commitment } = crypto.encrypt(key, plaintext(file.len), prefix);
     made.set(file.len, ciphertext);
-    assert.equal(bytesToHex(sha256), file.plaintext_sha256, `${file.len} bytes: plaintext digest`);
+    assert.equal(bytesToHex(commitment), file.plaintext_commitment, `${file.len} bytes: plaintext commitment`);
+    assert.equal(bytesToHex(crypto.commitment(key, plaintext(file.len))), file.plaintext_commitment);
     assert.equal(ciphertext.length, file.ciphertext_len);
     assert.equal(crypto.ciphertextLength(file.len), file.ciphertext_len);
     assert.equal(sha(ciphertext), file.ciphertext_sha256, `${file.len} bytes: ciphertext`);
@@ -33,6 +34,12 @@ test('encrypted files: the portal makes the vectors byte for byte and refuses ev
     const back = crypto.decrypt(key, ciphertext);
     assert.equal(bytesToHex(back.sha256), file.plaintext_sha256);
     assert.equal(sha(back.bytes), file.plaintext_sha256);
+    assert.equal(bytesToHex(back.commitment), file.plaintext_commitment);
+    // The chain's entry is checked against the commitment; an old record's plain digest is
+    // still accepted (and said to be one); anything else is refused.
+    assert.equal(crypto.verifyPlaintext(back, hexToBytes(file.plaintext_commitment)), 'commitment');
+    assert.equal(crypto.verifyPlaintext(back, hexToBytes(file.plaintext_sha256)), 'sha256');
+    assert.throws(() => crypto.verifyPlaintext(back, hexToBytes(file.ciphertext_sha256)), /not the one its chain entry commits to/);
   }
   assert.ok(v.bad.length >= 6);
   for (const bad of v.bad) {

@@ -10,12 +10,17 @@
 //!   ChaCha20-Poly1305(data key) (32) ‖ tag (16), the AEAD key and nonce from
 //!   HKDF-SHA256(X25519(ephemeral, recipient), salt = ephemeral ‖ recipient,
 //!   info = "medchain/sealed-key/v1").
+//! - **The chain's digest.** A record's `plaintext_hash` is a commitment no guess confirms:
+//!   HMAC-SHA256 under HKDF-SHA256(data key, info = "medchain/plaintext-commitment/v1"). A plain
+//!   SHA-256 would let anyone confirm a guessed templated document (a negative result); the
+//!   commitment needs the data key, which readers hold and check it with.
 
 use anyhow::{bail, Result};
 use chacha20poly1305::{
     aead::{stream, Aead, KeyInit, Payload},
     ChaCha20Poly1305, XChaCha20Poly1305,
 };
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use zeroize::Zeroizing;
@@ -30,6 +35,7 @@ pub const NONCE_PREFIX: usize = 19;
 /// Length of a sealed data key.
 pub const SEALED_LEN: usize = 80;
 const SEALED_INFO: &[u8] = b"medchain/sealed-key/v1";
+const COMMITMENT_INFO: &[u8] = b"medchain/plaintext-commitment/v1";
 
 /// A record version's data key.
 pub type DataKey = Zeroizing<[u8; 32]>;
@@ -50,7 +56,75 @@ pub fn new_data_key() -> Result<DataKey> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plaintext {
     pub len: u64,
+    /// The commitment the chain's `plaintext_hash` holds (see [`commitment`]).
+    pub commitment: [u8; 32],
+    /// The plain SHA-256: what records made before commitments carry instead.
     pub sha256: [u8; 32],
+}
+
+/// A plaintext's two digests, computed as it streams past.
+struct Digests {
+    commitment: Hmac<Sha256>,
+    sha256: Sha256,
+    len: u64,
+}
+
+impl Digests {
+    fn new(key: &DataKey) -> Result<Self> {
+        let mut mac_key = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<Sha256>::new(None, key.as_ref())
+            .expand(COMMITMENT_INFO, mac_key.as_mut())
+            .map_err(|_| anyhow::anyhow!("deriving the commitment key failed"))?;
+        let commitment = <Hmac<Sha256> as Mac>::new_from_slice(mac_key.as_ref())
+            .map_err(|_| anyhow::anyhow!("the commitment key was refused"))?;
+        Ok(Self {
+            commitment,
+            sha256: Sha256::new(),
+            len: 0,
+        })
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.commitment.update(bytes);
+        self.sha256.update(bytes);
+        self.len += bytes.len() as u64;
+    }
+
+    fn finish(self) -> Plaintext {
+        Plaintext {
+            len: self.len,
+            commitment: self.commitment.finalize().into_bytes().into(),
+            sha256: self.sha256.finalize().into(),
+        }
+    }
+}
+
+/// The commitment to `plaintext` under its data key: what the chain's `plaintext_hash` holds.
+pub fn commitment(key: &DataKey, plaintext: &[u8]) -> Result<[u8; 32]> {
+    let mut digests = Digests::new(key)?;
+    digests.update(plaintext);
+    Ok(digests.finish().commitment)
+}
+
+/// What a record's `plaintext_hash` turned out to be for a plaintext that matches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnChainDigest {
+    /// The commitment under the data key.
+    Commitment,
+    /// A plain SHA-256, as records made before commitments carry: it confirms a guessed
+    /// document to anyone, so the reader is told.
+    Sha256,
+}
+
+/// Checks a decrypted plaintext against the record's `plaintext_hash`; neither digest is an error.
+pub fn verify(plain: &Plaintext, on_chain: &[u8; 32]) -> Result<OnChainDigest> {
+    if &plain.commitment == on_chain {
+        Ok(OnChainDigest::Commitment)
+    } else if &plain.sha256 == on_chain {
+        Ok(OnChainDigest::Sha256)
+    } else {
+        bail!("the content is not the one its chain entry commits to")
+    }
 }
 
 /// Reads until `buf` is full or the input ends; returns how much was read.
@@ -68,7 +142,7 @@ fn fill(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Encrypts everything `reader` yields under `key`, handing the ciphertext to `out` piece by
-/// piece. Returns the plaintext's length and SHA-256.
+/// piece. Returns the plaintext's length and digests.
 pub fn encrypt(
     key: &DataKey,
     reader: impl Read,
@@ -94,8 +168,7 @@ pub fn encrypt_with_prefix(
     let failed = || anyhow::anyhow!("encryption failed");
     out(MAGIC)?;
     out(prefix)?;
-    let mut hash = Sha256::new();
-    let mut len = 0u64;
+    let mut digests = Digests::new(key)?;
     // One segment of lookahead: the last segment is only known once the next read is empty.
     let mut current = vec![0u8; SEGMENT];
     let mut n = fill(&mut reader, &mut current)?;
@@ -106,8 +179,7 @@ pub fn encrypt_with_prefix(
         } else {
             0
         };
-        hash.update(&current[..n]);
-        len += n as u64;
+        digests.update(&current[..n]);
         let segment = Payload {
             msg: &current[..n],
             aad: MAGIC,
@@ -126,10 +198,7 @@ pub fn encrypt_with_prefix(
         current = next;
         n = m;
     }
-    Ok(Plaintext {
-        len,
-        sha256: hash.finalize().into(),
-    })
+    Ok(digests.finish())
 }
 
 /// Decrypts what `reader` yields under `key`, handing the plaintext to `out` segment by segment.
@@ -155,8 +224,7 @@ pub fn decrypt(
     let corrupt = || {
         anyhow::anyhow!("decryption failed: the data key does not fit, or the ciphertext was altered or cut short")
     };
-    let mut hash = Sha256::new();
-    let mut len = 0u64;
+    let mut digests = Digests::new(key)?;
     let mut current = vec![0u8; SEGMENT + TAG];
     let mut n = fill(&mut reader, &mut current)?;
     loop {
@@ -180,8 +248,7 @@ pub fn decrypt(
                 .decrypt_next(segment)
                 .map_err(|_| corrupt())?
         };
-        hash.update(&plain);
-        len += plain.len() as u64;
+        digests.update(&plain);
         out(&plain)?;
         if m == 0 {
             break;
@@ -189,10 +256,7 @@ pub fn decrypt(
         current = next;
         n = m;
     }
-    Ok(Plaintext {
-        len,
-        sha256: hash.finalize().into(),
-    })
+    Ok(digests.finish())
 }
 
 /// The ciphertext length of a plaintext of `len` bytes.
@@ -310,6 +374,13 @@ mod tests {
         .unwrap();
         assert_eq!(enc, dec);
         assert_eq!(enc.sha256, <[u8; 32]>::from(Sha256::digest(plain)));
+        assert_eq!(enc.commitment, commitment(&key, plain).unwrap());
+        assert_eq!(verify(&dec, &enc.commitment).unwrap(), OnChainDigest::Commitment);
+        assert_eq!(verify(&dec, &enc.sha256).unwrap(), OnChainDigest::Sha256);
+        assert!(verify(&dec, &[0; 32]).is_err());
+        // Under another data key the same plaintext commits to something else: two records of
+        // one templated document are not linked by their digests.
+        assert_ne!(commitment(&new_data_key().unwrap(), plain).unwrap(), enc.commitment);
         cipher
     }
 

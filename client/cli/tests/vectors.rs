@@ -97,6 +97,7 @@ fn encrypted_files_match_the_vectors() {
         "files": lens.iter().zip(&ciphers).map(|(&n, c)| json!({
             "len": n,
             "plaintext_sha256": sha(&plaintext(n)),
+            "plaintext_commitment": hex::encode(crypto::commitment(&key, &plaintext(n)).expect("commits")),
             "ciphertext_len": c.len(),
             "ciphertext_sha256": sha(c),
             "ciphertext": if c.len() <= 64 { json!(hex::encode(c)) } else { Value::Null },
@@ -126,6 +127,8 @@ fn encrypted_files_match_the_vectors() {
         assert_eq!(cipher.len() as u64, crypto::ciphertext_len(len));
         let plain = decrypt(&key, &cipher).expect("decrypts");
         assert_eq!(sha(&plain), file["plaintext_sha256"], "{len} bytes");
+        let commitment = crypto::commitment(&key, &plain).expect("commits");
+        assert_eq!(hex::encode(commitment), file["plaintext_commitment"], "{len} bytes");
     }
     for bad in v["bad"].as_array().expect("bad") {
         let from = bad["from"].as_u64().expect("from") as usize;

@@ -133,7 +133,9 @@ pub struct Record<AccountId, BlockNumber> {
     /// The clinician who created this version.
     pub author: AccountId,
     pub record_type: RecordType,
-    /// SHA-256 of the plaintext, checked by readers after decryption.
+    /// A commitment to the plaintext that readers check after decryption: HMAC-SHA256 under a
+    /// key derived from the record's data key (`docs/formats.md`), so nobody without the key can
+    /// confirm a guessed document with it. Records made before commitments hold a plain SHA-256.
     pub plaintext_hash: Sha256,
     /// CID of the ciphertext in IPFS, registered in pallet-ipfs-registry.
     pub cid: CidBytes,

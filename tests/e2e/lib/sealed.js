@@ -28,6 +28,9 @@ export const decryptFile = (dataKey, file) => Buffer.from(portal.decrypt(new Uin
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
 
+/** What a record's `plaintextHash` holds: the plaintext's commitment under its data key (docs/formats.md). */
+export const commitment = (dataKey, bytes) => Buffer.from(portal.commitment(new Uint8Array(dataKey), new Uint8Array(bytes)));
+
 /**
  * The binary CIDv1 (raw codec, sha2-256) of some bytes: what `ipfs add --raw-leaves` gives a small file.
  * Pass it to @polkadot/api as hex: a Uint8Array for `Bytes` is read as already length-prefixed.

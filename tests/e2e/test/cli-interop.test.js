@@ -148,7 +148,7 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   assert.equal(care.error, null);
 
   // CLI -> portal: the data key opens with the portal's key, the ciphertext from IPFS decrypts,
-  // and the plaintext's SHA-256 is the chain's.
+  // and the chain holds the plaintext's commitment under the data key, not its guessable SHA-256.
   const bytes = randomBytes(300 * 1024 + 7, 61);
   const file = join(work, 'cli-stored.bin');
   writeFileSync(file, bytes);
@@ -160,17 +160,18 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   for await (const c of ipfs.cat(put.cid)) chunks.push(c);
   const opened = portal.decrypt(dataKey, new Uint8Array(Buffer.concat(chunks)));
   assert.ok(Buffer.from(opened.bytes).equals(bytes), 'the portal decrypts the CLI\'s ciphertext');
-  assert.equal(u8aToHex(opened.sha256), record.plaintextHash.toHex());
+  assert.equal(u8aToHex(opened.commitment), record.plaintextHash.toHex());
+  assert.notEqual(u8aToHex(opened.sha256), record.plaintextHash.toHex(), 'no plain digest on chain');
   assert.throws(() => portal.decrypt(portal.newDataKey(), new Uint8Array(Buffer.concat(chunks))), /does not decrypt/);
 
   // portal -> CLI: encrypted and sealed by the portal's code, registered, granted, read by the CLI.
   const bytes2 = randomBytes(500 * 1024 + 3, 62);
   const key2 = portal.newDataKey();
-  const { ciphertext, sha256 } = portal.encrypt(key2, new Uint8Array(bytes2));
+  const { ciphertext, commitment } = portal.encrypt(key2, new Uint8Array(bytes2));
   const added = await ipfs.add(ciphertext, { cidVersion: 1, rawLeaves: true });
   const orgKey = (await api.query.medicalRecords.organisations(org)).unwrap().key.unwrap().toU8a();
   const created = await submit(api, api.tx.medicalRecords.createRecord(org, ferdie.address,
-    { system: 'Loinc', code: 115063 }, sha256, u8aToHex(added.cid.bytes), ciphertext.length, null,
+    { system: 'Loinc', code: 115063 }, commitment, u8aToHex(added.cid.bytes), ciphertext.length, null,
     portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
   assert.equal(created.error, null);
   const id = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event)).event.data[0].toNumber();

@@ -9,7 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { connect, startDev, stop, submit, waitFor } from '../lib/node.js';
-import { decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
+import { commitment, decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
 
 const RPC = 19988;
 const P2P = 19388;
@@ -75,7 +75,7 @@ test('a hospital joins and registers a record with its CID in one call', async (
   ciphertext = encrypt(dataKey, PLAINTEXT);
   const cid = rawCid(ciphertext);
   const createTx = () => api.tx.medicalRecords.createRecord(
-    org, k.dave.address, LAB, sha256(PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
+    org, k.dave.address, LAB, commitment(dataKey, PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
     seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey));
   // The hospital indexes records only about patients who authorised it.
   const uninvited = await submit(api, createTx(), k.charlie);
@@ -93,7 +93,9 @@ test('a hospital joins and registers a record with its CID in one call', async (
   const view = (await api.call.medicalRecordsApi.record(record)).unwrap();
   assert.equal(view.record.patient.toString(), k.dave.address);
   assert.equal(view.record.version.toNumber(), 1);
-  assert.equal(u8aToHex(view.record.plaintextHash), u8aToHex(sha256(PLAINTEXT)));
+  assert.equal(u8aToHex(view.record.plaintextHash), u8aToHex(commitment(dataKey, PLAINTEXT)));
+  // A stranger who guesses the document cannot confirm the guess: the chain holds no plain digest.
+  assert.notEqual(u8aToHex(view.record.plaintextHash), u8aToHex(sha256(PLAINTEXT)));
   assert.match(view.cid.toString(), /^bafkrei[a-z2-7]{52}$/, 'the CID as a CIDv1 base32 string');
   const info = (await api.call.ipfsRegistryApi.cid(view.cid.toString())).unwrap();
   const registered = info.toJSON(); // JSON: a Struct is a Map, whose own `size` shadows the field
@@ -154,7 +156,7 @@ test('the patient grants a specialist, who decrypts, verifies and logs the read'
   const key = open(mine.grant.wrappedKey.unwrap(), keys.eve);
   const plain = decrypt(key, ciphertext);
   const onChain = (await api.call.medicalRecordsApi.record(record)).unwrap().record.plaintextHash;
-  assert.equal(u8aToHex(sha256(plain)), u8aToHex(onChain), 'digest matches the chain');
+  assert.equal(u8aToHex(commitment(key, plain)), u8aToHex(onChain), 'the commitment matches the chain');
   assert.throws(() => open(mine.grant.wrappedKey.unwrap(), keys.dave), 'sealed to Eve alone');
 
   const logged = await ok(api.tx.medicalRecords.logAccess(record), k.eve);
@@ -205,7 +207,7 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   for (const i of [1, 2]) {
     const body = encrypt(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])]));
     const r = await ok(api.tx.medicalRecords.createRecord(org, k.dave.address, LAB,
-      sha256(Buffer.concat([PLAINTEXT, Buffer.from([i])])), u8aToHex(rawCid(body)), body.length, previous,
+      commitment(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])])), u8aToHex(rawCid(body)), body.length, previous,
       seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
     previous = r.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event))
       .event.data.record.toNumber();

@@ -201,8 +201,12 @@ async fn get(ctx: &Context, record: u64, output: &Path) -> Result<()> {
             Ok(out.write_all(p)?)
         })?
     };
-    if decrypted.sha256 != view.record.plaintext_hash {
-        bail!("record {record} decrypts to content whose SHA-256 is not the one on chain: refused");
+    let digest = crypto::verify(&decrypted, &view.record.plaintext_hash)
+        .map_err(|e| anyhow!("record {record} decrypts, but {e}: refused"))?;
+    if digest == crypto::OnChainDigest::Sha256 {
+        ctx.say(json!({ "warning": "sha256-digest", "record": record }), || {
+            format!("warning: record {record} was made before digests were commitments: its public SHA-256 confirms a guessed document to anyone; a new version (record put --replaces {record}) gives it a commitment")
+        });
     }
     plain.as_file().sync_all()?;
     // The read is logged before the file appears: no file without an audit entry.

@@ -128,7 +128,7 @@ fn record_json(view: &RecordView) -> serde_json::Value {
         "author": address(&r.author),
         "type": formats::show_record_type(&r.record_type),
         "cid": view.cid,
-        "plaintext_sha256": hex::encode(r.plaintext_hash),
+        "plaintext_commitment": hex::encode(r.plaintext_hash),
         "previous": r.previous,
         "superseded_by": r.superseded_by,
         "created_at": r.created_at,
@@ -237,7 +237,7 @@ async fn put(
         org,
         patient.clone(),
         record_type.clone(),
-        plain.sha256,
+        plain.commitment,
         runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
             uploaded.cid.to_bytes(),
         ),
