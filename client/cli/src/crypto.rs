@@ -375,12 +375,18 @@ mod tests {
         assert_eq!(enc, dec);
         assert_eq!(enc.sha256, <[u8; 32]>::from(Sha256::digest(plain)));
         assert_eq!(enc.commitment, commitment(&key, plain).unwrap());
-        assert_eq!(verify(&dec, &enc.commitment).unwrap(), OnChainDigest::Commitment);
+        assert_eq!(
+            verify(&dec, &enc.commitment).unwrap(),
+            OnChainDigest::Commitment
+        );
         assert_eq!(verify(&dec, &enc.sha256).unwrap(), OnChainDigest::Sha256);
         assert!(verify(&dec, &[0; 32]).is_err());
         // Under another data key the same plaintext commits to something else: two records of
         // one templated document are not linked by their digests.
-        assert_ne!(commitment(&new_data_key().unwrap(), plain).unwrap(), enc.commitment);
+        assert_ne!(
+            commitment(&new_data_key().unwrap(), plain).unwrap(),
+            enc.commitment
+        );
         cipher
     }
 

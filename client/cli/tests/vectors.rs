@@ -128,7 +128,11 @@ fn encrypted_files_match_the_vectors() {
         let plain = decrypt(&key, &cipher).expect("decrypts");
         assert_eq!(sha(&plain), file["plaintext_sha256"], "{len} bytes");
         let commitment = crypto::commitment(&key, &plain).expect("commits");
-        assert_eq!(hex::encode(commitment), file["plaintext_commitment"], "{len} bytes");
+        assert_eq!(
+            hex::encode(commitment),
+            file["plaintext_commitment"],
+            "{len} bytes"
+        );
     }
     for bad in v["bad"].as_array().expect("bad") {
         let from = bad["from"].as_u64().expect("from") as usize;

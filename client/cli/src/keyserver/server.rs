@@ -286,10 +286,12 @@ impl Service {
                     chain.org
                 )))
             }
-            SealedTo::Reader => return Err(forbidden(format!(
+            SealedTo::Reader => {
+                return Err(forbidden(format!(
                 "record {record}'s key for {} is sealed to their own key: they open it themselves",
                 req.account
-            ))),
+            )))
+            }
         }
         let reader_key = api
             .call(
