@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -18,7 +19,7 @@ import { create as kubo } from 'kubo-rpc-client';
 import { u8aToHex } from '@polkadot/util';
 import { CLI_BIN, ROOT, connect, removeDir, sleep, startDev, stop, submit, tempDir } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
-import { keyPair, open, seal } from '../lib/sealed.js';
+import { decryptFile, keyPair, open, seal } from '../lib/sealed.js';
 import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 
 const RPC = 19979;
@@ -35,6 +36,7 @@ const who = {};
 const k = {};
 
 let ok;
+let cli;
 
 /** Whether process `pid` has a file open that `match` accepts (Linux /proc). */
 function hasOpen(pid, match) {
@@ -73,7 +75,7 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('interop-node');
   home = tempDir('interop-home');
-  ({ ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}` }));
+  ({ ok, cli } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}` }));
   work = tempDir('interop-work');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: IPFS });
   api = await connect(RPC, { child: node });
@@ -132,6 +134,24 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
   const got = await ok(['--as', 'specialist', 'get', String(put.record), '-o', out]);
   assert.equal(got.bytes, bytes.length);
   assert.ok(readFileSync(out).equals(bytes), 'the CLI decrypts with the key Node sealed');
+
+  // Revoked, the specialist keeps only what they downloaded: the next version has a new data key,
+  // which the one they hold does not open, and the chain gives them none.
+  const revoked = await submit(api, api.tx.medicalRecords.revokeAccess(put.record, who.specialist), k.dave,
+    { finalized: true });
+  assert.equal(revoked.error, null);
+  writeFileSync(file, randomBytes(700 * 1024, 32));
+  const amended = await ok(['--as', 'hospital', 'record', 'amend', String(put.record), file]);
+  const v2 = (await api.query.medicalRecords.records(amended.record)).unwrap();
+  const newKey = open(v2.keyForPatient.toU8a(), patientKey);
+  assert.notDeepEqual(Buffer.from(newKey), Buffer.from(dataKey), 'a new version, a new data key');
+  const v2Cid = (await api.call.medicalRecordsApi.record(amended.record)).unwrap().cid.toString();
+  const chunks = [];
+  for await (const c of kubo({ url: `http://127.0.0.1:${IPFS}` }).cat(v2Cid)) chunks.push(c);
+  assert.throws(() => decryptFile(dataKey, Buffer.concat(chunks)), 'the old key opens nothing new');
+  const refused = await cli(['--as', 'specialist', 'get', String(amended.record), '-o', join(work, 'v2.bin')]);
+  assert.notEqual(refused.code, 0);
+  assert.ok(!existsSync(join(work, 'v2.bin')));
 });
 
 test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the portal stored', async () => {
@@ -186,6 +206,31 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const got = await ok(['--as', 'specialist', 'get', String(id), '-o', out]);
   assert.equal(got.bytes, bytes2.length);
   assert.ok(readFileSync(out).equals(bytes2), 'the CLI decrypts the portal\'s ciphertext');
+
+  // A record made before commitments (its entry a plain SHA-256) is read, with a warning that its
+  // digest is guessable; an entry that is neither the commitment nor the SHA-256 is refused.
+  for (const [name, digest] of [['legacy', createHash('sha256').update(bytes2).digest()], ['wrong', randomBytes(32, 63)]]) {
+    const created = await submit(api, api.tx.medicalRecords.createRecord(org, ferdie.address,
+      { system: 'Loinc', code: 115063 }, digest, u8aToHex(added.cid.bytes), ciphertext.length, null,
+      portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
+    assert.equal(created.error, null);
+    const rid = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event)).event.data[0].toNumber();
+    const at = (await api.rpc.chain.getHeader()).number.toNumber();
+    const shared = await submit(api, api.tx.medicalRecords.grantAccess(rid, who.specialist, at + 600,
+      portal.seal(key2, specialistKey)), ferdie, { finalized: true });
+    assert.equal(shared.error, null);
+    const to = join(work, `${name}.bin`);
+    const r = await cli(['--as', 'specialist', 'get', String(rid), '-o', to]);
+    if (name === 'legacy') {
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.split('\n').some((l) => l.includes('"warning":"sha256-digest"')), r.stdout);
+      assert.ok(readFileSync(to).equals(bytes2));
+    } else {
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /not the one its chain entry commits to/);
+      assert.ok(!existsSync(to), 'no file');
+    }
+  }
 });
 
 test('Ctrl-C during record put registers nothing; during get it leaves no file and no audit entry', async () => {
