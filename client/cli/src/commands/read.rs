@@ -205,7 +205,7 @@ async fn get(ctx: &Context, record: u64, output: &Path) -> Result<()> {
         .map_err(|e| anyhow!("record {record} decrypts, but {e}: refused"))?;
     if digest == crypto::OnChainDigest::Sha256 {
         ctx.say(json!({ "warning": "sha256-digest", "record": record }), || {
-            format!("warning: record {record} was made before digests were commitments: its public SHA-256 confirms a guessed document to anyone; a new version (record put --replaces {record}) gives it a commitment")
+            format!("warning: record {record} was made before digests were commitments: its public SHA-256 confirms a guessed document to anyone; a new version (medchain record amend {record} FILE) gives it a commitment")
         });
     }
     plain.as_file().sync_all()?;
