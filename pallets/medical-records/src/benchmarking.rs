@@ -58,29 +58,32 @@ fn now<T: Config>() -> BlockNumberFor<T> {
 
 /// The accounts of a benchmark scene.
 struct Scene<T: Config> {
+    /// The scene's organisation: the next id, as a chain's genesis may hold organisations already.
+    org: OrgId,
     admin: T::AccountId,
     clinician: T::AccountId,
     patient: T::AccountId,
     grantee: T::AccountId,
 }
 
-/// Organisation 0 with an admin, a clinician and a key; a patient in its care and a grantee,
+/// A new organisation with an admin, a clinician and a key; a patient in its care and a grantee,
 /// both with keys.
 fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
     let origin =
         T::OrganisationOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+    let org = NextOrgId::<T>::get();
     let admin = funded::<T>("admin", 0);
     Pallet::<T>::register_organisation(origin, admin.clone())
         .map_err(|_| BenchmarkError::Stop("register organisation"))?;
     let clinician = funded::<T>("clinician", 0);
     Pallet::<T>::add_member(
         RawOrigin::Signed(admin.clone()).into(),
-        0,
+        org,
         clinician.clone(),
         Role::Clinician,
     )
     .map_err(|_| BenchmarkError::Stop("add member"))?;
-    Pallet::<T>::set_organisation_key(RawOrigin::Signed(admin.clone()).into(), 0, [1; 32])
+    Pallet::<T>::set_organisation_key(RawOrigin::Signed(admin.clone()).into(), org, [1; 32])
         .map_err(|_| BenchmarkError::Stop("organisation key"))?;
     let patient = funded::<T>("patient", 0);
     let grantee = funded::<T>("grantee", 0);
@@ -88,9 +91,10 @@ fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
         Pallet::<T>::set_encryption_key(RawOrigin::Signed(who.clone()).into(), [2; 32])
             .map_err(|_| BenchmarkError::Stop("encryption key"))?;
     }
-    Pallet::<T>::grant_care(RawOrigin::Signed(patient.clone()).into(), 0)
+    Pallet::<T>::grant_care(RawOrigin::Signed(patient.clone()).into(), org)
         .map_err(|_| BenchmarkError::Stop("care"))?;
     Ok(Scene {
+        org,
         admin,
         clinician,
         patient,
@@ -106,7 +110,7 @@ fn record<T: Config>(
     let id = NextRecordId::<T>::get();
     Pallet::<T>::create_record(
         RawOrigin::Signed(s.clinician.clone()).into(),
-        0,
+        s.org,
         s.patient.clone(),
         LAB,
         [3; 32],
@@ -137,7 +141,7 @@ fn type_grant<T: Config>(s: &Scene<T>) -> Result<(), BenchmarkError> {
 }
 
 /// An index entry at the last position of a batch of 2^`depth` entries, its proof, and the
-/// batch's root anchored by organisation 0. The other entries need not exist: the check costs
+/// batch's root anchored by the scene's organisation. The other entries need not exist: the check costs
 /// the same for any siblings.
 fn anchored_entry<T: Config>(
     s: &Scene<T>,
@@ -155,7 +159,7 @@ fn anchored_entry<T: Config>(
     let entry = IndexEntry {
         record: 7,
         patient: s.patient.clone(),
-        custodian: 0,
+        custodian: s.org,
         record_type: LAB,
         plaintext_hash: [3; 32],
         cid,
@@ -168,12 +172,12 @@ fn anchored_entry<T: Config>(
         leaves,
         siblings: (0..depth).map(|i| [i as u8; 32]).collect(),
     };
-    let root = medchain_merkle::root_of_proof(&anchor_leaf(0, &entry), &proof)
+    let root = medchain_merkle::root_of_proof(&anchor_leaf(s.org, &entry), &proof)
         .map_err(|_| BenchmarkError::Stop("proof"))?;
     let from = voided::<T>(s, T::MaxVoidedRanges::get())?;
     Pallet::<T>::anchor_batch(
         RawOrigin::Signed(s.admin.clone()).into(),
-        0,
+        s.org,
         from,
         from.saturating_add(9),
         leaves,
@@ -190,14 +194,14 @@ fn root(i: u32) -> Sha256 {
     root
 }
 
-/// Anchors for organisation 0 a kept one-block batch at private block `from` (sequence number
+/// Anchors for the scene's organisation a kept one-block batch at private block `from` (sequence number
 /// `seq`) and a runaway batch after it, from `from + 1` to `u64::MAX` (`seq + 1`).
 fn kept_and_runaway<T: Config>(s: &Scene<T>, seq: u32, from: u64) -> Result<(), BenchmarkError> {
     let runaway = from.saturating_add(1);
     for (seq, start, end) in [(seq, from, from), (seq + 1, runaway, u64::MAX)] {
         Pallet::<T>::anchor_batch(
             RawOrigin::Signed(s.admin.clone()).into(),
-            0,
+            s.org,
             start,
             end,
             1,
@@ -208,7 +212,7 @@ fn kept_and_runaway<T: Config>(s: &Scene<T>, seq: u32, from: u64) -> Result<(), 
     Ok(())
 }
 
-/// Gives organisation 0 `ranges` ranges of voided anchors, each a kept batch and a runaway one
+/// Gives the scene's organisation `ranges` ranges of voided anchors, each a kept batch and a runaway one
 /// after it that governance voids (`[1, 2)`, `[3, 4)`, ...), so that every check of a voided
 /// anchor reads the longest list. Returns the first private block of the next batch.
 fn voided<T: Config>(s: &Scene<T>, ranges: u32) -> Result<u64, BenchmarkError> {
@@ -217,7 +221,7 @@ fn voided<T: Config>(s: &Scene<T>, ranges: u32) -> Result<u64, BenchmarkError> {
         kept_and_runaway::<T>(s, 2 * i, from)?;
         let origin = T::OrganisationOrigin::try_successful_origin()
             .map_err(|_| BenchmarkError::Weightless)?;
-        Pallet::<T>::void_anchors(origin, 0, 2 * i + 1)
+        Pallet::<T>::void_anchors(origin, s.org, 2 * i + 1)
             .map_err(|_| BenchmarkError::Stop("void"))?;
         // The anchored range ends with the kept batch again.
         from = from.saturating_add(1);
@@ -234,9 +238,10 @@ mod benchmarks {
         let origin = T::OrganisationOrigin::try_successful_origin()
             .map_err(|_| BenchmarkError::Weightless)?;
         let admin: T::AccountId = account("admin", 0, 0);
+        let org = NextOrgId::<T>::get();
         #[extrinsic_call]
         _(origin as T::RuntimeOrigin, admin.clone());
-        assert_eq!(Members::<T>::get(0, &admin), Some(Role::Admin));
+        assert_eq!(Members::<T>::get(org, &admin), Some(Role::Admin));
         Ok(())
     }
 
@@ -245,8 +250,8 @@ mod benchmarks {
         let s = scene::<T>()?;
         let who: T::AccountId = account("member", 0, 0);
         #[extrinsic_call]
-        _(RawOrigin::Signed(s.admin), 0, who.clone(), Role::Admin);
-        assert_eq!(Members::<T>::get(0, &who), Some(Role::Admin));
+        _(RawOrigin::Signed(s.admin), s.org, who.clone(), Role::Admin);
+        assert_eq!(Members::<T>::get(s.org, &who), Some(Role::Admin));
         Ok(())
     }
 
@@ -254,8 +259,8 @@ mod benchmarks {
     fn remove_member() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
         #[extrinsic_call]
-        _(RawOrigin::Signed(s.admin), 0, s.clinician.clone());
-        assert_eq!(Members::<T>::get(0, &s.clinician), None);
+        _(RawOrigin::Signed(s.admin), s.org, s.clinician.clone());
+        assert_eq!(Members::<T>::get(s.org, &s.clinician), None);
         Ok(())
     }
 
@@ -272,10 +277,35 @@ mod benchmarks {
     fn set_organisation_key() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
         #[extrinsic_call]
-        _(RawOrigin::Signed(s.admin), 0, [9; 32]);
+        _(RawOrigin::Signed(s.admin), s.org, [9; 32]);
         assert_eq!(
-            Organisations::<T>::get(0).and_then(|o| o.key),
+            Organisations::<T>::get(s.org).and_then(|o| o.key),
             Some([9; 32])
+        );
+        Ok(())
+    }
+
+    /// `n` records re-sealed to the organisation's new key.
+    #[benchmark]
+    fn reseal_for_custodian(n: Linear<1, { T::MaxReseal::get() }>) -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let mut keys = alloc::vec::Vec::new();
+        for i in 0..n {
+            keys.push((
+                record::<T>(&s, i.saturating_add(1), None)?,
+                [8; WRAPPED_KEY_LEN],
+            ));
+        }
+        let first = keys.first().map(|(r, _)| *r);
+        let keys: BoundedVec<_, T::MaxReseal> = keys
+            .try_into()
+            .map_err(|_| BenchmarkError::Stop("more than MaxReseal"))?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin), s.org, keys);
+        let first = first.and_then(Records::<T>::get);
+        assert_eq!(
+            first.map(|r| r.key_for_custodian),
+            Some([8; WRAPPED_KEY_LEN])
         );
         Ok(())
     }
@@ -289,7 +319,7 @@ mod benchmarks {
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.clinician.clone()),
-            0,
+            s.org,
             s.patient.clone(),
             LAB,
             [3; 32],
@@ -313,7 +343,7 @@ mod benchmarks {
         #[extrinsic_call]
         create_record(
             RawOrigin::Signed(s.clinician.clone()),
-            0,
+            s.org,
             s.patient.clone(),
             LAB,
             [3; 32],
@@ -465,13 +495,13 @@ mod benchmarks {
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.admin.clone()),
-            0,
+            s.org,
             from,
             from.saturating_add(9),
             medchain_merkle::MAX_LEAVES,
             again,
         );
-        assert_eq!(AnchorRoots::<T>::get(0, again), Some(2 * ranges));
+        assert_eq!(AnchorRoots::<T>::get(s.org, again), Some(2 * ranges));
         Ok(())
     }
 
@@ -486,10 +516,10 @@ mod benchmarks {
         let origin = T::OrganisationOrigin::try_successful_origin()
             .map_err(|_| BenchmarkError::Weightless)?;
         #[extrinsic_call]
-        _(origin as T::RuntimeOrigin, 0, first + 1);
-        assert_eq!(VoidedAnchors::<T>::get(0).len() as u32, ranges);
+        _(origin as T::RuntimeOrigin, s.org, first + 1);
+        assert_eq!(VoidedAnchors::<T>::get(s.org).len() as u32, ranges);
         assert_eq!(
-            Organisations::<T>::get(0).and_then(|o| o.anchored_to),
+            Organisations::<T>::get(s.org).and_then(|o| o.anchored_to),
             Some(from)
         );
         Ok(())
@@ -506,7 +536,7 @@ mod benchmarks {
         #[extrinsic_call]
         _(
             RawOrigin::Signed(s.clinician.clone()),
-            0,
+            s.org,
             root,
             entry,
             proof,
@@ -514,7 +544,7 @@ mod benchmarks {
             [4; WRAPPED_KEY_LEN],
             [5; WRAPPED_KEY_LEN],
         );
-        assert!(Imported::<T>::contains_key(0, 7));
+        assert!(Imported::<T>::contains_key(s.org, 7));
         Ok(())
     }
 
@@ -529,12 +559,12 @@ mod benchmarks {
         let result;
         #[block]
         {
-            result = Pallet::<T>::verify_inclusion(0, root, &entry, &proof);
+            result = Pallet::<T>::verify_inclusion(s.org, root, &entry, &proof);
         }
         assert_eq!(
             result,
             Ok(AnchorRef {
-                org: 0,
+                org: s.org,
                 seq: 2 * T::MaxVoidedRanges::get()
             })
         );
@@ -577,11 +607,11 @@ mod benchmarks {
 
     #[benchmark]
     fn grant_care() -> Result<(), BenchmarkError> {
-        scene::<T>()?;
+        let s = scene::<T>()?;
         let patient = funded::<T>("new patient", 0);
         #[extrinsic_call]
-        _(RawOrigin::Signed(patient.clone()), 0);
-        assert!(CareRelationships::<T>::contains_key(&patient, 0));
+        _(RawOrigin::Signed(patient.clone()), s.org);
+        assert!(CareRelationships::<T>::contains_key(&patient, s.org));
         Ok(())
     }
 
@@ -589,8 +619,8 @@ mod benchmarks {
     fn end_care() -> Result<(), BenchmarkError> {
         let s = scene::<T>()?;
         #[extrinsic_call]
-        _(RawOrigin::Signed(s.patient.clone()), 0);
-        assert!(!CareRelationships::<T>::contains_key(&s.patient, 0));
+        _(RawOrigin::Signed(s.patient.clone()), s.org);
+        assert!(!CareRelationships::<T>::contains_key(&s.patient, s.org));
         Ok(())
     }
 

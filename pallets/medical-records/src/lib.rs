@@ -143,6 +143,9 @@ pub mod pallet {
         /// or merges into the last).
         #[pallet::constant]
         type MaxVoidedRanges: Get<u32>;
+        /// Most records one `reseal_for_custodian` call re-seals.
+        #[pallet::constant]
+        type MaxReseal: Get<u32>;
         /// What else ends when an admin leaves its organisation (the runtime: the K-DPoS
         /// candidacy they stood for it).
         type OnAdminRemoved: OnAdminRemoved<Self::AccountId>;
@@ -441,6 +444,14 @@ pub mod pallet {
             /// The organisation.
             org: OrgId,
         },
+        /// An admin re-sealed the custodian's copy of the data key of records the organisation
+        /// keeps (moving them to its new key).
+        CustodianKeysResealed {
+            /// The organisation.
+            org: OrgId,
+            /// How many records were re-sealed.
+            records: u32,
+        },
         /// A reader logged that they read a record.
         AccessLogged {
             /// The record.
@@ -610,6 +621,10 @@ pub mod pallet {
         /// The patient revoked an emergency opening of this record by this clinician: they may
         /// not open it again.
         EmergencyVetoed,
+        /// A re-seal names no record.
+        NothingToReseal,
+        /// The record is kept by another organisation: only its custodian re-seals its key.
+        NotCustodian,
     }
 
     #[pallet::hooks]
@@ -992,6 +1007,24 @@ pub mod pallet {
         pub fn end_care(origin: OriginFor<T>, org: OrgId) -> DispatchResult {
             let patient = ensure_signed(origin)?;
             Self::do_end_care(patient, org)
+        }
+
+        /// An admin replaces the custodian's copy of the data key (`key_for_custodian`) of
+        /// records the organisation keeps, each `(record, key)` the record's data key sealed to
+        /// the organisation's current key. The organisation's key service makes them when its key
+        /// moves (`medchain org rotate-key`); once every record is re-sealed, the old secret opens
+        /// none. All or none; at most `MaxReseal` records per call.
+        ///
+        /// Emits [`Event::CustodianKeysResealed`].
+        #[pallet::call_index(18)]
+        #[pallet::weight(<T as Config>::WeightInfo::reseal_for_custodian(keys.len() as u32))]
+        pub fn reseal_for_custodian(
+            origin: OriginFor<T>,
+            org: OrgId,
+            keys: BoundedVec<(RecordId, WrappedKey), T::MaxReseal>,
+        ) -> DispatchResult {
+            let admin = ensure_signed(origin)?;
+            Self::do_reseal_for_custodian(admin, org, keys)
         }
     }
 }

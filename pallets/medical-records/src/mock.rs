@@ -66,6 +66,7 @@ impl pallet_medical_records::Config for Test {
     type DepositPerByte = ConstU64<1>;
     type MaxSweep = ConstU32<2>;
     type MaxVoidedRanges = ConstU32<3>;
+    type MaxReseal = ConstU32<3>;
     type OnAdminRemoved = ();
     type WeightInfo = ();
 }

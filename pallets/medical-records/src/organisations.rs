@@ -109,6 +109,27 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// `admin` re-seals the custodian's copy of the data key of records `org` keeps.
+    pub(crate) fn do_reseal_for_custodian(
+        admin: T::AccountId,
+        org: OrgId,
+        keys: BoundedVec<(RecordId, WrappedKey), T::MaxReseal>,
+    ) -> DispatchResult {
+        Self::admin_of(org, &admin)?;
+        ensure!(!keys.is_empty(), Error::<T>::NothingToReseal);
+        let records = keys.len() as u32;
+        for (record, key) in keys {
+            Records::<T>::try_mutate(record, |rec| -> DispatchResult {
+                let rec = rec.as_mut().ok_or(Error::<T>::UnknownRecord)?;
+                ensure!(rec.custodian == org, Error::<T>::NotCustodian);
+                rec.key_for_custodian = key;
+                Ok(())
+            })?;
+        }
+        Self::deposit_event(Event::CustodianKeysResealed { org, records });
+        Ok(())
+    }
+
     /// The organisation, if `who` is one of its admins.
     pub(crate) fn admin_of(
         org: OrgId,

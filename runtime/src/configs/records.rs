@@ -47,6 +47,8 @@ impl pallet_medical_records::Config for Runtime {
     type DepositPerByte = DepositPerByte;
     type MaxSweep = ConstU32<64>;
     type MaxVoidedRanges = ConstU32<16>;
+    /// A rotation re-seals 128 records per call (10,000 records: 79 calls).
+    type MaxReseal = ConstU32<128>;
     type OnAdminRemoved = DisownCandidate;
     type WeightInfo = crate::weights::pallet_medical_records::WeightInfo<Runtime>;
 }

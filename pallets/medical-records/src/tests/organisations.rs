@@ -291,3 +291,74 @@ fn real_x25519_public_keys_are_accepted() {
         }
     });
 }
+
+#[test]
+fn only_the_custodians_admin_reseals_its_copies_of_the_data_keys() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let first = create(1, None);
+        let second = create(2, None);
+        let to = |records: &[RecordId], k: u8| {
+            BoundedVec::<_, ConstU32<3>>::truncate_from(
+                records.iter().map(|&r| (r, sealed(k))).collect(),
+            )
+        };
+        // A clinician, a patient, a stranger: none is the hospital's admin.
+        for who in [DOCTOR, PATIENT, STRANGER] {
+            assert_noop!(
+                MedicalRecords::reseal_for_custodian(
+                    RuntimeOrigin::signed(who),
+                    ORG,
+                    to(&[first], 42)
+                ),
+                E::NotAdmin
+            );
+        }
+        assert_noop!(
+            MedicalRecords::reseal_for_custodian(RuntimeOrigin::signed(ADMIN), ORG, to(&[], 42)),
+            E::NothingToReseal
+        );
+        // One unknown record and nothing is re-sealed, not even the records before it.
+        assert_noop!(
+            MedicalRecords::reseal_for_custodian(
+                RuntimeOrigin::signed(ADMIN),
+                ORG,
+                to(&[first, second + 10], 42)
+            ),
+            E::UnknownRecord
+        );
+        // The admin of another hospital cannot overwrite this hospital's copies.
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        assert_noop!(
+            MedicalRecords::reseal_for_custodian(
+                RuntimeOrigin::signed(SPECIALIST),
+                1,
+                to(&[first], 42)
+            ),
+            E::NotCustodian
+        );
+
+        assert_ok!(MedicalRecords::reseal_for_custodian(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            to(&[first, second], 42)
+        ));
+        for r in [first, second] {
+            let rec = Records::<Test>::get(r).unwrap_or_else(|| panic!("record {r}"));
+            assert_eq!(rec.key_for_custodian, sealed(42));
+            assert_eq!(rec.key_for_patient, sealed(10), "the patient's copy stays");
+        }
+        assert_eq!(
+            last_event(),
+            Event::CustodianKeysResealed {
+                org: ORG,
+                records: 2
+            }
+            .into()
+        );
+        check();
+    });
+}
