@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, wr
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { hexToU8a } from '@polkadot/util';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
 import { cliRunner } from '../lib/cli.js';
@@ -348,6 +349,49 @@ test('the key service: only the service opens the hospital\'s key, only for who 
   assert.notEqual(cliRemoved.code, 0);
   assert.ok(!existsSync(refusedOut));
   assert.equal(keyserver.releases().filter((r) => r.record === record).length, 3, 'nothing more was released');
+});
+
+test('org rotate-key: every record the hospital keeps moves to the new key, and the old secret opens none', async () => {
+  const org = Number(ORG);
+  const { path, bytes } = plaintextFile('rotated.bin', 9, 150 * 1024);
+  const put = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url });
+  const kept = async () => (await api.query.medicalRecords.records.entries())
+    .map(([key, value]) => ({ id: key.args[0].toNumber(), record: value.unwrap() }))
+    .filter(({ record }) => record.custodian.toNumber() === org);
+  const before = await kept();
+  assert.ok(before.length >= 4, `the hospital keeps ${before.length} records`);
+  const oldSecret = keyserver.secret;
+  for (const { record } of before) assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: oldSecret }).length, 32);
+
+  // Only an admin moves the key: a stranger's request begins nothing.
+  const stranger = await cli(['--as', 'specialist', 'org', 'rotate-key', '--org', ORG]);
+  assert.notEqual(stranger.code, 0);
+  assert.match(stranger.stderr, /no admin of organisation/);
+  assert.ok(!existsSync(join(ksDir, 'org.key.next')));
+
+  const rotated = await ok(['--as', 'hospital', 'org', 'rotate-key', '--org', ORG]);
+  assert.equal(rotated.old_key_destroyed, true);
+  assert.equal(rotated.resealed, before.length);
+  assert.deepEqual(rotated.stranded, []);
+  const onChain = (await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex();
+  assert.equal(onChain, `0x${rotated.key}`);
+  assert.notEqual(rotated.key, keyserver.publicKey);
+  const newSecret = hexToU8a(`0x${readFileSync(join(ksDir, 'org.key'), 'utf8').trim()}`);
+  assert.ok(!existsSync(join(ksDir, 'org.key.next')));
+  // No copy the hospital keeps opens with the old secret; each opens with the new one.
+  const after = await kept();
+  assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id));
+  for (const { id, record } of after) {
+    assert.throws(() => openSealed(record.keyForCustodian.toU8a(), { secret: oldSecret }), `record ${id}`);
+    assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
+  }
+  // The service opens them as before, with the new key.
+  const out = join(work, 'rotated-read.bin');
+  await ok(['--as', 'hospital', 'get', String(put.record), '-o', out], { ipfs: separate.url });
+  assert.ok(readFileSync(out).equals(bytes));
+  keyserver.secret = newSecret;
+  keyserver.publicKey = rotated.key;
 });
 
 test('operator onboard: keys made on the node and proven, registered, bonded, a candidate', async () => {

@@ -23,6 +23,15 @@ pub enum OrgCommand {
         #[arg(long = "key", id = "org_public_key", value_name = "HEX")]
         public_key: Option<String>,
     },
+    /// Move the organisation to a new key (as an admin, with --keyserver): the key service makes
+    /// the key, the chain takes it, every record the organisation keeps is re-sealed to it, and
+    /// then the service destroys the old secret. Safe to run again after an interruption.
+    ///
+    /// Example: medchain --as hospital --keyserver http://127.0.0.1:8700 org rotate-key --org 1
+    RotateKey {
+        #[arg(long)]
+        org: u32,
+    },
     /// Add a member to the organisation (as an admin).
     ///
     /// Example: medchain --as hospital org add-member --org 0 --account 5FLS… --role clinician
@@ -97,6 +106,7 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
             );
             Ok(())
         }
+        OrgCommand::RotateKey { org } => rotate_key(ctx, org).await,
         OrgCommand::AddMember { org, account, role } => {
             let member = parse_account(&account, "--account")?;
             let role = match role.to_ascii_lowercase().as_str() {
@@ -148,4 +158,104 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `org rotate-key`: begin (the service's next key), set it on chain, re-seal in batches until
+/// none is left, finish (the service destroys the old secret).
+async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
+    use crate::keyserver::protocol::{unhex, RotateStep};
+    let me = ctx.identity()?;
+    let client = ctx.chain().await?;
+    let genesis = client.genesis_hash().0;
+    let service = ctx.key_service(org)?;
+    let begun = service
+        .rotate(&me, &genesis, org, RotateStep::Begin)
+        .await?;
+    let next = unhex::<32>(&begun.next_public_key, "the next key")
+        .map_err(|e| anyhow!("the key service sent {e}"))?;
+    let on_chain = client
+        .runtime_api()
+        .at_latest()
+        .await?
+        .call(runtime::apis().medical_records_api().organisation(org))
+        .await?
+        .and_then(|o| o.key);
+    if on_chain != Some(next) {
+        let done = ctx
+            .submit_as(
+                &me,
+                runtime::tx()
+                    .medical_records()
+                    .set_organisation_key(org, next),
+            )
+            .await?;
+        ctx.say(
+            json!({ "org": org, "key": hex::encode(next), "block": done.block }),
+            || {
+                format!(
+                    "organisation {org}'s key is now the service's next key ({}), block {}",
+                    hex::encode(next),
+                    done.block
+                )
+            },
+        );
+    }
+    let mut resealed = 0u64;
+    let stranded =
+        loop {
+            let batch = service
+                .rotate(&me, &genesis, org, RotateStep::Reseal)
+                .await?;
+            if batch.resealed.is_empty() {
+                break batch.stranded;
+            }
+            let mut keys = Vec::with_capacity(batch.resealed.len());
+            for r in &batch.resealed {
+                keys.push((
+                    r.record,
+                    unhex::<80>(&r.sealed, "a re-sealed key")
+                        .map_err(|e| anyhow!("the key service sent {e}"))?,
+                ));
+            }
+            let n = keys.len() as u64;
+            let done = ctx
+                .submit_as(
+                    &me,
+                    runtime::tx().medical_records().reseal_for_custodian(
+                        org,
+                        runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(keys),
+                    ),
+                )
+                .await?;
+            resealed += n;
+            ctx.say(
+            json!({ "org": org, "resealed": n, "remaining": batch.remaining, "block": done.block }),
+            || format!("re-sealed {n} records in block {} ({} to go)", done.block, batch.remaining),
+        );
+        };
+    let finished = service
+        .rotate(&me, &genesis, org, RotateStep::Finish)
+        .await?;
+    ctx.print(
+        json!({
+            "org": org, "key": hex::encode(next), "resealed": resealed,
+            "stranded": stranded, "old_key_destroyed": finished.finished,
+        }),
+        || {
+            let left = if stranded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} records are sealed to a key the service never held (records {:?}) and stay as they are",
+                    stranded.len(),
+                    stranded
+                )
+            };
+            format!(
+                "organisation {org} moved to key {}: {resealed} records re-sealed, the old secret destroyed{left}",
+                hex::encode(next)
+            )
+        },
+    );
+    Ok(())
 }

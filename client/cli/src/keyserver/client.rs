@@ -3,6 +3,7 @@
 
 use super::protocol::{
     self, Challenge, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, ResealResponse,
+    RotateRequest, RotateResponse, RotateStep,
 };
 use crate::crypto::{self, DataKey};
 use crate::keys::{address, Identity};
@@ -146,6 +147,32 @@ impl KeyService {
                 .map_err(|e| anyhow!("the key service sent {e}"))
         };
         Ok((sealed(&answer.for_patient)?, sealed(&answer.for_custodian)?))
+    }
+
+    /// A step of moving organisation `org` to a new key, as its admin `me`.
+    pub async fn rotate(
+        &self,
+        me: &Identity,
+        genesis: &[u8; 32],
+        org: u32,
+        step: RotateStep,
+    ) -> Result<RotateResponse> {
+        self.serves(genesis, org).await?;
+        let challenge = self.challenge().await?;
+        let signature = me
+            .signer()?
+            .sign(&protocol::rotate_message(genesis, org, step, &challenge));
+        self.post(
+            "/v1/rotate",
+            &RotateRequest {
+                account: address(&me.account()?),
+                genesis: hex::encode(genesis),
+                step,
+                challenge: hex::encode(challenge),
+                signature: hex::encode(signature.0),
+            },
+        )
+        .await
     }
 
     /// Fails unless the service holds organisation `org`'s key on chain `genesis`.

@@ -84,6 +84,68 @@ pub struct ResealResponse {
     pub for_custodian: String,
 }
 
+/// A step of `POST /v1/rotate`, which moves the organisation to a new key (`org rotate-key`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RotateStep {
+    /// Make the next key (or keep the one made already) and say what it is.
+    Begin,
+    /// Re-seal the next batch of records still sealed to the current key, to the next key (which
+    /// must be the organisation's on chain by now).
+    Reseal,
+    /// Destroy the current secret, once no record on any chain served opens with it.
+    Finish,
+}
+
+impl RotateStep {
+    fn byte(self) -> u8 {
+        match self {
+            RotateStep::Begin => 0,
+            RotateStep::Reseal => 1,
+            RotateStep::Finish => 2,
+        }
+    }
+}
+
+/// `POST /v1/rotate`, by an admin of the organisation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RotateRequest {
+    pub account: String,
+    /// The chain (genesis, hex) the admin acts on.
+    pub genesis: String,
+    pub step: RotateStep,
+    pub challenge: String,
+    /// sr25519 signature (hex) over [`rotate_message`].
+    pub signature: String,
+}
+
+/// One record's data key sealed to the next key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Resealed {
+    pub record: u64,
+    /// Hex, 80 bytes: the record's new `key_for_custodian`.
+    pub sealed: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RotateResponse {
+    /// The key the organisation moves to (hex).
+    pub next_public_key: String,
+    /// `reseal`: a batch for `medicalRecords.resealForCustodian` (empty when none is left).
+    #[serde(default)]
+    pub resealed: Vec<Resealed>,
+    /// `reseal`: records still sealed to the current key after this batch.
+    #[serde(default)]
+    pub remaining: u32,
+    /// `reseal`: records the organisation keeps whose key opens with neither key (sealed to a key
+    /// this service never held): a rotation cannot move them.
+    #[serde(default)]
+    pub stranded: Vec<u64>,
+    /// `finish`: the old secret is destroyed.
+    #[serde(default)]
+    pub finished: bool,
+}
+
 /// An error: what was refused, and why, in words.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Refusal {
@@ -137,6 +199,21 @@ pub fn reseal_message(
     )
 }
 
+/// What an admin signs for a rotation step on chain `genesis`:
+/// `"medchain/keyserver/v1/rotate"` ‖ genesis (32) ‖ org (u32 LE) ‖ step (1: 0 begin, 1 reseal,
+/// 2 finish) ‖ challenge (32).
+pub fn rotate_message(
+    genesis: &[u8; 32],
+    org: u32,
+    step: RotateStep,
+    challenge: &[u8; 32],
+) -> Vec<u8> {
+    message(
+        b"medchain/keyserver/v1/rotate",
+        &[genesis, &org.to_le_bytes(), &[step.byte()], challenge],
+    )
+}
+
 /// Hex of exactly `N` bytes (with or without `0x`).
 pub fn unhex<const N: usize>(s: &str, what: &str) -> Result<[u8; N], String> {
     hex::decode(s.strip_prefix("0x").unwrap_or(s))
@@ -167,5 +244,14 @@ mod tests {
             reseal_message(&[1; 32], 2, 3, &[5; 32], 7, &[4; 32])
         );
         assert!(!reseal.starts_with(b"medchain/keyserver/v1/open"));
+        let begin = rotate_message(&[1; 32], 2, RotateStep::Begin, &[4; 32]);
+        assert_ne!(
+            begin,
+            rotate_message(&[1; 32], 2, RotateStep::Finish, &[4; 32])
+        );
+        assert_ne!(
+            begin,
+            rotate_message(&[1; 32], 3, RotateStep::Begin, &[4; 32])
+        );
     }
 }

@@ -4,7 +4,10 @@
 //! away), and each entry pays for one answer only.
 
 use super::custody::Custody;
-use super::protocol::{self, unhex, Info, OpenRequest, OpenResponse, Refusal, ResealRequest};
+use super::protocol::{
+    self, unhex, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, Resealed, RotateRequest,
+    RotateResponse, RotateStep,
+};
 use crate::chain::{runtime, AccountId, Client, Role};
 use crate::keys::address;
 use anyhow::{anyhow, Context as _, Result};
@@ -60,6 +63,12 @@ impl ServedChain {
 
     /// The runtime API at the best block, and its number.
     async fn best(&self) -> Result<(subxt::runtime_api::RuntimeApi<PolkadotConfig, Client>, u32)> {
+        let (hash, number) = self.best_hash().await?;
+        Ok((self.client.runtime_api().at(hash), number))
+    }
+
+    /// The best block's hash and number.
+    async fn best_hash(&self) -> Result<(subxt::utils::H256, u32)> {
         let hash = self
             .rpc
             .chain_get_block_hash(None)
@@ -70,7 +79,45 @@ impl ServedChain {
             .chain_get_header(Some(hash))
             .await?
             .ok_or_else(|| anyhow!("the node at {} lost its best block", self.url))?;
-        Ok((self.client.runtime_api().at(hash), header.number))
+        Ok((hash, header.number))
+    }
+
+    /// Every record `org` keeps at block `at`: its id and its custodian's sealed key.
+    async fn records_of_org(&self, at: subxt::utils::H256) -> Result<Vec<(u64, [u8; 80])>> {
+        let mut all = self
+            .client
+            .storage()
+            .at(at)
+            .iter(runtime::storage().medical_records().records_iter())
+            .await?;
+        let mut kept = Vec::new();
+        while let Some(entry) = all.next().await {
+            let entry = entry?;
+            // Twox64Concat: the id is the key's last 8 bytes, in the clear.
+            let id = entry
+                .key_bytes
+                .len()
+                .checked_sub(8)
+                .and_then(|at| entry.key_bytes.get(at..))
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .ok_or_else(|| anyhow!("a record's storage key is too short"))?;
+            if entry.value.custodian == self.org {
+                kept.push((id, entry.value.key_for_custodian));
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The organisation's key on chain at `at`.
+    async fn org_key(&self, at: subxt::utils::H256) -> Result<Option<[u8; 32]>> {
+        Ok(self
+            .client
+            .runtime_api()
+            .at(at)
+            .call(runtime::apis().medical_records_api().organisation(self.org))
+            .await?
+            .and_then(|o| o.key))
     }
 
     /// The runtime API at the finalized block, and its number.
@@ -463,12 +510,15 @@ impl Service {
             .await
             .map_err(|e| failed(e.into()))?
             .and_then(|o| o.key);
-        if org_key != Some(self.custody.public_key()) {
+        let org_key = org_key.filter(|k| {
+            *k == self.custody.public_key() || Some(*k) == self.custody.next_public_key()
+        });
+        let Some(org_key) = org_key else {
             return Err(forbidden(format!(
                 "organisation {} on the consortium chain has not set this service's key: its admin runs `medchain org set-key --keyserver` there",
                 consortium.org
             )));
-        }
+        };
         let patient_key = capi
             .call(
                 runtime::apis()
@@ -496,7 +546,7 @@ impl Service {
         };
         let response = protocol::ResealResponse {
             for_patient: hex::encode(seal(&patient_key)?),
-            for_custodian: hex::encode(seal(&self.custody.public_key())?),
+            for_custodian: hex::encode(seal(&org_key)?),
         };
         self.append(&Release {
             at_unix: unix_now(),
@@ -508,6 +558,135 @@ impl Service {
             audit_block: None,
         })?;
         Ok(response)
+    }
+}
+
+impl Service {
+    /// `POST /v1/rotate`: a step of moving the organisation to a new key, for one of its admins.
+    async fn rotate(&self, req: RotateRequest) -> Result<RotateResponse, Refused> {
+        let chain = self.chain(&req.genesis)?;
+        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
+        let message = protocol::rotate_message(&chain.genesis, chain.org, req.step, &challenge);
+        self.take_challenge(&challenge)?;
+        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let (best, _) = chain.best_hash().await.map_err(failed)?;
+        let role = chain
+            .client
+            .runtime_api()
+            .at(best)
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .member(chain.org, who.clone()),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?;
+        if !matches!(role, Some(Role::Admin)) {
+            return Err(forbidden(format!(
+                "{} is no admin of organisation {}: only an admin moves its key",
+                req.account, chain.org
+            )));
+        }
+        let conflict = |why: String| Refused(StatusCode::CONFLICT, why);
+        let log = |kind: &str| Release {
+            at_unix: unix_now(),
+            kind: kind.into(),
+            genesis: hex::encode(chain.genesis),
+            record: 0,
+            account: address(&who),
+            audit_index: None,
+            audit_block: None,
+        };
+        match req.step {
+            RotateStep::Begin => {
+                self.append(&log("rotate-begin"))?;
+                let next = self.custody.begin_rotation().map_err(failed)?;
+                Ok(RotateResponse {
+                    next_public_key: hex::encode(next),
+                    ..Default::default()
+                })
+            }
+            RotateStep::Reseal => {
+                let next = self
+                    .custody
+                    .next_public_key()
+                    .ok_or_else(|| conflict("no rotation is under way: begin one first".into()))?;
+                if chain.org_key(best).await.map_err(failed)? != Some(next) {
+                    return Err(conflict(format!(
+                        "organisation {}'s key on this chain is not the new key yet: set it first (medicalRecords.setOrganisationKey)",
+                        chain.org
+                    )));
+                }
+                let max = chain
+                    .client
+                    .constants()
+                    .at(&runtime::constants().medical_records().max_reseal())
+                    .map_err(|e| failed(e.into()))? as usize;
+                let mut response = RotateResponse {
+                    next_public_key: hex::encode(next),
+                    ..Default::default()
+                };
+                for (record, sealed) in chain.records_of_org(best).await.map_err(failed)? {
+                    match self.custody.open_current(&sealed) {
+                        Ok(data_key) if response.resealed.len() < max => {
+                            let to_next = crate::crypto::seal(&data_key, &next).map_err(failed)?;
+                            response.resealed.push(Resealed {
+                                record,
+                                sealed: hex::encode(to_next),
+                            });
+                        }
+                        Ok(_) => response.remaining = response.remaining.saturating_add(1),
+                        Err(_) if self.custody.open(&sealed).is_ok() => {}
+                        Err(_) => response.stranded.push(record),
+                    }
+                }
+                Ok(response)
+            }
+            RotateStep::Finish => {
+                let next = self
+                    .custody
+                    .next_public_key()
+                    .ok_or_else(|| conflict("no rotation is under way".into()))?;
+                // Every chain the service serves must have moved, at its finalized block.
+                for served in &self.chains {
+                    let at = served
+                        .client
+                        .blocks()
+                        .at_latest()
+                        .await
+                        .map_err(|e| failed(e.into()))?
+                        .hash();
+                    if served.org_key(at).await.map_err(failed)? != Some(next) {
+                        return Err(conflict(format!(
+                            "organisation {}'s key on chain {} is not the new key yet (finalized): the old key stays until it is",
+                            served.org,
+                            hex::encode(served.genesis)
+                        )));
+                    }
+                    let left = served
+                        .records_of_org(at)
+                        .await
+                        .map_err(failed)?
+                        .iter()
+                        .filter(|(_, sealed)| self.custody.open_current(sealed).is_ok())
+                        .count();
+                    if left > 0 {
+                        return Err(conflict(format!(
+                            "{left} records of organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
+                            served.org,
+                            hex::encode(served.genesis)
+                        )));
+                    }
+                }
+                self.append(&log("rotate-finish"))?;
+                self.custody.finish_rotation().map_err(failed)?;
+                Ok(RotateResponse {
+                    next_public_key: hex::encode(next),
+                    finished: true,
+                    ..Default::default()
+                })
+            }
+        }
     }
 }
 
@@ -541,6 +720,14 @@ pub fn router(service: Arc<Service>) -> Router {
             post(
                 |State(s): State<Arc<Service>>, Json(req): Json<OpenRequest>| async move {
                     s.open(req).await.map(Json)
+                },
+            ),
+        )
+        .route(
+            "/v1/rotate",
+            post(
+                |State(s): State<Arc<Service>>, Json(req): Json<RotateRequest>| async move {
+                    s.rotate(req).await.map(Json)
                 },
             ),
         )
