@@ -200,39 +200,48 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
             },
         );
     }
-    let mut resealed = 0u64;
-    let stranded =
-        loop {
-            let batch = service
-                .rotate(&me, &genesis, org, RotateStep::Reseal)
-                .await?;
-            if batch.resealed.is_empty() {
-                break batch.stranded;
-            }
-            let mut keys = Vec::with_capacity(batch.resealed.len());
-            for r in &batch.resealed {
-                keys.push((
-                    r.record,
-                    unhex::<80>(&r.sealed, "a re-sealed key")
-                        .map_err(|e| anyhow!("the key service sent {e}"))?,
-                ));
-            }
-            let n = keys.len() as u64;
-            let done = ctx
-                .submit_as(
-                    &me,
-                    runtime::tx().medical_records().reseal_for_custodian(
-                        org,
-                        runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(keys),
+    // One answer holds every record still to move; `resealForCustodian` takes `MaxReseal` a call.
+    let max = client
+        .constants()
+        .at(&runtime::constants().medical_records().max_reseal())? as usize;
+    let batch = service
+        .rotate(&me, &genesis, org, RotateStep::Reseal)
+        .await?;
+    let mut keys = Vec::with_capacity(batch.resealed.len());
+    for r in &batch.resealed {
+        keys.push((
+            r.record,
+            unhex::<80>(&r.sealed, "a re-sealed key")
+                .map_err(|e| anyhow!("the key service sent {e}"))?,
+        ));
+    }
+    let resealed = keys.len();
+    let mut to_go = resealed;
+    for call in keys.chunks(max.max(1)) {
+        let done = ctx
+            .submit_as(
+                &me,
+                runtime::tx().medical_records().reseal_for_custodian(
+                    org,
+                    runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+                        call.to_vec(),
                     ),
+                ),
+            )
+            .await?;
+        to_go -= call.len();
+        ctx.say(
+            json!({ "org": org, "resealed": call.len(), "remaining": to_go, "block": done.block }),
+            || {
+                format!(
+                    "re-sealed {} records in block {} ({to_go} to go)",
+                    call.len(),
+                    done.block
                 )
-                .await?;
-            resealed += n;
-            ctx.say(
-            json!({ "org": org, "resealed": n, "remaining": batch.remaining, "block": done.block }),
-            || format!("re-sealed {n} records in block {} ({} to go)", done.block, batch.remaining),
+            },
         );
-        };
+    }
+    let stranded = batch.stranded;
     let finished = service
         .rotate(&me, &genesis, org, RotateStep::Finish)
         .await?;

@@ -131,12 +131,10 @@ pub struct Resealed {
 pub struct RotateResponse {
     /// The key the organisation moves to (hex).
     pub next_public_key: String,
-    /// `reseal`: a batch for `medicalRecords.resealForCustodian` (empty when none is left).
+    /// `reseal`: every record still sealed to the current key, re-sealed to the next one, for
+    /// `medicalRecords.resealForCustodian` (at most `MaxReseal` a call; empty when none is left).
     #[serde(default)]
     pub resealed: Vec<Resealed>,
-    /// `reseal`: records still sealed to the current key after this batch.
-    #[serde(default)]
-    pub remaining: u32,
     /// `reseal`: records the organisation keeps whose key opens with neither key (sealed to a key
     /// this service never held): a rotation cannot move them.
     #[serde(default)]

@@ -473,14 +473,7 @@ impl Service {
         let (papi, _) = private.best().await.map_err(failed)?;
         let (capi, _) = consortium.best().await.map_err(failed)?;
         for (api, chain) in [(&papi, private), (&capi, consortium)] {
-            let role = api
-                .call(
-                    runtime::apis()
-                        .medical_records_api()
-                        .member(chain.org, who.clone()),
-                )
-                .await
-                .map_err(|e| failed(e.into()))?;
+            let role = role_of(api, chain.org, &who).await?;
             if !matches!(role, Some(Role::Admin | Role::Clinician)) {
                 return Err(forbidden(format!(
                     "{} is no clinician of organisation {} on chain {}",
@@ -570,17 +563,7 @@ impl Service {
         self.take_challenge(&challenge)?;
         let who = Self::verify(&req.account, &message, &req.signature)?;
         let (best, _) = chain.best_hash().await.map_err(failed)?;
-        let role = chain
-            .client
-            .runtime_api()
-            .at(best)
-            .call(
-                runtime::apis()
-                    .medical_records_api()
-                    .member(chain.org, who.clone()),
-            )
-            .await
-            .map_err(|e| failed(e.into()))?;
+        let role = role_of(&chain.client.runtime_api().at(best), chain.org, &who).await?;
         if !matches!(role, Some(Role::Admin)) {
             return Err(forbidden(format!(
                 "{} is no admin of organisation {}: only an admin moves its key",
@@ -617,25 +600,20 @@ impl Service {
                         chain.org
                     )));
                 }
-                let max = chain
-                    .client
-                    .constants()
-                    .at(&runtime::constants().medical_records().max_reseal())
-                    .map_err(|e| failed(e.into()))? as usize;
+                // One scan answers every record still to move; the admin's CLI cuts it into calls.
                 let mut response = RotateResponse {
                     next_public_key: hex::encode(next),
                     ..Default::default()
                 };
                 for (record, sealed) in chain.records_of_org(best).await.map_err(failed)? {
                     match self.custody.open_current(&sealed) {
-                        Ok(data_key) if response.resealed.len() < max => {
+                        Ok(data_key) => {
                             let to_next = crate::crypto::seal(&data_key, &next).map_err(failed)?;
                             response.resealed.push(Resealed {
                                 record,
                                 sealed: hex::encode(to_next),
                             });
                         }
-                        Ok(_) => response.remaining = response.remaining.saturating_add(1),
                         Err(_) if self.custody.open(&sealed).is_ok() => {}
                         Err(_) => response.stranded.push(record),
                     }
@@ -688,6 +666,21 @@ impl Service {
             }
         }
     }
+}
+
+/// `who`'s role in organisation `org`, as the chain says at `api`'s block.
+async fn role_of(
+    api: &subxt::runtime_api::RuntimeApi<PolkadotConfig, Client>,
+    org: u32,
+    who: &AccountId,
+) -> Result<Option<Role>, Refused> {
+    api.call(
+        runtime::apis()
+            .medical_records_api()
+            .member(org, who.clone()),
+    )
+    .await
+    .map_err(|e| failed(e.into()))
 }
 
 fn unix_now() -> u64 {
