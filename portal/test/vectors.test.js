@@ -12,6 +12,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as crypto from '../dist-lib/crypto.js';
 import * as keys from '../dist-lib/keys.js';
 import * as formats from '../dist-lib/formats.js';
+import * as pseudonym from '../dist-lib/pseudonym.js';
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../../docs/vectors/${name}`, import.meta.url), 'utf8'));
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -123,4 +124,20 @@ test('expiries: the portal gives the block the vectors say, or refuses with thei
   for (const c of v.invalid) {
     assert.throws(() => formats.parseUntil(c.text, c.best, c.block_ms), (e) => e.message.includes(c.error), JSON.stringify(c.text));
   }
+});
+
+test('pseudonyms: the portal derives the CLI\'s account and encryption key for every case', async () => {
+  const { Keyring } = await import('@polkadot/keyring');
+  const { cryptoWaitReady } = await import('@polkadot/util-crypto');
+  await cryptoWaitReady();
+  const v = vectors('pseudonym.json');
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const secret = hexToBytes(v.x25519);
+  for (const c of v.cases) {
+    const made = pseudonym.pseudonym(keyring.addFromUri(c.suri), secret, hexToBytes(c.genesis), c.org);
+    assert.equal(made.pair.address, c.account, `${c.suri} at ${c.org}: account`);
+    assert.equal(bytesToHex(crypto.x25519Public(made.secret)), c.encryption_key, `${c.suri} at ${c.org}: key`);
+  }
+  assert.throws(() => pseudonym.pseudonymPath(new Uint8Array(31), 0), /32 bytes/);
+  assert.throws(() => pseudonym.pseudonymPath(new Uint8Array(32), -1), /not an id/);
 });

@@ -145,10 +145,21 @@ pub async fn encryption_key_of(client: &Client, who: &AccountId, role: &str) -> 
     .await?
     .ok_or_else(|| {
         anyhow!(
-            "the {role} {} has no encryption key on chain: they run `medchain key register` first",
+            "the {role} {} has no encryption key on chain: they run `medchain key register` first (a patient's pseudonym gets one with `medchain care grant`)",
             crate::keys::address(who)
         )
     })
+}
+
+/// `who`'s free balance at the latest finalized block (nothing for an account that does not exist).
+pub async fn free_balance(client: &Client, who: &AccountId) -> Result<u128> {
+    Ok(client
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(&runtime::storage().system().account(who.clone()))
+        .await?
+        .map_or(0, |a| a.data.free))
 }
 
 /// Fails, before anything is encrypted or stored, unless `patient` authorises organisation `org`

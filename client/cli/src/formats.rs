@@ -129,9 +129,55 @@ pub fn parse_until(text: &str, best: u32, block_ms: u64) -> Result<u32> {
         .ok_or_else(too_far)
 }
 
+/// MED has 12 decimals.
+pub const UNIT: u128 = 1_000_000_000_000;
+
+/// An amount of MED as text, exactly: `5`, `0.25`.
+pub fn show_med(amount: u128) -> String {
+    let (whole, fraction) = (amount / UNIT, amount % UNIT);
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let fraction = format!("{fraction:012}");
+    format!("{whole}.{}", fraction.trim_end_matches('0'))
+}
+
+/// Parses an amount of MED given to option `what`: `10000` or `10000.5`.
+pub fn parse_med(s: &str, what: &str) -> Result<u128> {
+    let bad = || anyhow!("{what} '{s}' is not an amount of MED such as 10000 or 12500.5");
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || fraction.len() > 12 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: u128 = whole.parse().map_err(|_| bad())?;
+    let fraction: u128 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<12}").parse().map_err(|_| bad())?
+    };
+    whole
+        .checked_mul(UNIT)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_of_med_parse_exactly() {
+        assert_eq!(parse_med("10000", "--bond").unwrap(), 10_000 * UNIT);
+        assert_eq!(parse_med("0.5", "--bond").unwrap(), UNIT / 2);
+        assert_eq!(parse_med("1.000000000001", "--bond").unwrap(), UNIT + 1);
+        for text in ["5", "0.25", "1.000000000001", "12500.5"] {
+            assert_eq!(show_med(parse_med(text, "--bond").unwrap()), text);
+        }
+        for bad in ["", "ten", "1.2.3", "1.0000000000001", "-5", ".5"] {
+            let err = parse_med(bad, "--amount").unwrap_err().to_string();
+            assert!(err.starts_with("--amount"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn record_types_and_expiries_parse_or_say_why_not() {

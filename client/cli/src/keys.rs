@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use subxt_signer::{sr25519, SecretUri};
+use subxt_signer::{sr25519, DeriveJunction, SecretUri};
 use zeroize::Zeroizing;
 
 #[derive(Serialize, Deserialize)]
@@ -41,11 +41,19 @@ struct Secrets {
 }
 
 /// An identity with its secrets, in memory only while a command runs.
+#[derive(Clone)]
 pub struct Identity {
     pub name: String,
     suri: Zeroizing<String>,
+    /// Hard junctions from the secret URI's key to this identity's account: none for a stored
+    /// identity, a pseudonym's path for one derived from it.
+    path: Vec<DeriveJunction>,
     x25519: Zeroizing<[u8; 32]>,
 }
+
+/// HKDF-SHA256 info of a pseudonym's X25519 secret (followed by the genesis hash and the
+/// organisation id, u32 little-endian).
+const PSEUDONYM_INFO: &[u8] = b"medchain/pseudonym/v1";
 
 /// Shows the name only: secrets never reach a log.
 impl std::fmt::Debug for Identity {
@@ -63,6 +71,7 @@ impl Identity {
         Ok(Self {
             name: name.into(),
             suri: Zeroizing::new(format!("0x{}", hex::encode(seed.as_ref()))),
+            path: Vec::new(),
             x25519: Zeroizing::new(crate::crypto::random()?),
         })
     }
@@ -78,6 +87,7 @@ impl Identity {
         Ok(Self {
             name: name.into(),
             suri: Zeroizing::new(suri.into()),
+            path: Vec::new(),
             x25519: Zeroizing::new(crate::crypto::random()?),
         })
     }
@@ -92,7 +102,54 @@ impl Identity {
     pub fn signer(&self) -> Result<sr25519::Keypair> {
         let uri = SecretUri::from_str(&self.suri)
             .map_err(|e| anyhow!("stored key is unreadable: {e}"))?;
-        sr25519::Keypair::from_uri(&uri).map_err(|e| anyhow!("stored key is unreadable: {e}"))
+        let key = sr25519::Keypair::from_uri(&uri)
+            .map_err(|e| anyhow!("stored key is unreadable: {e}"))?;
+        Ok(key.derive(self.path.iter().copied()))
+    }
+
+    /// This patient's pseudonym at organisation `org` of the chain whose genesis hash is
+    /// `genesis`: an account and an encryption key of its own, derived from this identity's
+    /// secrets, so that no state or event links a patient's records at two hospitals, or on two
+    /// chains (docs/formats.md, "Pseudonyms"). The account is the sr25519 hard derivation
+    /// `//medchain//0x<genesis>//<org>` (the genesis hash as its 32 bytes, the id as a number:
+    /// what polkadot.js's `pair.derive` makes of that path); the X25519 secret is HKDF-SHA256 of
+    /// this identity's under [`PSEUDONYM_INFO`] ‖ genesis ‖ org.
+    pub fn pseudonym(&self, genesis: &[u8; 32], org: u32) -> Result<Identity> {
+        let mut info = PSEUDONYM_INFO.to_vec();
+        info.extend_from_slice(genesis);
+        info.extend_from_slice(&org.to_le_bytes());
+        let mut x25519 = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<sha2::Sha256>::new(None, self.x25519.as_ref())
+            .expand(&info, x25519.as_mut())
+            .map_err(|_| anyhow!("deriving the pseudonym's encryption key"))?;
+        let mut path = self.path.clone();
+        path.extend([
+            DeriveJunction::hard("medchain"),
+            DeriveJunction::hard(*genesis),
+            DeriveJunction::hard(u64::from(org)),
+        ]);
+        Ok(Identity {
+            name: format!("{}@{org}", self.name),
+            suri: self.suri.clone(),
+            path,
+            x25519,
+        })
+    }
+
+    /// Which of this identity and its pseudonyms on the chain `genesis` is `patient`, the patient
+    /// of a record organisation `org` keeps: the pseudonym there, or the identity itself (records
+    /// made before pseudonyms); `None` if neither.
+    pub fn as_patient(
+        &self,
+        genesis: &[u8; 32],
+        org: u32,
+        patient: &subxt::utils::AccountId32,
+    ) -> Result<Option<Identity>> {
+        let pseudonym = self.pseudonym(genesis, org)?;
+        if &pseudonym.account()? == patient {
+            return Ok(Some(pseudonym));
+        }
+        Ok((&self.account()? == patient).then(|| self.clone()))
     }
 
     pub fn account(&self) -> Result<subxt::utils::AccountId32> {
@@ -238,6 +295,7 @@ pub fn open_key_file(text: &str, passphrase: &str) -> Result<Identity> {
     Ok(Identity {
         name: file.name,
         suri: Zeroizing::new(suri),
+        path: Vec::new(),
         x25519: Zeroizing::new(x25519),
     })
 }
@@ -371,5 +429,47 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("medchain key generate"));
+    }
+
+    #[test]
+    fn pseudonyms_differ_by_organisation_and_chain_and_come_back_from_the_key_file() {
+        let dave = Identity::import("dave", "//Dave").unwrap();
+        let (one, two) = ([1u8; 32], [2u8; 32]);
+        let at = |g: &[u8; 32], org| dave.pseudonym(g, org).unwrap();
+        let accounts = [
+            dave.account().unwrap(),
+            at(&one, 0).account().unwrap(),
+            at(&one, 1).account().unwrap(),
+            at(&two, 0).account().unwrap(),
+        ];
+        let keys = [
+            dave.encryption_public(),
+            at(&one, 0).encryption_public(),
+            at(&one, 1).encryption_public(),
+            at(&two, 0).encryption_public(),
+        ];
+        for i in 0..4 {
+            for j in i + 1..4 {
+                assert_ne!(accounts[i], accounts[j], "accounts {i} and {j}");
+                assert_ne!(keys[i], keys[j], "encryption keys {i} and {j}");
+            }
+        }
+        // The same secrets give the same pseudonym: nothing but the key file is needed.
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::new(dir.path());
+        store.save(&dave, "pass").unwrap();
+        let back = store
+            .load("dave", "pass")
+            .unwrap()
+            .pseudonym(&one, 1)
+            .unwrap();
+        assert_eq!(back.account().unwrap(), accounts[2]);
+        assert_eq!(back.encryption_public(), keys[2]);
+        // A record of the pseudonym's, or of the identity's own account, is the patient's.
+        let mine = dave.as_patient(&one, 1, &accounts[2]).unwrap().unwrap();
+        assert_eq!(mine.account().unwrap(), accounts[2]);
+        let own = dave.as_patient(&one, 1, &accounts[0]).unwrap().unwrap();
+        assert_eq!(own.account().unwrap(), accounts[0]);
+        assert!(dave.as_patient(&one, 0, &accounts[2]).unwrap().is_none());
     }
 }

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
 import { hexToU8a } from '@polkadot/util';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
 import { cliRunner } from '../lib/cli.js';
 import { askOpen, startKeyserver } from '../lib/keyserver.js';
-import { open as openSealed } from '../lib/sealed.js';
+import { keyPair, open as openSealed } from '../lib/sealed.js';
 
 const RPC = 19989;
 const P2P = 19389;
@@ -84,10 +84,12 @@ before(async () => {
   }
   separate = await serveIpfs({ port: SEPARATE_IPFS, repo: separateRepo });
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  // Bob runs the hospital (its admin, hence a clinician); Dave is the patient; Eve a specialist.
-  for (const [name, uri] of [['hospital', '//Bob'], ['patient', '//Dave'], ['specialist', '//Eve']]) {
+  // Bob runs the hospital (its admin, hence a clinician); Eve is a specialist; Charlie runs a
+  // second hospital. The patient's key is new: their own account never holds anything.
+  for (const [name, uri] of [['hospital', '//Bob'], ['specialist', '//Eve'], ['hospital2', '//Charlie']]) {
     who[name] = (await ok(['key', 'import', '--name', name, '--suri', uri])).account;
   }
+  who.patientOwn = (await ok(['key', 'generate', '--name', 'patient'])).account;
   const alice = keyring.addFromUri('//Alice');
   const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital)), alice,
     { finalized: true });
@@ -101,10 +103,19 @@ before(async () => {
   assert.match(noKey.stderr, /a person's own key is never the organisation's/);
   await ok(['--as', 'hospital', 'org', 'set-key', '--org', ORG]);
   await ok(['--as', 'hospital', 'key', 'register']);
-  await ok(['--as', 'patient', 'key', 'register']);
   await ok(['--as', 'specialist', 'key', 'register']);
-  // Dave authorises the hospital to index records about him.
-  await ok(['--as', 'patient', 'care', 'grant', ORG]);
+  // The patient is known to the hospital by their pseudonym there, which the hospital funds: a
+  // pseudonym funded by the patient's own account would be linked to it.
+  who.patient = (await ok(['--as', 'patient', 'key', 'pseudonym', ORG])).account;
+  assert.notEqual(who.patient, who.patientOwn);
+  const unfunded = await cli(['--as', 'patient', 'care', 'grant', ORG]);
+  assert.equal(unfunded.code, 1);
+  assert.match(unfunded.stderr, new RegExp(`pseudonym at organisation ${ORG}, ${who.patient}, holds nothing to pay for its calls: the hospital funds it`));
+  await ok(['--as', 'hospital', 'org', 'sponsor', '--org', ORG, who.patient]);
+  // The patient authorises the hospital to index records about them (and registers the
+  // pseudonym's encryption key with it).
+  const care = await ok(['--as', 'patient', 'care', 'grant', ORG]);
+  assert.equal(care.patient, who.patient);
 });
 
 after(async () => {
@@ -478,4 +489,73 @@ test('bad input: a clear message, a non-zero exit, nothing written', async () =>
   assert.match(notInCare.stderr,
     new RegExp(`has not authorised organisation ${ORG} to index records about them: they run \`medchain care grant ${ORG}\` first`));
   assert.equal((await ok(['record', 'list', '--patient', who.specialist])).length, 0);
+});
+
+test('a patient with nothing of their own: a pseudonym at each hospital, grants and revokes, and nothing on chain links the two', async () => {
+  const first = (await api.rpc.chain.getHeader()).number.toNumber();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const joined = await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(who.hospital2)),
+    keyring.addFromUri('//Alice'), { finalized: true });
+  assert.equal(joined.error, null);
+  const ORG2 = String(joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+    .event.data[0].toNumber());
+  // The second hospital's key: any X25519 key here (the patient and the specialist read by theirs).
+  await ok(['--as', 'hospital2', 'org', 'set-key', '--org', ORG2, '--key', Buffer.from(keyPair().publicKey).toString('hex')]);
+  const second = await ok(['--as', 'patient', 'key', 'pseudonym', ORG2]);
+  const firstPseudonym = await ok(['--as', 'patient', 'key', 'pseudonym', ORG]);
+  assert.notEqual(second.account, who.patient, 'another account at another hospital');
+  assert.notEqual(second.encryption_key, firstPseudonym.encryption_key, 'and another encryption key');
+  await ok(['--as', 'hospital2', 'org', 'sponsor', '--org', ORG2, second.account, '--amount', '2.5']);
+  await ok(['--as', 'patient', 'care', 'grant', ORG2]);
+
+  const { path, bytes } = plaintextFile('two-hospitals.bin', 21, 64 * 1024);
+  const here = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url });
+  const there = await ok(['--as', 'hospital2', 'record', 'put', path, '--patient', second.account,
+    '--type', 'loinc:11506-3', '--org', ORG2], { ipfs: separate.url });
+  // One key file finds both, each under the hospital's own pseudonym.
+  const mine = await ok(['--as', 'patient', 'record', 'list']);
+  const listed = Object.fromEntries(mine.map((r) => [r.record, r.patient]));
+  assert.equal(listed[here.record], who.patient);
+  assert.equal(listed[there.record], second.account);
+  // At the second hospital the patient grants, the specialist reads, the patient revokes and reads.
+  await ok(['--as', 'patient', 'grant', String(there.record), '--to', who.specialist, '--until', '1h'],
+    { ipfs: separate.url });
+  const out = join(work, 'two-hospitals-read.bin');
+  await ok(['--as', 'specialist', 'get', String(there.record), '-o', out], { ipfs: separate.url });
+  assert.ok(readFileSync(out).equals(bytes));
+  await ok(['--as', 'patient', 'revoke', String(there.record), '--from', who.specialist], { ipfs: separate.url });
+  const own = join(work, 'two-hospitals-own.bin');
+  await ok(['--as', 'patient', 'get', String(there.record), '-o', own], { ipfs: separate.url });
+  assert.ok(readFileSync(own).equals(bytes));
+  const trail = await ok(['audit', String(there.record)]);
+  assert.ok(trail.entries.some((e) => e.action === 'accessed' && e.who === second.account),
+    'the patient\'s read is logged under the pseudonym');
+
+  // The patient's own account never held, paid or signed anything.
+  const account = (await api.query.system.account(who.patientOwn)).toJSON();
+  assert.equal(BigInt(account.data.free), 0n);
+  assert.equal(account.nonce, 0);
+  // No state of the records pallet, and no event since this test began, names the patient's own
+  // account; and none names both pseudonyms' accounts or keys together but the two records'
+  // separate entries.
+  const ownKey = Buffer.from(decodeAddress(who.patientOwn)).toString('hex');
+  const pseudonyms = [who.patient, second.account].map((a) => Buffer.from(decodeAddress(a)).toString('hex'));
+  const prefix = api.query.medicalRecords.records.keyPrefix().slice(0, 34); // the pallet's twox128
+  const keys = await api.rpc.state.getKeys(prefix);
+  const values = await api.rpc.state.queryStorageAt(keys);
+  const state = keys.map((k, i) => `${k.toHex()}=${values[i].toHex()}`);
+  assert.ok(state.length > 0);
+  assert.ok(!state.some((kv) => kv.includes(ownKey)), 'the own account is nowhere in the pallet\'s state');
+  const bothIn = state.filter((kv) => pseudonyms.every((p) => kv.includes(p)));
+  assert.deepEqual(bothIn, [], 'no item holds both pseudonyms');
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  for (let n = first; n <= best; n++) {
+    const at = await api.at(await api.rpc.chain.getBlockHash(n));
+    for (const record of await at.query.system.events()) {
+      const event = record.toHex();
+      assert.ok(!event.includes(ownKey), `an event of block ${n} names the own account`);
+      assert.ok(!pseudonyms.every((p) => event.includes(p)), `an event of block ${n} names both pseudonyms`);
+    }
+  }
 });

@@ -135,8 +135,9 @@ before(async () => {
   for (const url of [HOSPITAL, CONSORTIUM]) {
     await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0'], { url });
     await ok(['--as', 'patient', 'key', 'register'], { url });
-    // Dave authorises hospital 0 on each chain: its records about him are indexed there.
-    await ok(['--as', 'patient', 'care', 'grant', '0'], { url });
+    // Dave authorises hospital 0 on each chain: its records about him are indexed there. Under
+    // his own account, not a pseudonym: an import keeps the patient the private record names.
+    await ok(['--as', 'patient', 'care', 'grant', '0', '--own-account'], { url });
   }
   await ok(['--as', 'specialist', 'key', 'register']);
   await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', who.relay, '--role', 'anchorer']);

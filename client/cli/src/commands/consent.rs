@@ -4,7 +4,7 @@ use crate::chain::{self, runtime};
 use crate::context::Context;
 use crate::crypto;
 use crate::formats;
-use crate::keys::{address, parse_account};
+use crate::keys::{address, parse_account, Identity};
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use runtime::runtime_types::pallet_medical_records::types::GrantBasis;
@@ -40,14 +40,17 @@ pub async fn run(ctx: &Context, command: ConsentCommand) -> Result<()> {
         ConsentCommand::Grant { record, to, until } => grant(ctx, record, &to, &until).await,
         ConsentCommand::Revoke { record, from } => {
             let grantee = parse_account(&from, "--from")?;
-            let done = ctx
-                .submit_as(
-                    &ctx.identity()?,
-                    runtime::tx()
-                        .medical_records()
-                        .revoke_access(record, grantee.clone()),
-                )
-                .await?;
+            let client = ctx.chain().await?;
+            let view = chain::record_view(&client, record).await?;
+            let me = the_patient(&client, &ctx.identity()?, &view, "revokes")?;
+            let done = chain::submit(
+                &client,
+                &runtime::tx()
+                    .medical_records()
+                    .revoke_access(record, grantee.clone()),
+                &me.signer()?,
+            )
+            .await?;
             ctx.print(
                 json!({ "record": record, "revoked": address(&grantee), "block": done.block }),
                 || {
@@ -109,20 +112,37 @@ fn basis(b: &GrantBasis) -> &'static str {
     }
 }
 
+/// The record's patient among `me` and its pseudonyms (the one at the record's custodian), who
+/// alone `does` what the command does.
+pub fn the_patient(
+    client: &chain::Client,
+    me: &Identity,
+    view: &chain::RecordView,
+    does: &str,
+) -> Result<Identity> {
+    let record = view.id;
+    match me.as_patient(
+        &client.genesis_hash().0,
+        view.record.custodian,
+        &view.record.patient,
+    )? {
+        Some(patient) => Ok(patient),
+        None => bail!(
+            "only the patient {does} access: record {record} is {}'s, who is neither --as {} ({}) nor its pseudonym at organisation {}",
+            address(&view.record.patient),
+            me.name,
+            address(&me.account()?),
+            view.record.custodian
+        ),
+    }
+}
+
 /// Flow 2: the patient re-seals the record's key to the grantee's registered key.
 async fn grant(ctx: &Context, record: u64, to: &str, until: &str) -> Result<()> {
     let grantee = parse_account(to, "--to")?;
-    let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let view = chain::record_view(&client, record).await?;
-    if view.record.patient != me.account()? {
-        bail!(
-            "only the patient grants access: record {record} is {}'s, and --as {} is {}",
-            address(&view.record.patient),
-            me.name,
-            address(&me.account()?)
-        );
-    }
+    let me = the_patient(&client, &ctx.identity()?, &view, "grants")?;
     let until = formats::parse_until(
         until,
         chain::best_block(&client).await?,

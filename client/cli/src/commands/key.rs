@@ -1,5 +1,6 @@
-//! `medchain key`: the identities in the key store (generate, import, list, show), and `register`,
-//! which puts the --as key's encryption key on chain.
+//! `medchain key`: the identities in the key store (generate, import, list, show), `register`,
+//! which puts the --as key's encryption key on chain, and `pseudonym`, the account a patient is
+//! known by at one hospital.
 
 use crate::chain::runtime;
 use crate::context::Context;
@@ -28,6 +29,15 @@ pub enum KeyCommand {
     Show { name: Option<String> },
     /// Register the --as key's encryption key on chain, so records can be sealed to it.
     Register,
+    /// Show the pseudonym the --as key (a patient's) has at a hospital on this chain: the account
+    /// and encryption key the hospital indexes records under. Each hospital, and each chain, gets
+    /// another, so that nothing on chain links a patient's records at two of them.
+    ///
+    /// Example: medchain --as patient key pseudonym 3
+    Pseudonym {
+        /// The hospital's organisation id.
+        org: u32,
+    },
 }
 
 pub fn run(ctx: &Context, command: KeyCommand) -> Result<()> {
@@ -60,6 +70,23 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(register(ctx))
         }
+        KeyCommand::Pseudonym { org } => crate::context::online(async {
+            let me = ctx.identity()?;
+            let client = ctx.chain().await?;
+            let pseudonym = me.pseudonym(&client.genesis_hash().0, org)?;
+            let account = address(&pseudonym.account()?);
+            let encryption = hex::encode(pseudonym.encryption_public());
+            ctx.print(
+                    json!({ "org": org, "account": account, "encryption_key": encryption }),
+                    || {
+                        format!(
+                            "{}'s pseudonym at organisation {org}\n  account         {account}\n  encryption key  0x{encryption}",
+                            me.name
+                        )
+                    },
+                );
+            Ok(())
+        }),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::chain::{self, runtime};
 use crate::context::Context;
+use crate::formats;
 use crate::keys::address;
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
@@ -41,28 +42,6 @@ pub async fn run(ctx: &Context, command: OperatorCommand) -> Result<()> {
     }
 }
 
-/// MED has 12 decimals.
-const UNIT: u128 = 1_000_000_000_000;
-
-/// Parses an amount of MED: `10000` or `10000.5`.
-pub fn parse_med(s: &str) -> Result<u128> {
-    let bad = || anyhow!("--bond '{s}' is not an amount of MED such as 10000 or 12500.5");
-    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() || fraction.len() > 12 || !fraction.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let whole: u128 = whole.parse().map_err(|_| bad())?;
-    let fraction: u128 = if fraction.is_empty() {
-        0
-    } else {
-        format!("{fraction:0<12}").parse().map_err(|_| bad())?
-    };
-    whole
-        .checked_mul(UNIT)
-        .and_then(|w| w.checked_add(fraction))
-        .ok_or_else(bad)
-}
-
 fn hex_bytes(value: &serde_json::Value, field: &str) -> Result<Vec<u8>> {
     let s = value
         .get(field)
@@ -72,7 +51,7 @@ fn hex_bytes(value: &serde_json::Value, field: &str) -> Result<Vec<u8>> {
 }
 
 async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) -> Result<()> {
-    let bond = parse_med(bond)?;
+    let bond = formats::parse_med(bond, "--bond")?;
     let me = ctx.identity()?;
     let account = me.account()?;
     let client = ctx.chain().await?;
@@ -83,7 +62,7 @@ async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) ->
     if bond < minimum {
         bail!(
             "--bond must be at least {} MED (kdpos.minCandidateBond)",
-            minimum / UNIT
+            minimum / formats::UNIT
         );
     }
     // Checked first, so that a refusal changes nothing (not even the session keys).
@@ -169,7 +148,7 @@ async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) ->
             format!(
                 "{who} stands for organisation {org} with {} MED bonded (block {}); session keys 0x{} registered (block {}).\n\
                  The election counts it from the first era whose books close after now; `medchain status` shows its class.",
-                bond / UNIT,
+                bond / formats::UNIT,
                 stood.block,
                 hex::encode(&keys_bytes),
                 keyed.block
@@ -177,19 +156,4 @@ async fn onboard(ctx: &Context, org: u32, bond: &str, node_rpc: Option<&str>) ->
         },
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_of_med_parse_exactly() {
-        assert_eq!(parse_med("10000").unwrap(), 10_000 * UNIT);
-        assert_eq!(parse_med("0.5").unwrap(), UNIT / 2);
-        assert_eq!(parse_med("1.000000000001").unwrap(), UNIT + 1);
-        for bad in ["", "ten", "1.2.3", "1.0000000000001", "-5", ".5"] {
-            assert!(parse_med(bad).is_err(), "{bad}");
-        }
-    }
 }

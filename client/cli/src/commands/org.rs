@@ -1,4 +1,5 @@
-//! `medchain org`: the settings an organisation's admin makes (its encryption key, its members).
+//! `medchain org`: the settings an organisation's admin makes (its encryption key, its members),
+//! and the funds a hospital gives its patients' pseudonyms for their consent calls.
 
 use crate::chain::{self, runtime, Role};
 use crate::context::Context;
@@ -43,6 +44,21 @@ pub enum OrgCommand {
         /// admin, clinician or anchorer.
         #[arg(long)]
         role: String,
+    },
+    /// Fund a patient's pseudonym at the organisation (as one of its members: a hospital account,
+    /// never a clinician's own, whose name would tell the patient's care), so that the patient
+    /// grants and revokes with no funds of their own and nothing links the pseudonym to them.
+    /// It pays the calls' fees and the deposits their grants hold, which come back to it.
+    ///
+    /// Example: medchain --as desk org sponsor --org 0 5HpG… --amount 5
+    Sponsor {
+        #[arg(long)]
+        org: u32,
+        /// The patient's pseudonym here (`medchain key pseudonym ORG` shows it).
+        patient: String,
+        /// MED to send: enough for a registration, a care relationship and some dozen grants.
+        #[arg(long, value_name = "MED", default_value = "5")]
+        amount: String,
     },
     /// Remove a member (as an admin): from the next block they open nothing the organisation
     /// keeps, and its key service answers them no more.
@@ -129,6 +145,47 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
                     format!(
                         "{} joined organisation {org} in block {}",
                         address(&member),
+                        done.block
+                    )
+                },
+            );
+            Ok(())
+        }
+        OrgCommand::Sponsor {
+            org,
+            patient,
+            amount,
+        } => {
+            let patient = parse_account(&patient, "the patient")?;
+            let amount = crate::formats::parse_med(&amount, "--amount")?;
+            let me = ctx.identity()?;
+            let client = ctx.chain().await?;
+            let role = chain::query(
+                &client,
+                runtime::apis()
+                    .medical_records_api()
+                    .member(org, me.account()?),
+            )
+            .await?;
+            if role.is_none() {
+                bail!(
+                    "--as {} ({}) is not a member of organisation {org}: a hospital sponsors its own patients",
+                    me.name,
+                    address(&me.account()?)
+                );
+            }
+            let call = runtime::tx()
+                .balances()
+                .transfer_keep_alive(subxt::utils::MultiAddress::Id(patient.clone()), amount);
+            let done = chain::submit(&client, &call, &me.signer()?).await?;
+            ctx.print(
+                json!({ "org": org, "patient": address(&patient), "amount": amount.to_string(), "block": done.block }),
+                || {
+                    format!(
+                        "{} received {} MED from organisation {org}'s {} for its consent calls (block {})",
+                        address(&patient),
+                        crate::formats::show_med(amount),
+                        me.name,
                         done.block
                     )
                 },

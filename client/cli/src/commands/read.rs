@@ -156,10 +156,18 @@ async fn data_key_for(
 
 /// Flow 3: fetch by CID, verify it, decrypt, check the digest, log the access, then write.
 async fn get(ctx: &Context, record: u64, output: &Path) -> Result<()> {
-    let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let ipfs = IpfsClient::new(&ctx.global.ipfs)?;
     let view = chain::record_view(&client, record).await?;
+    // The patient reads (and is logged) as the record's patient: their pseudonym there.
+    let me = ctx.identity()?;
+    let me = me
+        .as_patient(
+            &client.genesis_hash().0,
+            view.record.custodian,
+            &view.record.patient,
+        )?
+        .unwrap_or(me);
     let (data_key, logged) = data_key_for(ctx, &client, &view, &me).await?;
     let cid = Cid::try_from(view.cid.as_str())
         .map_err(|e| anyhow!("record {record}'s CID is unreadable: {e}"))?;

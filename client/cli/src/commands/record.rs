@@ -32,10 +32,11 @@ pub enum RecordCommand {
     },
     /// Store a new version of a record (a new data key; grants do not carry over).
     Amend { record: u64, file: PathBuf },
-    /// List a patient's records.
+    /// List a patient's records [default: the --as key's, under each of its pseudonyms on this
+    /// chain].
     List {
         #[arg(long, value_name = "ACCOUNT")]
-        patient: String,
+        patient: Option<String>,
     },
     /// Show a record's index entry.
     Show { record: u64 },
@@ -81,13 +82,22 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
             .await
         }
         RecordCommand::List { patient } => {
-            let patient = parse_account(&patient, "--patient")?;
             let client = ctx.chain().await?;
-            let views = chain::query(
-                &client,
-                runtime::apis().medical_records_api().records_of(patient),
-            )
-            .await?;
+            let patients = match patient {
+                Some(p) => vec![parse_account(&p, "--patient")?],
+                None => super::care::own_accounts(&client, &ctx.identity()?).await?,
+            };
+            let mut views = Vec::new();
+            for patient in patients {
+                views.extend(
+                    chain::query(
+                        &client,
+                        runtime::apis().medical_records_api().records_of(patient),
+                    )
+                    .await?,
+                );
+            }
+            views.sort_by_key(|v| v.id);
             let rows: Vec<_> = views.iter().map(record_json).collect();
             ctx.print(json!(rows), || {
                 rows.iter()
