@@ -14,6 +14,8 @@ import { Keyring } from '@polkadot/keyring';
 import { randomAsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep, stop, NODE_BIN } from '../lib/node.js';
 
 const BASE = 33333; // p2p 33333.., rpc 33433.., prometheus 33533..
@@ -75,11 +77,15 @@ test('the standbys\' nodes send their heartbeats by themselves, unsigned, signed
   // Nobody scripts kdpos.heartbeat here: Eve's and Ferdie's nodes (testnet.sh runs them as
   // validators, with their keys in the keystore) send kdpos.nodeHeartbeat each session.
   const session = (await api.query.session.currentIndex()).toNumber();
-  for (const who of [k.eve, k.ferdie]) {
+  for (const [who, name, index] of [[k.eve, 'eve', 4], [k.ferdie, 'ferdie', 5]]) {
+    // Within two sessions: a heartbeat made at a session's last block is stale in the next, and
+    // three test files share this machine's two cores, so the first may be lost.
     const at = await waitFor(`${who.address}'s node heartbeat`, async () => {
       const live = (await api.query.kdpos.liveIn(who.address)).unwrapOr(null)?.toNumber();
       return live !== undefined && live !== null && live >= session ? live : null;
-    }, 120_000, 1_000);
+    }, 240_000, 1_000).catch(async (e) => {
+      throw new Error(`${e.message}\n${await standbyState(name, index)}`);
+    });
     assert.ok(at >= session);
   }
   // The extrinsic that made Eve live: bare, a kdpos.nodeHeartbeat for her, in this session.
@@ -98,6 +104,24 @@ test('the standbys\' nodes send their heartbeats by themselves, unsigned, signed
   const counters = (await api.call.kdposApi.candidates()).toJSON().find((c) => c.account === k.eve.address).counters;
   assert.ok(counters.liveSessions >= 1, `Eve counted live (${JSON.stringify(counters)})`);
 });
+
+/** What a standby's node is doing, for a failure message: its sync, its pool, its log. */
+async function standbyState(name, index) {
+  let own;
+  try {
+    own = await connect(rpcOf(index), { timeoutMs: 10_000 });
+    const [best, sync, pending] = await Promise.all([own.rpc.chain.getHeader(), own.rpc.system.syncState(),
+      own.rpc.author.pendingExtrinsics()]);
+    const ours = (await api.rpc.chain.getHeader()).number.toNumber();
+    const log = readFileSync(join(dir, `${name}.log`), 'utf8').split('\n').slice(-40).join('\n');
+    return `${name}'s node: best #${best.number.toNumber()} (node 0: #${ours}), sync ${JSON.stringify(sync.toJSON())}, `
+      + `pool: ${pending.map((x) => `${x.method.section}.${x.method.method}`).join(', ') || 'empty'}\n${name}.log:\n${log}`;
+  } catch (e) {
+    return `(${name}'s node state unavailable: ${e.message})`;
+  } finally {
+    await own?.disconnect();
+  }
+}
 
 /** The Aura slot a header claims. */
 const slotOf = (a, header) => a.createType('u64', header.digest.logs.find((l) => l.isPreRuntime).asPreRuntime[1]).toNumber();
