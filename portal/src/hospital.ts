@@ -1,7 +1,8 @@
 // Hospital view: for a clinician of an organisation, upload a record for a patient or amend one
 // (encrypt here, add the ciphertext to IPFS with its CID checked, register it on chain with the
 // data key sealed to the patient and to the organisation); for an admin, make the hospital's key
-// service's key the organisation's (never a person's own key).
+// service's key the organisation's (never a person's own key); fund a patient's pseudonym here, so
+// that the patient's consent calls need nothing of their own account.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { u8aToHex } from '@polkadot/util';
 import { CID } from 'multiformats/cid';
@@ -10,6 +11,10 @@ import { action, h, say } from './dom';
 import { serviceKey } from './keyservice';
 import { parseType } from './records';
 import type { Session } from './session';
+
+/** What the hospital gives a patient's pseudonym: a registration, a care relationship and some dozen grants. */
+const SPONSOR_MED = 5;
+const PLANCK_PER_MED = 10n ** 12n;
 
 interface Membership { org: number; role: string; key: string | null }
 
@@ -39,6 +44,8 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   const file = h('input', { id: 'record-file', type: 'file' });
   const upload = h('button', { id: 'upload' }, 'Encrypt, store and register');
   const setKey = h('button', { id: 'set-org-key' }, 'Make the key service\'s key the organisation\'s key');
+  const sponsored = h('input', { id: 'sponsor-patient', placeholder: 'patient\'s account here (SS58)', size: '50' });
+  const sponsor = h('button', { id: 'sponsor' }, `Fund with ${SPONSOR_MED} MED`);
 
   action(upload, out, async () => {
     const chosen = file.files?.[0];
@@ -78,12 +85,21 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     return `organisation ${orgId}'s key is now its key service's (block ${done.block})`;
   });
 
+  action(sponsor, out, async () => {
+    const address = session.parseAccount(sponsored.value, 'patient');
+    const done = await session.send(api.tx.balances.transferKeepAlive(address, BigInt(SPONSOR_MED) * PLANCK_PER_MED));
+    return `${address} received ${SPONSOR_MED} MED for its consent calls (block ${done.block})`;
+  });
+
   view.replaceChildren(h('h2', {}, `Hospital (${me.name})`),
     h('p', {}, org, ' ', setKey),
     h('h3', {}, 'Upload a record'),
     h('p', { class: 'muted' }, 'The file is encrypted in this browser; only its ciphertext goes to IPFS and only its digest and CID go on chain.'),
     h('p', {}, patient, ' ', type, ' ', previous),
     h('p', {}, file, ' ', upload),
+    h('h3', {}, 'Fund a patient'),
+    h('p', { class: 'muted' }, 'A patient is known here by their own account at this hospital, which starts empty; funds from the patient would link it to them, so the hospital pays for their consent calls.'),
+    h('p', {}, sponsored, ' ', sponsor),
     out);
   if (!session.hasSecret()) view.prepend(h('p', { class: 'error' }, 'Unlock your encryption key (Account page) first.'));
 }

@@ -1,12 +1,12 @@
 // Patient view: the hospitals I authorise to index records about me, my records, who may read
 // each and until when, grant and revoke, and each record's complete audit trail with emergency
 // openings and their reasons highlighted.
-import { hexToBytes } from '@noble/hashes/utils.js';
-import { open, seal } from './crypto';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { open, seal, x25519Public } from './crypto';
 import { action, h, table } from './dom';
 import { parseUntil } from './formats';
 import { blockClock, PURPOSE_OF_USE, slotMs, typeLabel, type Grant, type RecordView } from './records';
-import type { Session } from './session';
+import type { Identity, Session } from './session';
 
 interface GrantView { grantee: string; grant: Grant; effective: boolean }
 interface AuditEntry { who: string; action: string; at: number; reason: string | null }
@@ -25,31 +25,62 @@ async function auditEntries(session: Session, record: number, total: number): Pr
 }
 
 /** The hospitals the patient authorises, each with an End button, and a form to add one. */
-async function careSection(session: Session): Promise<HTMLElement> {
+async function careSection(session: Session, identities: Identity[]): Promise<HTMLElement> {
   const api = session.api;
-  const care = (await api.call.medicalRecordsApi.careOf(session.me().address)).toJSON() as unknown as CareView[];
   const out = h('p', { class: 'message', id: 'care-message' });
-  const rows = care.map((c) => {
-    const end = h('button', { class: 'end-care' }, 'End');
-    action(end, out, async () => {
-      const done = await session.send(api.tx.medicalRecords.endCare(c.org));
-      return `organisation ${c.org} indexes no more records about you (block ${done.block})`;
-    });
-    return [`organisation ${c.org}`, `since block ${c.care.since}`, end];
-  });
+  const rows: Array<Array<string | HTMLElement>> = [];
+  for (const who of identities) {
+    const care = (await api.call.medicalRecordsApi.careOf(who.address)).toJSON() as unknown as CareView[];
+    for (const c of care) {
+      const end = h('button', { class: 'end-care' }, 'End');
+      action(end, out, async () => {
+        const done = await session.send(api.tx.medicalRecords.endCare(c.org), who);
+        return `organisation ${c.org} indexes no more records about you (block ${done.block})`;
+      });
+      rows.push([`organisation ${c.org}`, `since block ${c.care.since}`, h('code', {}, who.address), end]);
+    }
+  }
   const org = h('input', { id: 'care-org', placeholder: 'organisation id', size: '8' });
+  const showAccount = h('button', { id: 'show-pseudonym' }, 'My account there');
+  const shown = h('code', { id: 'care-pseudonym' });
   const add = h('button', { id: 'grant-care' }, 'Authorise');
-  action(add, out, async () => {
+  const orgId = (): number => {
+    // An account with a secret here has a pseudonym per hospital, derived from its key: never
+    // fall back to the account itself because the key is still locked.
+    if (session.me().pair && !session.hasSecret()) throw new Error('unlock your encryption key first (Account page): your account at each hospital is derived from it');
     const id = Number(org.value);
     if (org.value.trim() === '' || !Number.isSafeInteger(id) || id < 0) throw new Error(`'${org.value}' is not an organisation id`);
-    const done = await session.send(api.tx.medicalRecords.grantCare(id));
-    return `organisation ${id} may index records about you (block ${done.block})`;
+    return id;
+  };
+  action(showAccount, out, async () => {
+    const id = orgId();
+    const who = session.pseudonymAt(id);
+    shown.textContent = who.address;
+    return who.org === undefined
+      ? `this account has no pseudonyms (its secret is not in this page): organisation ${id} knows you as ${who.address}`
+      : `at organisation ${id} you are ${who.address}: give it to the hospital, which funds it, then authorise`;
+  });
+  action(add, out, async () => {
+    const id = orgId();
+    const who = session.pseudonymAt(id);
+    if (who.org !== undefined && who.secret) {
+      const account = (await api.query.system.account(who.address)).toJSON() as { data: { free: string | number } };
+      if (BigInt(account.data.free) === 0n) {
+        throw new Error(`your account at organisation ${id}, ${who.address}, holds nothing to pay for its calls: the hospital funds it (its Hospital page, Fund a patient); funding it yourself would link it to you`);
+      }
+      const key = bytesToHex(x25519Public(who.secret));
+      if ((await session.registeredKey(who.address)) !== key) {
+        await session.send(api.tx.medicalRecords.setEncryptionKey(`0x${key}`), who);
+      }
+    }
+    const done = await session.send(api.tx.medicalRecords.grantCare(id), who);
+    return `organisation ${id} may index records about you as ${who.address} (block ${done.block})`;
   });
   return h('section', { id: 'care' },
     h('h3', {}, 'My hospitals'),
-    h('p', { class: 'muted' }, 'Only hospitals you authorise can add records about you.'),
-    rows.length ? table(['hospital', 'since', ''], rows) : h('p', { class: 'muted' }, 'none yet'),
-    h('p', {}, org, ' ', add),
+    h('p', { class: 'muted' }, 'Only hospitals you authorise can add records about you. Each knows you by an account of your own there, derived from your key, so that no two can link your records.'),
+    rows.length ? table(['hospital', 'since', 'as', ''], rows) : h('p', { class: 'muted' }, 'none yet'),
+    h('p', {}, org, ' ', showAccount, ' ', add, ' ', shown),
     out);
 }
 
@@ -63,9 +94,16 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
   const api = session.api;
   const me = session.me();
   const blockTime = await blockClock(session);
-  const records = (await api.call.medicalRecordsApi.recordsOf(me.address)).toJSON() as unknown as RecordView[];
+  // The records of the account and of each of its pseudonyms (made by the CLI, docs/formats.md).
+  const identities = await session.patientIdentities();
+  const records: Array<{ r: RecordView; who: Identity }> = [];
+  for (const who of identities) {
+    const mine = (await api.call.medicalRecordsApi.recordsOf(who.address)).toJSON() as unknown as RecordView[];
+    records.push(...mine.map((r) => ({ r, who })));
+  }
+  records.sort((a, b) => a.r.id - b.r.id);
   const sections: HTMLElement[] = [];
-  for (const r of records) {
+  for (const { r, who } of records) {
     const [grantsOf, auditOf] = await Promise.all([api.call.medicalRecordsApi.grantsOf(r.id), api.call.medicalRecordsApi.audit(r.id)]);
     const grants = grantsOf.toJSON() as unknown as GrantView[];
     const audit = auditOf.toJSON() as unknown as Audit;
@@ -74,7 +112,7 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
     const grantRows = grants.map((g) => {
       const revoke = h('button', { class: 'revoke' }, 'Revoke');
       action(revoke, out, async () => {
-        const done = await session.send(api.tx.medicalRecords.revokeAccess(r.id, g.grantee));
+        const done = await session.send(api.tx.medicalRecords.revokeAccess(r.id, g.grantee), who);
         return `revoked in block ${done.block}: it stops working from the next block`;
       });
       return [h('code', {}, g.grantee), g.grant.basis, blockTime(g.grant.expiresAt),
@@ -88,9 +126,9 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
       const key = await session.registeredKey(address);
       if (!key) throw new Error(`${address} has registered no encryption key: they register one first (Account page or \`medchain key register\`)`);
       const expiresAt = await expiry(session, until.value);
-      const dataKey = open(hexToBytes(r.record.keyForPatient.replace(/^0x/, '')), session.secret());
+      const dataKey = open(hexToBytes(r.record.keyForPatient.replace(/^0x/, '')), who.secret ?? session.secret());
       const sealed = seal(dataKey, hexToBytes(key));
-      const done = await session.send(api.tx.medicalRecords.grantAccess(r.id, address, expiresAt, sealed));
+      const done = await session.send(api.tx.medicalRecords.grantAccess(r.id, address, expiresAt, sealed), who);
       return `granted until block ${expiresAt}, in block ${done.block}`;
     });
     const entries = trail.map((e) => {
@@ -104,6 +142,7 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
       h('p', {}, `custodian organisation ${r.record.custodian}, version ${r.record.version}`,
         r.record.previous !== null ? ` (amends record ${r.record.previous})` : '',
         r.record.supersededBy !== null ? `, superseded by record ${r.record.supersededBy}` : '',
+        who.org !== undefined ? ', under your pseudonym there' : '',
         `, ${blockTime(r.record.createdAt)}`),
       h('h4', {}, 'Who can read it'),
       grantRows.length ? table(['grantee', 'basis', 'until', 'status', ''], grantRows) : h('p', { class: 'muted' }, 'nobody but you and your hospital'),
@@ -115,7 +154,7 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
       h('ul', { class: 'audit' }, ...entries),
       out));
   }
-  view.replaceChildren(h('h2', {}, `My records (${me.name})`), await careSection(session),
+  view.replaceChildren(h('h2', {}, `My records (${me.name})`), await careSection(session, identities),
     ...(sections.length ? sections : [h('p', { class: 'muted' }, 'No records yet.')]));
   if (!session.hasSecret()) {
     view.prepend(h('p', { class: 'error' }, 'Unlock your encryption key (Account page) to grant access.'));

@@ -84,10 +84,11 @@ export interface Opened { bytes: Uint8Array; block: number; view: RecordView; le
  */
 export async function openRecord(session: Session, id: number, progress: (step: string) => void): Promise<Opened> {
   const api = session.api;
-  const me = session.me();
-  const secret = session.secret();
   const view = await recordView(session, id);
   if (!view) throw new Error(`record ${id}: ${DENIED.UnknownRecord}`);
+  // The patient reads as the record's patient (their pseudonym there); anyone else as themselves.
+  const me = session.identityFor(view.record.patient, view.record.custodian);
+  const secret = me.secret ?? session.secret();
   // The pallet says which sealed key opens the record for me, and whose key opens that.
   const answer = (await api.call.medicalRecordsApi.sealedKeyFor(id, me.address)).toJSON() as { ok?: SealedKey; err?: string };
   if (answer.err !== undefined) throw new Error(`record ${id}: ${DENIED[answer.err] ?? answer.err}`);
@@ -97,7 +98,7 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   if (typeof sealedTo !== 'string' && sealedTo.custodian !== undefined) {
     // Sealed to the hospital: only its key service opens it, and only once the read is on chain.
     progress('logging the access on chain');
-    block = (await session.send(api.tx.medicalRecords.logAccess(id))).block;
+    block = (await session.send(api.tx.medicalRecords.logAccess(id), me)).block;
     progress('asking the hospital\'s key service');
     dataKey = open(await openThroughService(session, sealedTo.custodian, id), secret);
   } else {
@@ -110,7 +111,7 @@ export async function openRecord(session: Session, id: number, progress: (step: 
   const legacyDigest = verifyPlaintext(plain, hexToBytes(view.record.plaintextHash.replace(/^0x/, ''))) === 'sha256';
   if (block === undefined) {
     progress('logging the access on chain');
-    block = (await session.send(api.tx.medicalRecords.logAccess(id))).block;
+    block = (await session.send(api.tx.medicalRecords.logAccess(id), me)).block;
   }
   return { bytes: plain.bytes, block, view, legacyDigest };
 }

@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { Ipfs } from './ipfs';
 import { openKey, sealKey, storedKey, storeKey, type KeyFile } from './keys';
 import { x25519Public } from './crypto';
+import { pseudonym } from './pseudonym';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 
 export interface Account {
@@ -20,6 +21,17 @@ export interface Account {
   source: 'development' | 'extension' | 'key file';
   pair?: KeyringPair;
   signer?: Signer;
+}
+
+/**
+ * One account a patient acts under: the chosen account itself, or its pseudonym at one
+ * organisation (`org`), with what signs for it and its X25519 secret.
+ */
+export interface Identity {
+  address: string;
+  org?: number;
+  pair?: KeyringPair;
+  secret?: Uint8Array;
 }
 
 const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -178,6 +190,41 @@ export class Session {
     return hexToU8a(signature);
   }
 
+  /**
+   * The accounts the chosen account is a patient under on this chain: itself, and (when it has an
+   * account secret and an unlocked key) its pseudonym at every organisation, as the CLI derives
+   * them. An extension account has no pseudonyms: its secret never reaches the page.
+   */
+  async patientIdentities(): Promise<Identity[]> {
+    const me = this.me();
+    const own: Identity = { address: me.address, pair: me.pair, secret: this.secrets.get(me.address) };
+    if (!me.pair || !own.secret) return [own];
+    const orgs = (await this.api.query.medicalRecords.nextOrgId()).toJSON() as number;
+    const all = [own];
+    for (let org = 0; org < orgs; org++) all.push(this.pseudonymAt(org));
+    return all;
+  }
+
+  /** The chosen account's pseudonym at `org`; the account itself if it has none (no secret here). */
+  pseudonymAt(org: number): Identity {
+    const me = this.me();
+    const secret = this.secrets.get(me.address);
+    if (!me.pair || !secret) return { address: me.address, pair: me.pair, secret };
+    const p = pseudonym(me.pair, secret, this.api.genesisHash.toU8a(), org);
+    return { address: p.pair.address, org, pair: p.pair, secret: p.secret };
+  }
+
+  /**
+   * Who of the chosen account and its pseudonyms is `patient`, the patient of a record
+   * organisation `org` keeps; the chosen account itself if neither (it reads as a reader).
+   */
+  identityFor(patient: string, org: number): Identity {
+    const me = this.me();
+    const there = this.pseudonymAt(org);
+    if (there.org !== undefined && there.address === patient) return there;
+    return { address: me.address, pair: me.pair, secret: this.secrets.get(me.address) };
+  }
+
   /** The X25519 key registered on chain for `address`, hex, if any. */
   async registeredKey(address: string): Promise<string | undefined> {
     const key = (await this.api.call.medicalRecordsApi.encryptionKey(address)).toJSON() as string | null;
@@ -190,11 +237,12 @@ export class Session {
   }
 
   /**
-   * Signs and sends `tx` as the chosen account; resolves when it is in a block and succeeded, with
+   * Signs and sends `tx` as the chosen account (or `as`, one of its pseudonyms); resolves when it is in a block and succeeded, with
    * the block number and the events. A failure is thrown with the pallet's error name.
    */
-  async send(tx: SubmittableExtrinsic<'promise'>): Promise<{ block: number; events: Array<{ section: string; method: string; data: unknown }> }> {
-    const me = this.me();
+  async send(tx: SubmittableExtrinsic<'promise'>, as?: Identity): Promise<{ block: number; events: Array<{ section: string; method: string; data: unknown }> }> {
+    const chosen = this.me();
+    const me = as?.pair && as.address !== chosen.address ? { ...chosen, address: as.address, pair: as.pair } : chosen;
     if (me.source === 'extension' && !me.signer) throw new Error(`the extension gave no signer for ${me.name}`);
     return new Promise((resolve, reject) => {
       const done = (result: import('@polkadot/types/types').ISubmittableResult) => {

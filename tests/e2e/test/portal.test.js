@@ -245,18 +245,33 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   assert.equal(uninvited.ok, false);
   assert.match(uninvited.text, new RegExp(`has not authorised organisation ${org} to index records about them.*nothing was stored`));
   assert.equal(ipfsBodies.length, stored, 'nothing reached IPFS');
-  // Dave authorises Bob's hospital on his page.
+  // Dave authorises Bob's hospital on his page, under his account there (a pseudonym the page
+  // derives), which starts empty: Bob's hospital funds it, never Dave's own account.
   await show(dave.page, 'patient');
   await dave.page.fill('#care-org', String(org));
   await dave.page.click('#grant-care');
-  assert.match(await succeeds(dave.page, '#care-message'), new RegExp(`organisation ${org} may index records about you`));
-  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.address)).toJSON().map((c) => c.org), [org]);
+  const unfunded = await outcome(dave.page, '#care-message');
+  assert.equal(unfunded.ok, false);
+  assert.match(unfunded.text, /holds nothing to pay for its calls: the hospital funds it/);
+  await dave.page.click('#show-pseudonym');
+  await succeeds(dave.page, '#care-message');
+  dave.pseudonym = await dave.page.locator('#care-pseudonym').textContent();
+  assert.notEqual(dave.pseudonym, dave.address);
+  await bob.page.fill('#sponsor-patient', dave.pseudonym);
+  await bob.page.click('#sponsor');
+  assert.match(await succeeds(bob.page, '#hospital-message'), new RegExp(`${dave.pseudonym} received 5 MED`));
+  await dave.page.click('#grant-care');
+  assert.match(await succeeds(dave.page, '#care-message'),
+    new RegExp(`organisation ${org} may index records about you as ${dave.pseudonym}`));
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.pseudonym)).toJSON().map((c) => c.org), [org]);
+  assert.deepEqual((await api.call.medicalRecordsApi.careOf(dave.address)).toJSON(), [], 'not under his own account');
+  await bob.page.fill('#patient', dave.pseudonym);
   await bob.page.click('#upload');
   const uploaded = await succeeds(bob.page, '#hospital-message');
   record = Number(/record (\d+) stored as (\S+)/.exec(uploaded)[1]);
   await shot(bob.page, 'hospital');
   const onChain = (await api.call.medicalRecordsApi.record(record)).toJSON();
-  assert.equal(onChain.record.patient, dave.address);
+  assert.equal(onChain.record.patient, dave.pseudonym);
   assert.equal(onChain.record.recordType.code, 115063);
   assert.ok(uploaded.includes(onChain.cid), 'the page names the CID the chain holds');
 
@@ -274,7 +289,7 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
 
   // Charlie finds it shared with him, opens it and gets Bob's bytes; then a second read.
   await show(charlie.page, 'clinician');
-  assert.match(await charlie.page.locator('#shared tbody tr', { hasText: dave.address }).textContent(), /shared \(Patient\)/);
+  assert.match(await charlie.page.locator('#shared tbody tr', { hasText: dave.pseudonym }).textContent(), /shared \(Patient\)/);
   await charlie.page.click(`button.open[data-record="${record}"]`);
   assert.match(await succeeds(charlie.page, '#clinician-message'), /verified and decrypted; access logged in block \d+/);
   assert.ok((await charlie.page.locator('#content').textContent()).startsWith(`Discharge summary\n${MARKER}`));
@@ -292,7 +307,7 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   assert.match(await succeeds(dave.page, `#record-${record} p.message`), /revoked in block \d+/);
   await show(charlie.page, 'account');
   await show(charlie.page, 'clinician');
-  assert.match(await charlie.page.locator('#shared tbody tr', { hasText: dave.address }).textContent(), /revoked/);
+  assert.match(await charlie.page.locator('#shared tbody tr', { hasText: dave.pseudonym }).textContent(), /revoked/);
   const before = charlie.sent.submissions();
   await charlie.page.click(`button.open[data-record="${record}"]`);
   const refused = await outcome(charlie.page, '#clinician-message');
@@ -333,7 +348,7 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   // Dave grants Charlie in the portal; Charlie's browser reads it byte-identical.
   const fromCli = Buffer.concat([Buffer.from('stored by the CLI\n'), Buffer.alloc(300 * 1024, 7)]);
   writeFileSync(join(work, 'cli.bin'), fromCli);
-  const put = await ok(['--as', 'ward', 'record', 'put', join(work, 'cli.bin'), '--patient', dave.address,
+  const put = await ok(['--as', 'ward', 'record', 'put', join(work, 'cli.bin'), '--patient', dave.pseudonym,
     '--type', 'loinc:11506-3', '--org', String(org)]);
   await show(dave.page, 'account');
   await show(dave.page, 'patient');
@@ -348,7 +363,7 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   // portal -> CLI: Bob uploads in his browser; Dave grants the CLI's specialist; `medchain get`.
   const fromPortal = Buffer.from(`stored by the portal\n${MARKER}\n${'x'.repeat(200_000)}`);
   await show(bob.page, 'hospital');
-  await bob.page.fill('#patient', dave.address);
+  await bob.page.fill('#patient', dave.pseudonym);
   await bob.page.fill('#record-type', 'loinc:11506-3');
   await bob.page.setInputFiles('#record-file', { name: 'portal.txt', mimeType: 'text/plain', buffer: fromPortal });
   await bob.page.click('#upload');
@@ -382,6 +397,42 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   await context.close();
   assert.equal((await audit(id)).accesses, 2, 'the CLI read and the portal read are both audited');
 
+  // A patient of the CLI, known to Bob's hospital by a pseudonym the hospital funded: their key
+  // file in a fresh browser finds the record under it, grants from it (signed by the pseudonym,
+  // the page deriving what the CLI derives), and reads it themselves, logged under it.
+  await ok(['key', 'generate', '--name', 'pseud']);
+  const pseud = (await ok(['--as', 'pseud', 'key', 'pseudonym', String(org)])).account;
+  await ok(['--as', 'ward', 'org', 'sponsor', '--org', String(org), pseud]);
+  await ok(['--as', 'pseud', 'care', 'grant', String(org)]);
+  const underPseudonym = await ok(['--as', 'ward', 'record', 'put', join(work, 'cli.bin'), '--patient', pseud,
+    '--type', 'loinc:11506-3', '--org', String(org)]);
+  const patientContext = await browser.newContext({ acceptDownloads: true });
+  const patientPage = await patientContext.newPage();
+  await patientPage.goto(`${URL}#account`);
+  await ready(patientPage, 'account');
+  await patientPage.setInputFiles('#key-file', join(home, 'keys', 'pseud.json'));
+  await patientPage.fill('#passphrase', PASS);
+  await patientPage.click('#import-key');
+  await succeeds(patientPage, '#account-message');
+  await show(patientPage, 'patient');
+  const theirs = patientPage.locator(`#record-${underPseudonym.record}`);
+  assert.match(await theirs.textContent(), /under your pseudonym there/);
+  await theirs.locator('.grantee').fill(charlie.address);
+  await theirs.locator('.grant').click();
+  await succeeds(patientPage, `#record-${underPseudonym.record} p.message`);
+  const pseudGrants = (await api.call.medicalRecordsApi.grantsOf(underPseudonym.record)).toJSON();
+  assert.deepEqual(pseudGrants.map((g) => [g.grantee, g.grant.depositor]), [[charlie.address, pseud]],
+    'granted by the pseudonym');
+  const charlieRead = await openInPortal(charlie.page, underPseudonym.record);
+  assert.ok(charlieRead.ok, charlieRead.text);
+  assert.ok(charlieRead.bytes.equals(fromCli));
+  const ownRead = await openInPortal(patientPage, underPseudonym.record);
+  assert.ok(ownRead.ok, ownRead.text);
+  assert.ok(ownRead.bytes.equals(fromCli));
+  const pseudTrail = (await api.call.medicalRecordsApi.auditEntries(underPseudonym.record, 0, 100)).toJSON();
+  assert.ok(pseudTrail.some((e) => e.action === 'Accessed' && e.who === pseud), 'the patient\'s read is logged under the pseudonym');
+  await patientContext.close();
+
   // Bob, its author, opens it in his browser: the record is sealed to the hospital, so the page
   // logs the read, then asks the key service, which answers for that access entry.
   const authored = await openInPortal(bob.page, id);
@@ -395,7 +446,7 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   // Bob amends the portal record; Dave sees version 2 linked to it, and reads the new content.
   const amended = Buffer.from('amended by the portal\n');
   await show(bob.page, 'hospital');
-  await bob.page.fill('#patient', dave.address);
+  await bob.page.fill('#patient', dave.pseudonym);
   await bob.page.fill('#record-type', 'loinc:11506-3');
   await bob.page.fill('#previous', String(id));
   await bob.page.setInputFiles('#record-file', { name: 'amended.txt', mimeType: 'text/plain', buffer: amended });
