@@ -217,6 +217,12 @@ fn the_node_sends_its_standbys_heartbeat_by_itself_once_a_session() {
     ext.execute_with(|| {
         use frame_support::traits::OffchainWorker;
         let worker = <Kdpos as OffchainWorker<u64>>::offchain_worker;
+        // In the genesis session too (a live network's standbys start there).
+        block_at(crate::LastSlot::<Test>::get().max(1) + 1);
+        assert_eq!(pallet_session::CurrentIndex::<Test>::get(), 0);
+        worker(System::block_number());
+        let first = std::mem::take(&mut pool_state.write().transactions);
+        assert_eq!(first.len(), 1, "H7's heartbeat of session 0");
         run_to_session(1);
         let n = System::block_number();
         worker(n);
