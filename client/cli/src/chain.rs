@@ -237,3 +237,24 @@ pub async fn role(client: &Client, org: u32, who: &AccountId) -> Result<Option<R
     )
     .await
 }
+
+/// The accounts `me` is a patient under on this chain: its pseudonym at every organisation, and
+/// its own account (records made before pseudonyms).
+pub async fn patient_accounts(
+    client: &Client,
+    me: &crate::keys::Identity,
+) -> Result<Vec<AccountId>> {
+    let orgs = client
+        .storage()
+        .at_latest()
+        .await?
+        .fetch(&runtime::storage().medical_records().next_org_id())
+        .await?
+        .unwrap_or(0);
+    let genesis = client.genesis_hash().0;
+    let mut accounts = vec![me.account()?];
+    for org in 0..orgs {
+        accounts.push(me.pseudonym(&genesis, org)?.account()?);
+    }
+    Ok(accounts)
+}

@@ -71,7 +71,7 @@ pub async fn run(ctx: &Context, command: CareCommand) -> Result<()> {
             let client = ctx.chain().await?;
             let patients = match patient {
                 Some(p) => vec![parse_account(&p, "--patient")?],
-                None => own_accounts(&client, &ctx.identity()?).await?,
+                None => chain::patient_accounts(&client, &ctx.identity()?).await?,
             };
             let mut rows = Vec::new();
             for patient in patients {
@@ -165,22 +165,4 @@ async fn in_care(client: &Client, who: &Identity, org: u32) -> Result<bool> {
         .await?
         .iter()
         .any(|(o, _)| *o == org))
-}
-
-/// The accounts `me` is a patient under on this chain: its pseudonym at every organisation, and
-/// its own account (records made before pseudonyms).
-pub async fn own_accounts(client: &Client, me: &Identity) -> Result<Vec<chain::AccountId>> {
-    let orgs = client
-        .storage()
-        .at_latest()
-        .await?
-        .fetch(&runtime::storage().medical_records().next_org_id())
-        .await?
-        .unwrap_or(0);
-    let genesis = client.genesis_hash().0;
-    let mut accounts = vec![me.account()?];
-    for org in 0..orgs {
-        accounts.push(me.pseudonym(&genesis, org)?.account()?);
-    }
-    Ok(accounts)
 }

@@ -160,14 +160,7 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
             let amount = crate::formats::parse_med(&amount, "--amount")?;
             let me = ctx.identity()?;
             let client = ctx.chain().await?;
-            let role = chain::query(
-                &client,
-                runtime::apis()
-                    .medical_records_api()
-                    .member(org, me.account()?),
-            )
-            .await?;
-            if role.is_none() {
+            if chain::role(&client, org, &me.account()?).await?.is_none() {
                 bail!(
                     "--as {} ({}) is not a member of organisation {org}: a hospital sponsors its own patients",
                     me.name,
@@ -230,13 +223,7 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
         .await?;
     let next = unhex::<32>(&begun.next_public_key, "the next key")
         .map_err(|e| anyhow!("the key service sent {e}"))?;
-    let on_chain = client
-        .runtime_api()
-        .at_latest()
-        .await?
-        .call(runtime::apis().medical_records_api().organisation(org))
-        .await?
-        .and_then(|o| o.key);
+    let on_chain = chain::organisation(&client, org, chain::On::Url).await?.key;
     if on_chain != Some(next) {
         let done = ctx
             .submit_as(

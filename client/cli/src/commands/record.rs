@@ -85,7 +85,7 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
             let client = ctx.chain().await?;
             let patients = match patient {
                 Some(p) => vec![parse_account(&p, "--patient")?],
-                None => super::care::own_accounts(&client, &ctx.identity()?).await?,
+                None => chain::patient_accounts(&client, &ctx.identity()?).await?,
             };
             let mut views = Vec::new();
             for patient in patients {

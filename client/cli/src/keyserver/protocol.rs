@@ -90,8 +90,8 @@ pub struct ResealResponse {
 pub enum RotateStep {
     /// Make the next key (or keep the one made already) and say what it is.
     Begin,
-    /// Re-seal the next batch of records still sealed to the current key, to the next key (which
-    /// must be the organisation's on chain by now).
+    /// Re-seal every record still sealed to the current key, to the next key (which must be the
+    /// organisation's on chain by now).
     Reseal,
     /// Destroy the current secret, once no record on any chain served opens with it.
     Finish,

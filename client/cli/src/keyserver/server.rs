@@ -288,6 +288,22 @@ impl Service {
         Ok(who)
     }
 
+    /// Who signed a request over one of this service's challenges: the challenge (hex) is used up
+    /// by any request naming it, answered or not, then the signature over `message(challenge)` must
+    /// be `account`'s.
+    fn authenticate(
+        &self,
+        challenge: &str,
+        account: &str,
+        signature: &str,
+        message: impl FnOnce(&[u8; 32]) -> Vec<u8>,
+    ) -> Result<AccountId, Refused> {
+        let challenge = unhex::<32>(challenge, "challenge").map_err(bad)?;
+        let message = message(&challenge);
+        self.take_challenge(&challenge)?;
+        Self::verify(account, &message, signature)
+    }
+
     fn append(&self, release: &Release) -> Result<(), Refused> {
         let line = serde_json::to_string(release).map_err(|e| failed(e.into()))?;
         let mut log = self.log.lock().map_err(|_| failed(anyhow!("poisoned")))?;
@@ -304,11 +320,9 @@ impl Service {
     /// `POST /v1/open`.
     async fn open(&self, req: OpenRequest) -> Result<OpenResponse, Refused> {
         let chain = self.chain(&req.genesis)?;
-        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
-        let message = protocol::open_message(&chain.genesis, chain.org, req.record, &challenge);
-        // A challenge is used up by any request naming it, answered or not.
-        self.take_challenge(&challenge)?;
-        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let who = self.authenticate(&req.challenge, &req.account, &req.signature, |c| {
+            protocol::open_message(&chain.genesis, chain.org, req.record, c)
+        })?;
         let record = req.record;
         let (api, _) = chain.best().await.map_err(failed)?;
         let sealed = api
@@ -458,18 +472,17 @@ impl Service {
         if private.genesis == consortium.genesis {
             return Err(bad("a record is resealed from one chain for another"));
         }
-        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
         let record = req.record;
-        let message = protocol::reseal_message(
-            &private.genesis,
-            private.org,
-            record,
-            &consortium.genesis,
-            consortium.org,
-            &challenge,
-        );
-        self.take_challenge(&challenge)?;
-        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let who = self.authenticate(&req.challenge, &req.account, &req.signature, |c| {
+            protocol::reseal_message(
+                &private.genesis,
+                private.org,
+                record,
+                &consortium.genesis,
+                consortium.org,
+                c,
+            )
+        })?;
         let (papi, _) = private.best().await.map_err(failed)?;
         let (capi, _) = consortium.best().await.map_err(failed)?;
         for (api, chain) in [(&papi, private), (&capi, consortium)] {
@@ -558,10 +571,9 @@ impl Service {
     /// `POST /v1/rotate`: a step of moving the organisation to a new key, for one of its admins.
     async fn rotate(&self, req: RotateRequest) -> Result<RotateResponse, Refused> {
         let chain = self.chain(&req.genesis)?;
-        let challenge = unhex::<32>(&req.challenge, "challenge").map_err(bad)?;
-        let message = protocol::rotate_message(&chain.genesis, chain.org, req.step, &challenge);
-        self.take_challenge(&challenge)?;
-        let who = Self::verify(&req.account, &message, &req.signature)?;
+        let who = self.authenticate(&req.challenge, &req.account, &req.signature, |c| {
+            protocol::rotate_message(&chain.genesis, chain.org, req.step, c)
+        })?;
         let (best, _) = chain.best_hash().await.map_err(failed)?;
         let role = role_of(&chain.client.runtime_api().at(best), chain.org, &who).await?;
         if !matches!(role, Some(Role::Admin)) {
