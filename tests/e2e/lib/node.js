@@ -1,5 +1,7 @@
 // Starts medchain nodes through the project's scripts and connects @polkadot/api to them.
-// Every helper cleans up what it started; tests use their own loopback ports and data dirs.
+// Every helper cleans up what it started; tests use their own loopback ports and data dirs. The
+// ports are fixed and below 32768, outside Linux's ephemeral range (ip_local_port_range), so no
+// outgoing connection of a test running beside can hold one when its server starts.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -14,9 +14,9 @@ import { CID } from 'multiformats/cid';
 
 const cidOf = (bytes) => CID.decode(rawCid(bytes)).toString();
 
-const PLAIN = 35401; // default rules
-const OPEN = 35402; // the portal's origin allowed, pin/rm turned on
-const NODE_IPFS = 35403;
+const PLAIN = 25401; // default rules
+const OPEN = 25402; // the portal's origin allowed, pin/rm turned on
+const NODE_IPFS = 25403;
 const MIB = 1024 * 1024;
 const EVIL = 'https://evil.example';
 let plain;

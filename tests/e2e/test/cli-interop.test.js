@@ -24,7 +24,7 @@ import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 
 const RPC = 19979;
 const P2P = 19379;
-const IPFS = 35211;
+const IPFS = 25211;
 
 let node;
 let api;

@@ -20,9 +20,9 @@ import { keyPair, open as openSealed } from '../lib/sealed.js';
 
 const RPC = 19989;
 const P2P = 19389;
-const NODE_IPFS = 35201;
-const SEPARATE_IPFS = 35202;
-const KEYSERVER = 35204;
+const NODE_IPFS = 25201;
+const SEPARATE_IPFS = 25202;
+const KEYSERVER = 25204;
 const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
 
 let node;
@@ -247,7 +247,7 @@ test('amend, list, show, grants; an emergency opening read through the hospital\
 
   // A store whose block was altered on disk: the download fails and no file appears.
   const tamperRepo = tempDir('cli-tamper');
-  const tamper = await serveIpfs({ port: 35203, repo: tamperRepo });
+  const tamper = await serveIpfs({ port: 25203, repo: tamperRepo });
   try {
     const third = plaintextFile('v3.bin', 6, 600 * 1024);
     const v3 = await ok(['--as', 'hospital', 'record', 'put', third.path, '--patient', who.patient,

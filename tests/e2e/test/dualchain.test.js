@@ -22,7 +22,7 @@ import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 import { startKeyserver } from '../lib/keyserver.js';
 import { open as openSealed } from '../lib/sealed.js';
 
-const BASE = 36000;
+const BASE = 26000;
 const CONSORTIUM = `ws://127.0.0.1:${BASE + 100}`;
 const HOSPITAL = `ws://127.0.0.1:${BASE + 150}`;
 const HOSPITAL_IPFS = `http://127.0.0.1:${BASE + 250}`;

@@ -9,7 +9,7 @@ import { CID } from 'multiformats/cid';
 import { tempDir, removeDir, stop, waitFor } from '../lib/node.js';
 import { PROFILES, reference, randomBytes, serveIpfs, collect } from '../lib/ipfs.js';
 
-const PORT = 35101;
+const PORT = 25101;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 let repo;

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, testnet, tempDir, removeDir, waitFor, submit, sleep, stop, NODE_BIN } from '../lib/node.js';
 
-const BASE = 33333; // p2p 33333.., rpc 33433.., prometheus 33533..
+const BASE = 23333; // p2p 23333.., rpc 23433.., prometheus 23533..
 const rpcOf = (i) => BASE + 100 + i;
 const AURA = '0x61757261'; // b"aura"
 let dir;

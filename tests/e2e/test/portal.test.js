@@ -26,11 +26,11 @@ import { startKeyserver } from '../lib/keyserver.js';
 
 const RPC = 19969;
 const P2P = 19369;
-const IPFS = 35311;
-const WEB = 35301;
-const TAMPER = 35321;
-const RECORDER = 35331;
-const KEYSERVER = 35341;
+const IPFS = 25311;
+const WEB = 25301;
+const TAMPER = 25321;
+const RECORDER = 25331;
+const KEYSERVER = 25341;
 const URL = `http://127.0.0.1:${WEB}/`;
 const PASS = 'correct horse battery staple';
 const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
