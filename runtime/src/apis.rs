@@ -28,8 +28,8 @@ use crate::{BlockNumber, IpfsRegistry, Kdpos, MedicalRecords};
 use pallet_kdpos::runtime_api::{CandidateView, ElectionPreview, ValidatorsView};
 use pallet_medical_records::{
     runtime_api::{AuditView, CareView, GrantView, SealedKey, SharedRecord, TypeGrantView},
-    Access, AccessDenied, Anchor, AnchorRef, AuditEntry, EncryptionKey, InclusionProof, IndexEntry,
-    OrgId, Organisation, ProofError, RecordId, Role, Sha256,
+    Access, AccessDenied, Anchor, AnchorRef, AnchoredEntry, AuditEntry, EncryptionKey,
+    InclusionProof, OrgId, Organisation, ProofError, RecordId, Role, Sha256,
 };
 
 type RecordView = pallet_medical_records::runtime_api::RecordView<AccountId, BlockNumber>;
@@ -225,7 +225,7 @@ impl_runtime_apis! {
         }
     }
 
-    #[api_version(5)]
+    #[api_version(6)]
     impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber, Balance>
         for Runtime
     {
@@ -292,7 +292,7 @@ impl_runtime_apis! {
         fn verify_inclusion(
             org: OrgId,
             root: Sha256,
-            entry: IndexEntry<AccountId>,
+            entry: AnchoredEntry<AccountId>,
             proof: InclusionProof,
         ) -> Result<AnchorRef, ProofError> {
             MedicalRecords::verify_inclusion(org, root, &entry, &proof)

@@ -97,11 +97,12 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: Cow::Borrowed("medchain"),
     impl_name: Cow::Borrowed("medchain"),
     authoring_version: 1,
-    spec_version: 110,
+    spec_version: 111,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
-    // 2: `medicalRecords.emergencyAccess` takes a reason.
-    transaction_version: 2,
+    // 2: `medicalRecords.emergencyAccess` takes a reason. 3: `medicalRecords.importRecord` takes
+    // the patient and the record type, and its entry in either anchored format.
+    transaction_version: 3,
     system_version: 1,
 };
 

@@ -4,7 +4,7 @@
 //! ```text
 //! relay.json            the chains and organisation this store belongs to
 //! batches/NNNNNNNN.json a batch anchored as sequence NNNNNNNN: range, count, root
-//! batches/NNNNNNNN.scale  its entries, SCALE `Vec<Vec<u8>>` (each the SCALE of an IndexEntry)
+//! batches/NNNNNNNN.scale  its entries, SCALE `Vec<Vec<u8>>` (each an entry's payload, see `payload`)
 //! pending.json/.scale   the batch being anchored, written before it is submitted
 //! ```
 //!
@@ -12,6 +12,7 @@
 //! file or the new one. A batch becomes `batches/` only once the consortium chain has finalized it;
 //! the chain, not this store, is the truth about what is anchored (see `commands/relay.rs`).
 
+use crate::chain::{AccountId, AnchoredEntry, IndexEntry, RecordType, SealedEntry};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -55,9 +56,9 @@ impl Batch {
     }
 }
 
-/// An entry's leaf in a batch organisation `org` anchors: SCALE `(org, entry)`, as
-/// pallet-medical-records' `anchor_leaf` makes it, so that a batch proves entries only for the
-/// organisation that anchored it.
+/// An entry's leaf in a batch organisation `org` anchors: `org` (u32 LE) ‖ the entry's
+/// [`payload`], as pallet-medical-records' `AnchoredEntry::leaf` makes it, so that a batch proves
+/// entries only for the organisation that anchored it.
 pub fn leaf(org: u32, entry: &[u8]) -> Vec<u8> {
     [&org.to_le_bytes()[..], entry].concat()
 }
@@ -67,12 +68,61 @@ pub fn leaves(org: u32, entries: &[Vec<u8>]) -> Vec<Vec<u8>> {
     entries.iter().map(|e| leaf(org, e)).collect()
 }
 
-/// The record id an entry is about: an IndexEntry's encoding starts with it (u64, little end).
+/// What begins a sealed entry's payload: pallet-medical-records' `SEALED_LEAF_TAG`. No clear
+/// entry begins with it (its record id would be these bytes' u64, past any chain's count).
+pub const SEALED_TAG: &[u8; 16] = b"medchain/leaf/v2";
+
+/// An entry's bytes in a batch and a proof: the tag and the SCALE of a sealed entry; the SCALE
+/// alone of a clear one (anchored before spec 111, which batches stored then still hold).
+pub fn payload(entry: &AnchoredEntry) -> Vec<u8> {
+    match entry {
+        AnchoredEntry::Sealed(e) => [&SEALED_TAG[..], &e.encode()].concat(),
+        AnchoredEntry::Clear(e) => e.encode(),
+    }
+}
+
+/// The entry whose [`payload`] `bytes` are; refuses bytes that are none, or have bytes after one.
+pub fn entry_of(bytes: &[u8]) -> Result<AnchoredEntry> {
+    let entry = match bytes.strip_prefix(&SEALED_TAG[..]) {
+        Some(mut rest) => AnchoredEntry::Sealed(
+            SealedEntry::decode(&mut rest).map_err(|e| anyhow!("not a sealed index entry: {e}"))?,
+        ),
+        None => AnchoredEntry::Clear(
+            IndexEntry::decode(&mut &bytes[..]).map_err(|e| anyhow!("not an index entry: {e}"))?,
+        ),
+    };
+    if payload(&entry) != bytes {
+        bail!("bytes follow the index entry");
+    }
+    Ok(entry)
+}
+
+/// The record id an entry is about: its encoding starts with it (u64, little end), after the
+/// tag of a sealed entry.
 pub fn record_of(entry: &[u8]) -> Option<u64> {
-    entry
+    let bytes = entry.strip_prefix(&SEALED_TAG[..]).unwrap_or(entry);
+    bytes
         .get(..8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map(u64::from_le_bytes)
+}
+
+/// A sealed entry's commitment to the patient and record type of a private-chain record:
+/// SHA-256 of `"medchain/anchor-subject/v1"` ‖ patient (32) ‖ SCALE(record type) ‖ the record's
+/// `key_for_patient` (80). The sealed key is random and on the private chain only, so nobody who
+/// cannot read that chain confirms a guessed patient or type with it (docs/formats.md).
+pub fn subject(
+    patient: &AccountId,
+    record_type: &RecordType,
+    key_for_patient: &[u8; 80],
+) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"medchain/anchor-subject/v1");
+    h.update(patient.0);
+    h.update(record_type.encode());
+    h.update(key_for_patient);
+    h.finalize().into()
 }
 
 /// The store in a directory.
@@ -404,5 +454,72 @@ mod tests {
         let e = store.anchored(0).err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("lists 5 entries but holds")));
         Ok(())
+    }
+
+    fn sealed(record: u64) -> AnchoredEntry {
+        AnchoredEntry::Sealed(SealedEntry {
+            record,
+            custodian: 3,
+            subject: [7; 32],
+            plaintext_hash: [8; 32],
+            cid: crate::chain::runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+                vec![1, 2, 3],
+            ),
+            version: 2,
+            previous: Some(record - 1),
+        })
+    }
+
+    #[test]
+    fn payloads_of_either_format_read_back_and_name_their_record() {
+        let entry = sealed(41);
+        let bytes = payload(&entry);
+        assert!(bytes.starts_with(SEALED_TAG));
+        assert_eq!(entry_of(&bytes).ok(), Some(entry.clone()));
+        assert_eq!(record_of(&bytes), Some(41));
+        let AnchoredEntry::Sealed(s) = entry else {
+            unreachable!()
+        };
+        let clear = AnchoredEntry::Clear(IndexEntry {
+            record: 41,
+            patient: AccountId::from([5; 32]),
+            custodian: s.custodian,
+            record_type: RecordType {
+                system: crate::chain::CodeSystem::Loinc,
+                code: 115_063,
+            },
+            plaintext_hash: s.plaintext_hash,
+            cid: s.cid,
+            version: s.version,
+            previous: s.previous,
+        });
+        let old = payload(&clear);
+        assert_eq!(entry_of(&old).ok(), Some(clear));
+        assert_eq!(record_of(&old), Some(41));
+        // The leaf is the organisation then the payload; trailing bytes are refused.
+        assert_eq!(leaf(9, &old)[..4], 9u32.to_le_bytes());
+        assert!(entry_of(&[bytes.as_slice(), &[0]].concat()).is_err());
+        assert!(entry_of(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn the_subject_commits_to_patient_type_and_sealed_key() {
+        let patient = AccountId::from([5; 32]);
+        let lab = RecordType {
+            system: crate::chain::CodeSystem::Loinc,
+            code: 115_063,
+        };
+        let base = subject(&patient, &lab, &[1; 80]);
+        let other_type = RecordType {
+            system: crate::chain::CodeSystem::Loinc,
+            code: 115_064,
+        };
+        for other in [
+            subject(&AccountId::from([6; 32]), &lab, &[1; 80]),
+            subject(&patient, &other_type, &[1; 80]),
+            subject(&patient, &lab, &[2; 80]),
+        ] {
+            assert_ne!(base, other);
+        }
     }
 }

@@ -7,17 +7,17 @@
 use anyhow::{anyhow, bail, Context, Result};
 use subxt::{OnlineClient, PolkadotConfig};
 
-// An index entry is a Merkle leaf: its SCALE bytes are hashed, stored and sent in proofs.
+// An anchored entry is a Merkle leaf: its SCALE bytes are hashed, stored and sent in proofs.
 #[subxt::subxt(
     runtime_metadata_path = "metadata/medchain.scale",
     derive_for_all_types = "Clone, PartialEq, Eq",
     derive_for_type(
-        path = "pallet_medical_records::types::IndexEntry",
+        path = "pallet_medical_records::types::AnchoredEntry",
         derive = "::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode",
         recursive
     ),
     attributes_for_type(
-        path = "pallet_medical_records::types::IndexEntry",
+        path = "pallet_medical_records::types::AnchoredEntry",
         attributes = "#[codec(crate = ::subxt::ext::codec)]",
         recursive
     )
@@ -34,6 +34,9 @@ pub type RecordView =
     runtime::runtime_types::pallet_medical_records::runtime_api::RecordView<AccountId, u32>;
 pub type Organisation = runtime::runtime_types::pallet_medical_records::types::Organisation<u32>;
 pub type IndexEntry = runtime::runtime_types::pallet_medical_records::types::IndexEntry<AccountId>;
+pub type SealedEntry = runtime::runtime_types::pallet_medical_records::types::SealedEntry;
+pub type AnchoredEntry =
+    runtime::runtime_types::pallet_medical_records::types::AnchoredEntry<AccountId>;
 
 /// Connects to the node at `url`.
 pub async fn connect(url: &str) -> Result<Client> {

@@ -10,18 +10,19 @@
 //!   "private_genesis": "0x…", "consortium_genesis": "0x…" }
 //! ```
 //!
-//! `entry` is the leaf: the SCALE encoding of the record's `IndexEntry` on the private chain
-//! (record id u64 LE, patient 32 bytes, custodian u32 LE, record type (system as one byte, code u64
-//! LE), SHA-256 of the plaintext 32 bytes, CID as compact length + bytes, version u32 LE, previous
-//! as Option<u64>). The tree is medchain-merkle's: leaf `SHA-256(0x00 || entry)`, inner
+//! `entry` is the entry's payload (its leaf is the organisation, u32 LE, then these bytes): for a
+//! sealed entry `"medchain/leaf/v2"` then the SCALE encoding of its `SealedEntry` (record id u64
+//! LE, custodian u32 LE, subject commitment 32 bytes, the plaintext commitment 32 bytes, CID as
+//! compact length + bytes, version u32 LE, previous as Option<u64>); for an entry anchored before
+//! spec 111 the SCALE encoding of its `IndexEntry` (with the patient and record type in clear).
+//! The tree is medchain-merkle's: leaf `SHA-256(0x00 || leaf)`, inner
 //! `SHA-256(0x01 || left || right)`, pairs ordered by position, an odd node moved up.
 
-use crate::anchor_store::{record_of, Batch, Store};
-use crate::chain::{self, runtime, Client, IndexEntry};
+use crate::anchor_store::{entry_of, record_of, Batch, Store};
+use crate::chain::{self, runtime, AnchoredEntry, Client};
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use subxt::ext::codec::{Decode, Encode};
 
 pub const FORMAT: &str = "medchain-proof/v1";
 
@@ -128,18 +129,14 @@ impl ProofFile {
     }
 
     /// The root, the decoded entry and the proof as the runtime API takes them.
-    pub fn parts(&self) -> Result<([u8; 32], IndexEntry, InclusionProof)> {
+    pub fn parts(&self) -> Result<([u8; 32], AnchoredEntry, InclusionProof)> {
         let root = unhex32(&self.root, "root")?;
         let bytes = unhex(&self.entry, "entry")?;
-        let entry = IndexEntry::decode(&mut &bytes[..])
-            .map_err(|e| anyhow!("the proof's entry is not an index entry: {e}"))?;
-        if entry.encode() != bytes {
-            bail!("the proof's entry has bytes after the index entry");
-        }
-        if entry.record != self.record {
+        let entry = entry_of(&bytes).map_err(|e| anyhow!("the proof's entry is {e:#}"))?;
+        let record = record_of(&bytes).unwrap_or_default();
+        if record != self.record {
             bail!(
-                "the proof's entry is about record {}, not record {}",
-                entry.record,
+                "the proof's entry is about record {record}, not record {}",
                 self.record
             );
         }

@@ -68,13 +68,14 @@ impl<T: Config> Pallet<T> {
     }
 
     /// `author`, if a clinician of `org`, indexes the `entry` proven in `org`'s batch `root` as a
-    /// new record of `org`.
+    /// new record of `org` about `patient`, of `record_type`.
     pub(crate) fn do_import_record(
         author: T::AccountId,
         org: OrgId,
         root: Sha256,
-        entry: IndexEntry<T::AccountId>,
+        entry: AnchoredEntry<T::AccountId>,
         proof: medchain_merkle::InclusionProof,
+        (patient, record_type): (T::AccountId, RecordType),
         size: u64,
         keys: [WrappedKey; 2],
     ) -> DispatchResult {
@@ -83,17 +84,28 @@ impl<T: Config> Pallet<T> {
             Self::is_clinician(at.org, &author),
             Error::<T>::NotClinician
         );
+        let origin_record = entry.record();
         ensure!(
-            !Imported::<T>::contains_key(at.org, entry.record),
+            !Imported::<T>::contains_key(at.org, origin_record),
             Error::<T>::AlreadyImported
         );
+        let (plaintext_hash, cid, version) = match entry {
+            AnchoredEntry::Clear(e) => {
+                ensure!(
+                    e.patient == patient && e.record_type == record_type,
+                    Error::<T>::ImportMismatch
+                );
+                (e.plaintext_hash, e.cid, e.version)
+            }
+            AnchoredEntry::Sealed(e) => (e.plaintext_hash, e.cid, e.version),
+        };
         let id = Self::insert_record(
             author,
             at.org,
-            entry.patient,
-            entry.record_type,
-            entry.plaintext_hash,
-            &entry.cid,
+            patient,
+            record_type,
+            plaintext_hash,
+            &cid,
             size,
             None,
             keys,
@@ -103,41 +115,40 @@ impl<T: Config> Pallet<T> {
             RecordOrigin {
                 org: at.org,
                 anchor: at.seq,
-                record: entry.record,
-                version: entry.version,
+                record: origin_record,
+                version,
             },
         );
-        Imported::<T>::insert(at.org, entry.record, id);
+        Imported::<T>::insert(at.org, origin_record, id);
         Self::deposit_event(Event::RecordImported {
             record: id,
             org: at.org,
             anchor: at.seq,
-            origin_record: entry.record,
+            origin_record,
         });
         Ok(())
     }
 
-    /// Checks that `entry` is in the batch `org` anchored with root `root`: the leaf is
-    /// `(org, entry)`, so another organisation's batch, even under the same root, proves nothing
-    /// for `org`.
+    /// Checks that `entry` is in the batch `org` anchored with root `root`: the leaf begins with
+    /// `org`, so another organisation's batch, even under the same root, proves nothing for
+    /// `org`.
     pub fn verify_inclusion(
         org: OrgId,
         root: Sha256,
-        entry: &IndexEntry<T::AccountId>,
+        entry: &AnchoredEntry<T::AccountId>,
         proof: &medchain_merkle::InclusionProof,
     ) -> Result<AnchorRef, ProofError> {
         let seq = AnchorRoots::<T>::get(org, root).ok_or(ProofError::UnknownRoot)?;
         ensure!(!Self::is_voided(org, seq), ProofError::Voided);
         let anchor = Anchors::<T>::get(org, seq).ok_or(ProofError::UnknownRoot)?;
         ensure!(proof.leaves == anchor.count, ProofError::WrongBatchSize);
-        let included = medchain_merkle::verify(&root, &anchor_leaf(org, entry), proof).map_err(
-            |e| match e {
+        let included =
+            medchain_merkle::verify(&root, &entry.leaf(org), proof).map_err(|e| match e {
                 medchain_merkle::MerkleError::IndexOutOfRange => ProofError::IndexOutOfRange,
                 medchain_merkle::MerkleError::EmptyBatch
                 | medchain_merkle::MerkleError::TooManyLeaves => ProofError::WrongBatchSize,
                 medchain_merkle::MerkleError::WrongProofLength => ProofError::WrongProofLength,
-            },
-        )?;
+            })?;
         ensure!(included, ProofError::NotIncluded);
         Ok(AnchorRef { org, seq })
     }

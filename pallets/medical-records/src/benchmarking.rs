@@ -140,39 +140,38 @@ fn type_grant<T: Config>(s: &Scene<T>) -> Result<(), BenchmarkError> {
     Ok(())
 }
 
-/// An index entry at the last position of a batch of 2^`depth` entries, its proof, and the
-/// batch's root anchored by the scene's organisation. The other entries need not exist: the check costs
-/// the same for any siblings.
+/// A sealed index entry (the larger leaf) at the last position of a batch of 2^`depth` entries,
+/// its proof, and the batch's root anchored by the scene's organisation. The other entries need
+/// not exist: the check costs the same for any siblings.
 fn anchored_entry<T: Config>(
     s: &Scene<T>,
     depth: u32,
 ) -> Result<
     (
         Sha256,
-        IndexEntry<T::AccountId>,
+        AnchoredEntry<T::AccountId>,
         medchain_merkle::InclusionProof,
     ),
     BenchmarkError,
 > {
     let cid = pallet_ipfs_registry::Pallet::<T>::canonical(&cid(u32::MAX))
         .map_err(|_| BenchmarkError::Stop("cid"))?;
-    let entry = IndexEntry {
+    let entry = AnchoredEntry::Sealed(SealedEntry {
         record: 7,
-        patient: s.patient.clone(),
         custodian: s.org,
-        record_type: LAB,
+        subject: [5; 32],
         plaintext_hash: [3; 32],
         cid,
         version: 1,
-        previous: None,
-    };
+        previous: Some(6),
+    });
     let leaves = 1u32 << depth;
     let proof = medchain_merkle::InclusionProof {
         index: leaves.saturating_sub(1),
         leaves,
         siblings: (0..depth).map(|i| [i as u8; 32]).collect(),
     };
-    let root = medchain_merkle::root_of_proof(&anchor_leaf(s.org, &entry), &proof)
+    let root = medchain_merkle::root_of_proof(&entry.leaf(s.org), &proof)
         .map_err(|_| BenchmarkError::Stop("proof"))?;
     let from = voided::<T>(s, T::MaxVoidedRanges::get())?;
     Pallet::<T>::anchor_batch(
@@ -540,6 +539,8 @@ mod benchmarks {
             root,
             entry,
             proof,
+            s.patient.clone(),
+            LAB,
             1_000,
             [4; WRAPPED_KEY_LEN],
             [5; WRAPPED_KEY_LEN],

@@ -22,7 +22,9 @@
 //!   keys, audit entries) holds a deposit from whoever caused it ([`HoldReason`]), returned when
 //!   the item goes.
 //! - **Batch anchors**: an organisation's anchorer submits the Merkle root of a batch of
-//!   [`IndexEntry`]s from its private chain; [`Pallet::verify_inclusion`] checks a proof.
+//!   [`SealedEntry`]s from its private chain (patient and record type committed to, not shown);
+//!   [`Pallet::verify_inclusion`] checks a proof, and an import indexes the record here under the
+//!   patient's pseudonym on this chain.
 //!
 //! Who may read a record now ([`Pallet::access`]): the patient, the clinician who wrote that
 //! version, and holders of an effective grant. Other clinicians of the custodian need a grant or
@@ -598,6 +600,9 @@ pub mod pallet {
         NotIncluded,
         /// This private-chain record is imported already.
         AlreadyImported,
+        /// The import names another patient or record type than the clear entry it proves (an
+        /// entry anchored before spec 111 fixes both).
+        ImportMismatch,
         /// An id counter is exhausted.
         Overflow,
         /// The anchor was voided by governance and proves nothing.
@@ -938,11 +943,15 @@ pub mod pallet {
 
         /// A clinician of organisation `org` indexes here a record version from the
         /// organisation's private chain, proving with `proof` that its index `entry` is in a
-        /// batch `org` anchored under `root` (each leaf is `(org, entry)`, see [`anchor_leaf`]). The record gets a consortium id, its CID is
-        /// registered, and its data key is sealed anew to the patient and to the organisation's
-        /// key; from then on the patient can grant it to clinicians of other hospitals.
-        /// `entry.custodian` is the private chain's own organisation id: the custodian here is
-        /// the organisation that anchored the batch.
+        /// batch `org` anchored under `root` (see [`AnchoredEntry::leaf`]), for `patient` (their
+        /// pseudonym here, who authorised `org`) with `record_type`. A sealed entry shows neither
+        /// the private chain's patient nor the type: the custodian attests them, as it does for a
+        /// record it creates here (its key service reseals the data key only to the patient the
+        /// private record's patient named). A clear entry, anchored before spec 111, fixes both.
+        /// The record gets a consortium id, its CID is registered, and its data key is sealed
+        /// anew to the patient and to the organisation's key; from then on the patient can grant
+        /// it to clinicians of other hospitals. The entry's custodian is the private chain's own
+        /// organisation id: the custodian here is the organisation that anchored the batch.
         ///
         /// Emits pallet-ipfs-registry's `CidRegistered` (or `CidClaimed`, or nothing, as for
         /// `create_record`), [`Event::RecordCreated`], then
@@ -953,8 +962,10 @@ pub mod pallet {
             origin: OriginFor<T>,
             org: OrgId,
             root: Sha256,
-            entry: IndexEntry<T::AccountId>,
+            entry: AnchoredEntry<T::AccountId>,
             proof: medchain_merkle::InclusionProof,
+            patient: T::AccountId,
+            record_type: RecordType,
             size: u64,
             key_for_patient: WrappedKey,
             key_for_custodian: WrappedKey,
@@ -966,6 +977,7 @@ pub mod pallet {
                 root,
                 entry,
                 proof,
+                (patient, record_type),
                 size,
                 [key_for_patient, key_for_custodian],
             )

@@ -94,8 +94,11 @@ sp_api::decl_runtime_apis! {
     /// rules; version 4 anchors per organisation: `verify_inclusion` takes the organisation (no
     /// chain ran version 3 in production, so the old form is not kept); version 5 the complete
     /// audit trail (`audit` counts every entry, `audit_entries` pages through them), care
-    /// relationships (`care_of`) and grants with their deposits (the `Balance` parameter).
-    #[api_version(5)]
+    /// relationships (`care_of`) and grants with their deposits (the `Balance` parameter);
+    /// version 6 proves either entry format (`verify_inclusion` takes an `AnchoredEntry`; the
+    /// consortium chain that runs this API holds anchors of both, and the clear form is one
+    /// variant of the new argument, so the old form is not kept).
+    #[api_version(6)]
     pub trait MedicalRecordsApi<AccountId, BlockNumber, Balance>
     where
         AccountId: Codec,
@@ -135,11 +138,11 @@ sp_api::decl_runtime_apis! {
         /// is whose), or why `who` may not read it.
         fn sealed_key_for(record: RecordId, who: AccountId) -> Result<SealedKey<BlockNumber>, AccessDenied>;
         /// Checks that `entry` is in the batch organisation `org` anchored with root `root`
-        /// (leaves are `(org, entry)`; since version 4).
+        /// (leaves begin with `org`; since version 4, either entry format since version 6).
         fn verify_inclusion(
             org: OrgId,
             root: Sha256,
-            entry: IndexEntry<AccountId>,
+            entry: AnchoredEntry<AccountId>,
             proof: medchain_merkle::InclusionProof,
         ) -> Result<AnchorRef, ProofError>;
     }

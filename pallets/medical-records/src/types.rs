@@ -388,10 +388,12 @@ pub struct RecordOrigin {
     pub version: u32,
 }
 
-/// The index entry of one record version: what a batch anchor commits to.
+/// The index entry of one record version as batch anchors committed to it before spec 111, with
+/// the patient and the record type in clear. Imports still accept it (see [`AnchoredEntry`]);
+/// relays now anchor [`SealedEntry`]s.
 ///
-/// A leaf of the batch tree is `medchain_merkle::leaf_hash(SCALE encoding of this struct)`; the
-/// relayer builds it from the private chain's records, and a verifier rebuilds it from a record.
+/// Its leaf is [`anchor_leaf`]; the relayer builds it from the private chain's records, and a
+/// verifier rebuilds it from a record.
 #[derive(
     Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
 )]
@@ -414,6 +416,62 @@ pub fn anchor_leaf<AccountId: Encode>(
     entry: &IndexEntry<AccountId>,
 ) -> alloc::vec::Vec<u8> {
     (org, entry).encode()
+}
+
+/// The index entry of one record version as batch anchors commit to it: what an import shows the
+/// consortium chain. The patient and the record type stay on the private chain: `subject` commits
+/// to them, so that a proof (served by the relay, sent in an import) names neither, and the
+/// consortium record is indexed under the patient's own pseudonym there.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct SealedEntry {
+    pub record: RecordId,
+    /// The private chain's own organisation id of the custodian.
+    pub custodian: OrgId,
+    /// SHA-256 of `"medchain/anchor-subject/v1"` ‖ SCALE(patient) ‖ SCALE(record type) ‖ the
+    /// record's `key_for_patient` (`docs/formats.md`, "Anchor leaves"). The sealed key is random
+    /// and on the private chain only, so nobody who cannot read that chain confirms a guessed
+    /// patient or type with it.
+    pub subject: Sha256,
+    pub plaintext_hash: Sha256,
+    pub cid: CidBytes,
+    pub version: u32,
+    pub previous: Option<RecordId>,
+}
+
+/// What begins a [`SealedEntry`]'s leaf after the organisation, so that it never reads as an
+/// [`IndexEntry`]'s (whose record id would have to spell these bytes).
+pub const SEALED_LEAF_TAG: [u8; 16] = *b"medchain/leaf/v2";
+
+/// An index entry proven by a batch anchor, in either format relays have anchored.
+#[derive(
+    Clone, Encode, Decode, DecodeWithMemTracking, Eq, PartialEq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub enum AnchoredEntry<AccountId> {
+    /// Anchored before spec 111: the patient and the record type in clear.
+    Clear(IndexEntry<AccountId>),
+    /// Anchored since spec 111: the patient and the record type committed to.
+    Sealed(SealedEntry),
+}
+
+impl<AccountId: Encode> AnchoredEntry<AccountId> {
+    /// This entry's leaf in a batch organisation `org` anchors: [`anchor_leaf`] for a clear
+    /// entry, SCALE `(org, SEALED_LEAF_TAG, entry)` for a sealed one.
+    pub fn leaf(&self, org: OrgId) -> alloc::vec::Vec<u8> {
+        match self {
+            Self::Clear(entry) => anchor_leaf(org, entry),
+            Self::Sealed(entry) => (org, SEALED_LEAF_TAG, entry).encode(),
+        }
+    }
+
+    /// The private chain's id of the record version this entry is about.
+    pub fn record(&self) -> RecordId {
+        match self {
+            Self::Clear(entry) => entry.record,
+            Self::Sealed(entry) => entry.record,
+        }
+    }
 }
 
 impl<A: Clone, B> Record<A, B> {

@@ -489,6 +489,17 @@ test('bad input: a clear message, a non-zero exit, nothing written', async () =>
   assert.match(notInCare.stderr,
     new RegExp(`has not authorised organisation ${ORG} to index records about them: they run \`medchain care grant ${ORG}\` first`));
   assert.equal((await ok(['record', 'list', '--patient', who.specialist])).length, 0);
+
+  // Only a member of the hospital funds its patients' pseudonyms, and only by an amount of MED.
+  const balance = async () => (await api.query.system.account(who.patient)).data.free.toBigInt();
+  const before = await balance();
+  const stranger = await cli(['--as', 'specialist', 'org', 'sponsor', '--org', ORG, who.patient]);
+  assert.equal(stranger.code, 1);
+  assert.match(stranger.stderr, new RegExp(`is not a member of organisation ${ORG}: a hospital sponsors its own patients`));
+  const lots = await cli(['--as', 'hospital', 'org', 'sponsor', '--org', ORG, who.patient, '--amount', 'lots']);
+  assert.equal(lots.code, 1);
+  assert.match(lots.stderr, /--amount 'lots' is not an amount of MED/);
+  assert.equal(await balance(), before, 'nothing was sent');
 });
 
 test('a patient with nothing of their own: a pseudonym at each hospital, grants and revokes, and nothing on chain links the two', async () => {

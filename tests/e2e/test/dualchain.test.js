@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
 import { PASSPHRASE, cliRunner } from '../lib/cli.js';
@@ -38,6 +38,7 @@ let capi;
 let hapi;
 const k = {};
 const who = {};
+const pseudonym = {}; // Dave's account at hospital 0 on each chain, by chain URL
 let keyserver;
 
 function dualchain(...args) {
@@ -76,6 +77,12 @@ function relay({ as = 'relay', from = HOSPITAL, to = CONSORTIUM, extra = [] } = 
 
 const sha256 = (b) => createHash('sha256').update(b).digest();
 
+/** What begins a sealed entry (docs/formats.md, "Anchor leaves"). */
+const SEALED_TAG = 'medchain/leaf/v2';
+/** A sealed entry's commitment to a private-chain record's patient and type. */
+const subjectOf = (rec) => sha256(Buffer.concat([Buffer.from('medchain/anchor-subject/v1'), rec.patient.toU8a(),
+  rec.recordType.toU8a(), rec.keyForPatient.toU8a()]));
+
 /** The organisation's anchors on the consortium chain, finalized. */
 async function anchors() {
   const at = await capi.at(await capi.rpc.chain.getFinalizedHead());
@@ -98,8 +105,15 @@ async function fromRelay(path, token = relayToken()) {
 const relayToken = () => readFileSync(tokenFile, 'utf8').trim();
 const proofOf = (record) => fromRelay(`/proof/${record}`);
 
+/** A proof's entry (a sealed entry's tag and bytes, or a clear one's) as the SCALE of an `AnchoredEntry`. */
+function anchoredEntry(hex) {
+  const bytes = hexToU8a(hex);
+  const sealed = Buffer.from(bytes.subarray(0, 16)).toString() === SEALED_TAG;
+  return sealed ? u8aConcat([1], bytes.subarray(16)) : u8aConcat([0], bytes);
+}
+
 async function verifyOnChain(p) {
-  const res = await capi.call.medicalRecordsApi.verifyInclusion(p.org, p.root, p.entry,
+  const res = await capi.call.medicalRecordsApi.verifyInclusion(p.org, p.root, anchoredEntry(p.entry),
     { index: p.index, leaves: p.leaves, siblings: p.siblings });
   return res.isOk ? { ok: res.asOk.toJSON() } : { err: res.asErr.type };
 }
@@ -134,11 +148,15 @@ before(async () => {
     consortium: CONSORTIUM, consortiumOrg: 0 });
   for (const url of [HOSPITAL, CONSORTIUM]) {
     await ok(['--as', 'hospital', 'org', 'set-key', '--org', '0'], { url });
-    await ok(['--as', 'patient', 'key', 'register'], { url });
-    // Dave authorises hospital 0 on each chain: its records about him are indexed there. Under
-    // his own account, not a pseudonym: an import keeps the patient the private record names.
-    await ok(['--as', 'patient', 'care', 'grant', '0', '--own-account'], { url });
+    // Dave authorises hospital 0 on each chain under his pseudonym there (which the hospital
+    // funds): nothing on either chain links the two, nor either to his own account.
+    const { account } = await ok(['--as', 'patient', 'key', 'pseudonym', '0'], { url });
+    await ok(['--as', 'hospital', 'org', 'sponsor', '--org', '0', account], { url });
+    const granted = await ok(['--as', 'patient', 'care', 'grant', '0'], { url });
+    assert.equal(granted.patient, account);
+    pseudonym[url] = account;
   }
+  assert.notEqual(pseudonym[HOSPITAL], pseudonym[CONSORTIUM]);
   await ok(['--as', 'specialist', 'key', 'register']);
   await ok(['--as', 'hospital', 'org', 'add-member', '--org', '0', '--account', who.relay, '--role', 'anchorer']);
 });
@@ -161,7 +179,7 @@ test('the private chain indexes 1,000 records and a file stored through the CLI'
   const bytes = randomBytes(1 << 20, 77);
   const file = join(home, 'scan.bin');
   writeFileSync(file, bytes);
-  const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', who.patient,
+  const put = await ok(['--as', 'hospital', 'record', 'put', file, '--patient', pseudonym[HOSPITAL],
     '--type', 'loinc:11506-3', '--org', '0'], { url: HOSPITAL });
   shared = { record: put.record, bytes };
 
@@ -173,7 +191,7 @@ test('the private chain indexes 1,000 records and a file stored through the CLI'
     for (let j = 0; j < 100; j++) {
       const i = wave * 100 + j;
       const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256(`ciphertext ${i}`)]));
-      const tx = hapi.tx.medicalRecords.createRecord(0, who.patient, { system: 'Loinc', code: 115063 },
+      const tx = hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], { system: 'Loinc', code: 115063 },
         sha256(`plaintext ${i}`), cid, 1000 + i, null, randomBytes(80, i + 1), randomBytes(80, i + 5000));
       sent.push(tx.signAndSend(k.alice, { nonce: nonce++ }));
     }
@@ -197,7 +215,7 @@ test('the relay refuses the wrong account and the wrong chain, and anchors nothi
   assert.equal((await same.exited).code, 1);
   assert.match(same.err, /--from and --to are the same chain/);
 
-  // Proofs show patients' accounts: serving them beyond this machine needs a token.
+  // Proofs show records' ids, CIDs and commitments: serving them beyond this machine needs a token.
   const open = relay({ extra: ['--serve', `0.0.0.0:${BASE + 301}`] });
   assert.equal((await open.exited).code, 1);
   assert.match(open.err, /reachable from other machines.*--serve-token-file/);
@@ -288,9 +306,17 @@ test('tampered leaves, other roots, short proofs and records never anchored are 
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, pattern);
   };
-  // A tampered leaf: one bit of the plaintext digest (after record, patient, custodian, type).
+  // The entry is sealed: neither the patient's account (of any chain) nor the record type is in
+  // it, only a commitment to them that Dave's record on the private chain reproduces.
   const entry = Buffer.from(good.entry.slice(2), 'hex');
-  entry[8 + 32 + 4 + 1 + 8] ^= 1;
+  assert.equal(entry.subarray(0, 16).toString(), SEALED_TAG);
+  const rec5 = (await hapi.query.medicalRecords.records(5)).unwrap();
+  assert.ok(entry.subarray(16 + 8 + 4, 16 + 8 + 4 + 32).equals(subjectOf(rec5)));
+  for (const account of [who.patient, ...Object.values(pseudonym)]) {
+    assert.ok(!entry.includes(Buffer.from(decodeAddress(account))), 'the proof names no account of the patient');
+  }
+  // A tampered leaf: one bit of the plaintext commitment (after tag, record, custodian, subject).
+  entry[16 + 8 + 4 + 32] ^= 1;
   await refused({ ...good, entry: `0x${entry.toString('hex')}` }, /NotIncluded/);
   // The proof against another batch's root.
   const other = (await anchors()).find((a) => a.root !== good.root && a.count === good.leaves)
@@ -306,7 +332,7 @@ test('tampered leaves, other roots, short proofs and records never anchored are 
 
   // A record created after the relay stopped: no proof, and a forged one does not verify.
   const nonce = (await hapi.rpc.system.accountNextIndex(k.alice.address)).toNumber();
-  const late = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, who.patient, { system: 'Loinc', code: 115063 },
+  const late = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], { system: 'Loinc', code: 115063 },
     sha256('late'), u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256('late ciphertext')])), 1, null,
     randomBytes(80, 9), randomBytes(80, 10)), k.alice, { finalized: true });
   assert.equal(late.error, null, `nonce ${nonce}`);
@@ -316,23 +342,52 @@ test('tampered leaves, other roots, short proofs and records never anchored are 
   assert.match(none.stderr, /in no batch the relay .* has anchored yet/);
   const at = await hapi.at(await hapi.rpc.chain.getFinalizedHead());
   const rec = (await at.query.medicalRecords.records(lateId)).unwrap();
-  const entryType = hapi.tx.medicalRecords.importRecord.meta.args.find((a) => a.name.toString() === 'entry').type;
-  const lateEntry = hapi.createType(entryType.toString(), {
-    record: lateId, patient: rec.patient, custodian: rec.custodian, recordType: rec.recordType,
+  const sealedType = hapi.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('SealedEntry'));
+  const lateEntry = hapi.createType(hapi.registry.lookup.getTypeDef(sealedType.id).lookupName, {
+    record: lateId, custodian: rec.custodian, subject: subjectOf(rec),
     plaintextHash: rec.plaintextHash, cid: rec.cid, version: rec.version, previous: rec.previous,
   });
-  await refused({ ...good, record: lateId, entry: lateEntry.toHex() }, /NotIncluded/);
+  await refused({ ...good, record: lateId, entry: u8aToHex(u8aConcat(Buffer.from(SEALED_TAG), lateEntry.toU8a())) },
+    /NotIncluded/);
 });
 
 test('a record of hospital 0 is imported with its proof and read by a clinician of hospital 4', async () => {
   const file = join(home, 'shared.json');
   await ok(['proof', String(shared.record), '--state', state, '-o', file]);
+  const firstBlock = (await capi.rpc.chain.getHeader()).number.toNumber();
+  // Without Dave's consent the hospital has no account of his on the consortium to import under:
+  // his pseudonym on the private chain has none there.
+  const unconsented = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  assert.equal(unconsented.code, 1);
+  assert.match(unconsented.stderr, /has no encryption key on chain/);
+
+  // Dave consents, with his pseudonym at the private chain, to imports under his pseudonym here.
+  const consentFile = join(home, 'dave.consent.json');
+  const made = await ok(['--as', 'patient', 'care', 'consent-import', '0', '--from', HOSPITAL, '--private-org', '0',
+    '-o', consentFile]);
+  assert.equal(made.patient, pseudonym[CONSORTIUM]);
+  const consent = JSON.parse(readFileSync(consentFile, 'utf8'));
+  assert.equal(consent.signer, pseudonym[HOSPITAL]);
   // Before it is imported and granted, the consortium has nothing for the specialist to read.
   // An outsider cannot have it resealed: the service asks both chains whether they are a clinician.
-  const outsider = await cli(['--as', 'outsider', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  const outsider = await cli(['--as', 'outsider', 'record', 'import', '--from', HOSPITAL, '--proof', file,
+    '--consent', consentFile]);
   assert.equal(outsider.code, 1);
   assert.match(outsider.stderr, /no clinician of organisation 0/);
-  const imported = await ok(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  // The attack: a clinician rewrites the consent to an accomplice in the hospital's care here (Bob,
+  // with a key of his own): the service reseals to nobody the patient did not sign for.
+  await ok(['--as', 'outsider', 'key', 'register']);
+  await ok(['--as', 'outsider', 'care', 'grant', '0', '--own-account']);
+  const forged = join(home, 'forged.consent.json');
+  writeFileSync(forged, JSON.stringify({ ...consent, patient: who.outsider }));
+  const hijack = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file, '--consent', forged]);
+  assert.equal(hijack.code, 1);
+  assert.match(hijack.stderr, /the consent is not record \d+'s patient's/);
+  assert.deepEqual(keyserver.releases(), [], 'nothing resealed');
+
+  const imported = await ok(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
+    '--consent', consentFile]);
+  assert.equal(imported.patient, pseudonym[CONSORTIUM]);
   // The service resealed it once, for the hospital's clinician, to its own key as custodian.
   assert.deepEqual(keyserver.releases().map((r) => [r.kind, r.record, r.account]),
     [['reseal', shared.record, who.hospital]]);
@@ -341,11 +396,35 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   assert.equal(imported.origin_record, shared.record);
   const shown = await ok(['record', 'show', String(imported.record)]);
   assert.deepEqual(shown.origin, { org: 0, anchor: imported.anchor, record: shared.record, version: 1 });
-  assert.equal(shown.patient, who.patient);
+  assert.equal(shown.patient, pseudonym[CONSORTIUM]);
+  assert.equal(shown.type, 'loinc:11506-3');
 
-  const again = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  const again = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
+    '--consent', consentFile]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /AlreadyImported/);
+
+  // Nothing on the consortium chain links Dave's record there to his private chain: no block
+  // (extrinsics, the import's included) or event since the import began, and no state of the
+  // records pallet, holds his pseudonym at the private chain; and nothing is indexed under his own
+  // account (which the consortium knows: //Dave runs a hospital there).
+  assert.deepEqual((await capi.call.medicalRecordsApi.recordsOf(who.patient)).toJSON(), []);
+  assert.deepEqual((await capi.call.medicalRecordsApi.careOf(who.patient)).toJSON(), []);
+  const hidden = [Buffer.from(decodeAddress(pseudonym[HOSPITAL])).toString('hex')];
+  const best = (await capi.rpc.chain.getHeader()).number.toNumber();
+  for (let n = firstBlock; n <= best; n++) {
+    const hash = await capi.rpc.chain.getBlockHash(n);
+    const block = (await capi.rpc.chain.getBlock(hash)).toHex();
+    const events = (await (await capi.at(hash)).query.system.events()).toHex();
+    for (const h of hidden) {
+      assert.ok(!block.includes(h) && !events.includes(h), `block ${n} names the patient's other accounts`);
+    }
+  }
+  const prefix = capi.query.medicalRecords.records.keyPrefix().slice(0, 34);
+  const keys = await capi.rpc.state.getKeys(prefix);
+  const values = await capi.rpc.state.queryStorageAt(keys);
+  const kv = keys.map((key, i) => `${key.toHex()}=${values[i].toHex()}`).join(',');
+  for (const h of hidden) assert.ok(!kv.includes(h), 'the records pallet holds the patient\'s other accounts');
 
   const out = join(home, 'read.bin');
   const refused = await cli(['--as', 'specialist', 'get', String(imported.record), '-o', out]);

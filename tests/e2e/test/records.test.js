@@ -216,32 +216,49 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const versions = (await api.call.medicalRecordsApi.recordsOf(k.dave.address)).map((v) => v.record.version.toNumber());
   assert.deepEqual(versions, [1, 2, 3]);
 
-  // The relayer's leaves: SCALE (org, entry) for its organisation, typed from the metadata alone.
-  const entryType = api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('IndexEntry'));
-  const typeName = api.registry.lookup.getTypeDef(entryType.id).lookupName;
+  // The relayer's leaves: org ‖ "medchain/leaf/v2" ‖ SCALE of the sealed entry, which commits to
+  // the patient and the type without showing them (docs/formats.md), typed from the metadata.
+  const lookupName = (name) => api.registry.lookup.getTypeDef(
+    api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith(name)).id).lookupName;
+  const sealedName = lookupName('SealedEntry');
+  const anchoredName = lookupName('AnchoredEntry');
+  const tag = new TextEncoder().encode('medchain/leaf/v2');
+  const sealedOf = (id, r) => api.createType(sealedName, {
+    record: id, custodian: r.custodian,
+    subject: sha256(u8aConcat(new TextEncoder().encode('medchain/anchor-subject/v1'), r.patient.toU8a(),
+      r.recordType.toU8a(), r.keyForPatient.toU8a())),
+    plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
+  });
   const entries = [];
   for (const id of ids) {
     const r = (await api.call.medicalRecordsApi.record(id)).unwrap().record;
-    entries.push(api.createType(typeName, {
-      record: id, patient: r.patient, custodian: r.custodian, recordType: r.recordType,
-      plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
-    }));
+    entries.push(sealedOf(id, r));
   }
-  const tree = merkle(entries.map((e) => u8aConcat(api.createType('u32', org).toU8a(), e.toU8a())));
+  const leafOf = (e) => u8aConcat(api.createType('u32', org).toU8a(), tag, e.toU8a());
+  const tree = merkle(entries.map(leafOf));
   await ok(api.tx.medicalRecords.anchorBatch(org, 1, await best(), entries.length, tree.root), k.ferdie);
 
+  const anchored = (e) => api.createType(anchoredName, { Sealed: e });
   for (let i = 0; i < entries.length; i++) {
-    const res = await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, entries[i], tree.prove(i));
+    const res = await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, anchored(entries[i]), tree.prove(i));
     assert.ok(res.isOk, `entry ${i} is in the anchored batch`);
     assert.deepEqual(res.asOk.toJSON(), { org, seq: 0 });
   }
-  const tampered = api.createType(typeName, { ...entries[1].toJSON(), version: 9 });
+  const tampered = anchored(api.createType(sealedName, { ...entries[1].toJSON(), version: 9 }));
   const bad = await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, tampered, tree.prove(1));
   assert.equal(bad.asErr.type, 'NotIncluded');
-  const unknown = await api.call.medicalRecordsApi.verifyInclusion(org, sha256(Buffer.from('x')), entries[1], tree.prove(1));
+  // The same record as a clear entry (the format before spec 111) is another leaf.
+  const r1 = (await api.call.medicalRecordsApi.record(ids[1])).unwrap().record;
+  const clear = api.createType(anchoredName, { Clear: {
+    record: ids[1], patient: r1.patient, custodian: r1.custodian, recordType: r1.recordType,
+    plaintextHash: r1.plaintextHash, cid: r1.cid, version: r1.version, previous: r1.previous,
+  } });
+  assert.equal((await api.call.medicalRecordsApi.verifyInclusion(org, tree.root, clear, tree.prove(1))).asErr.type,
+    'NotIncluded');
+  const unknown = await api.call.medicalRecordsApi.verifyInclusion(org, sha256(Buffer.from('x')), anchored(entries[1]), tree.prove(1));
   assert.equal(unknown.asErr.type, 'UnknownRoot');
   // The root is Bob's organisation's: it stands for no other organisation.
-  const elsewhere = await api.call.medicalRecordsApi.verifyInclusion(org + 1, tree.root, entries[1], tree.prove(1));
+  const elsewhere = await api.call.medicalRecordsApi.verifyInclusion(org + 1, tree.root, anchored(entries[1]), tree.prove(1));
   assert.equal(elsewhere.asErr.type, 'UnknownRoot');
   const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(org, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
   assert.equal(overlap.error, 'RangeOverlaps');

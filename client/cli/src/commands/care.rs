@@ -5,9 +5,11 @@
 use crate::chain::{self, runtime, Client};
 use crate::context::Context;
 use crate::keys::{address, parse_account, Identity};
-use anyhow::{bail, Result};
+use crate::keyserver::protocol::{self, ImportConsent, IMPORT_CONSENT_FORMAT};
+use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum CareCommand {
@@ -19,11 +21,29 @@ pub enum CareCommand {
     Grant {
         /// The hospital's organisation id.
         org: u32,
-        /// Authorise it under the key's own account instead (with that account's funds). For
-        /// records brought from a private chain: an import keeps the patient the record has
-        /// there, so a patient whose records are imported uses one account on both chains.
+        /// Authorise it under the key's own account instead (with that account's funds).
         #[arg(long)]
         own_account: bool,
+    },
+    /// Let a hospital bring its records about you from its private chain into this consortium
+    /// chain (--url), under your account here (your pseudonym, once `care grant ORG` made it):
+    /// writes a consent signed by your account at the private chain. Give the file to the
+    /// hospital; its clinician passes it to `medchain record import --consent`. It links your two
+    /// accounts for that hospital only, never on chain.
+    ///
+    /// Example: medchain --url ws://consortium:9944 --as patient care consent-import 0 --from ws://hospital:9955 --private-org 0 -o dave.consent.json
+    ConsentImport {
+        /// The hospital's organisation id on this chain.
+        org: u32,
+        /// The hospital's private chain (its node's URL).
+        #[arg(long, value_name = "WS_URL")]
+        from: String,
+        /// The hospital's organisation id on its private chain.
+        #[arg(long, value_name = "ORG")]
+        private_org: u32,
+        /// Write the consent here [default: stdout].
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// End a hospital's care relationship: it indexes no more records about you (those it made
     /// stay, and so do your grants of them).
@@ -42,6 +62,12 @@ pub enum CareCommand {
 pub async fn run(ctx: &Context, command: CareCommand) -> Result<()> {
     match command {
         CareCommand::Grant { org, own_account } => grant(ctx, org, own_account).await,
+        CareCommand::ConsentImport {
+            org,
+            from,
+            private_org,
+            output,
+        } => consent_import(ctx, (org, private_org), &from, output.as_deref()).await,
         CareCommand::End { org } => {
             let me = ctx.identity()?;
             let client = ctx.chain().await?;
@@ -146,6 +172,84 @@ async fn grant(ctx: &Context, org: u32, own_account: bool) -> Result<()> {
         },
     );
     Ok(())
+}
+
+/// `care consent-import`: the patient's account at `private_org` of the private chain `from`
+/// signs that `org`'s records about it are imported under the patient's account in `org`'s care
+/// here.
+async fn consent_import(
+    ctx: &Context,
+    (org, private_org): (u32, u32),
+    from: &str,
+    output: Option<&Path>,
+) -> Result<()> {
+    let me = ctx.identity()?;
+    let consortium = ctx.chain().await?;
+    let private = chain::connect(from).await?;
+    if private.genesis_hash() == consortium.genesis_hash() {
+        bail!("--from {from} is this chain: give the hospital's private chain");
+    }
+    let there = patient_in_care(&private, &me, private_org)
+        .await?
+        .ok_or_else(|| {
+            anyhow!(
+                "you have not authorised organisation {private_org} on the private chain at {from}: it holds no records about you"
+            )
+        })?;
+    let here = patient_in_care(&consortium, &me, org)
+        .await?
+        .ok_or_else(|| {
+            anyhow!(
+                "you have not authorised organisation {org} on this chain: run `medchain care grant {org}` first"
+            )
+        })?;
+    let (private_genesis, consortium_genesis) =
+        (private.genesis_hash().0, consortium.genesis_hash().0);
+    let patient = here.account()?;
+    let signature = there.signer()?.sign(&protocol::import_consent_message(
+        (&private_genesis, private_org),
+        (&consortium_genesis, org),
+        &patient.0,
+    ));
+    let consent = ImportConsent {
+        format: IMPORT_CONSENT_FORMAT.into(),
+        private_genesis: hex::encode(private_genesis),
+        private_org,
+        consortium_genesis: hex::encode(consortium_genesis),
+        org,
+        patient: address(&patient),
+        signer: address(&there.account()?),
+        signature: hex::encode(signature.0),
+    };
+    let text = serde_json::to_string_pretty(&consent)?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .with_context(|| format!("cannot write -o {}", path.display()))?;
+            ctx.print(
+                json!({ "consent": path.display().to_string(), "patient": consent.patient, "org": org }),
+                || {
+                    format!(
+                        "{}: organisation {org} may import its records about you as {}; give it this file",
+                        path.display(),
+                        consent.patient
+                    )
+                },
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+/// The patient's account in `org`'s care on `client`'s chain: the pseudonym there, else the
+/// identity's own account (care granted before pseudonyms, or with --own-account).
+async fn patient_in_care(client: &Client, me: &Identity, org: u32) -> Result<Option<Identity>> {
+    let pseudonym = me.pseudonym(&client.genesis_hash().0, org)?;
+    if in_care(client, &pseudonym, org).await? {
+        return Ok(Some(pseudonym));
+    }
+    Ok(in_care(client, me, org).await?.then(|| me.clone()))
 }
 
 /// The organisations `patient` authorises, each with the block since when.

@@ -1,11 +1,13 @@
 //! `medchain record`: put, amend, list, show and import records (DESIGN.md flow 1, and flow 5's
 //! import of a private-chain record into the consortium index with its inclusion proof).
 
+use crate::anchor_store;
 use crate::chain::{self, runtime, AccountId, RecordType, RecordView};
 use crate::context::Context;
 use crate::crypto;
 use crate::formats;
 use crate::keys::{address, parse_account};
+use crate::keyserver::protocol::{ImportConsent, IMPORT_CONSENT_FORMAT};
 use crate::proof_file::{self, hex32, ProofFile};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
@@ -43,9 +45,11 @@ pub enum RecordCommand {
     /// Bring a record of the hospital's private chain into the consortium chain (--url) with the
     /// proof that it was anchored, so its patient can grant it to other hospitals (as a clinician
     /// of the hospital). The hospital's key service (--keyserver) reseals the record's key for the
-    /// consortium chain; the clinician never sees it.
+    /// consortium chain; the clinician never sees it. The record is indexed under the account
+    /// the patient's consent names (their pseudonym there), else under the private record's
+    /// patient.
     ///
-    /// Example: medchain --url ws://consortium:9944 --keyserver http://127.0.0.1:8700 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json
+    /// Example: medchain --url ws://consortium:9944 --keyserver http://127.0.0.1:8700 --as clinic record import --from ws://127.0.0.1:9955 --proof record-12.proof.json --consent dave.consent.json
     Import {
         /// The hospital's private chain, which holds the record.
         #[arg(long, value_name = "WS_URL")]
@@ -53,6 +57,10 @@ pub enum RecordCommand {
         /// The record's proof (`medchain proof`).
         #[arg(long, value_name = "FILE")]
         proof: PathBuf,
+        /// The patient's consent to imports under their account on the consortium chain
+        /// (`medchain care consent-import`, which the patient runs).
+        #[arg(long, value_name = "FILE")]
+        consent: Option<PathBuf>,
     },
 }
 
@@ -124,7 +132,11 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
             });
             Ok(())
         }
-        RecordCommand::Import { from, proof } => import(ctx, &proof, &from).await,
+        RecordCommand::Import {
+            from,
+            proof,
+            consent,
+        } => import(ctx, &proof, &from, consent.as_deref()).await,
     }
 }
 
@@ -287,7 +299,7 @@ async fn put(
 /// record into the consortium index, so its patient can grant it to other hospitals. The
 /// hospital's key service opens the data key and seals it anew to the patient's and the
 /// organisation's keys on the consortium chain.
-async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
+async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) -> Result<()> {
     let proof = ProofFile::load(file)?;
     let me = ctx.identity()?;
     let consortium = ctx.chain().await?;
@@ -307,12 +319,36 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
         .await?
         .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
     let on_private = view.record.clone();
-    if on_private.plaintext_hash != entry.plaintext_hash
-        || on_private.cid != entry.cid
-        || on_private.patient != entry.patient
-    {
+    let proves_it = match &entry {
+        chain::AnchoredEntry::Sealed(e) => {
+            e.plaintext_hash == on_private.plaintext_hash
+                && e.cid == on_private.cid
+                && e.subject
+                    == anchor_store::subject(
+                        &on_private.patient,
+                        &on_private.record_type,
+                        &on_private.key_for_patient,
+                    )
+        }
+        chain::AnchoredEntry::Clear(e) => {
+            e.plaintext_hash == on_private.plaintext_hash
+                && e.cid == on_private.cid
+                && e.patient == on_private.patient
+        }
+    };
+    if !proves_it {
         bail!("record {record} on the private chain is not the entry the proof proves");
     }
+    let consent = consent
+        .map(|path| load_consent(path, (&private, on_private.custodian), (&consortium, org)))
+        .transpose()?;
+    let patient = match (&entry, &consent) {
+        (chain::AnchoredEntry::Clear(_), Some(_)) => bail!(
+            "record {record} was anchored before sealed entries, with its patient in clear: it is imported under that account, without --consent"
+        ),
+        (_, Some(c)) => parse_account(&c.patient, "the consent's patient")?,
+        (_, None) => on_private.patient.clone(),
+    };
     let size = chain::query(
         &private,
         runtime::apis()
@@ -324,8 +360,8 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
     .ok_or_else(|| {
         anyhow!("record {record}'s CID is not registered on the private chain: its size is unknown")
     })?;
-    chain::encryption_key_of(&consortium, &entry.patient, "patient").await?;
-    chain::ensure_in_care(&consortium, &entry.patient, org, chain::On::Consortium).await?;
+    chain::encryption_key_of(&consortium, &patient, "patient").await?;
+    chain::ensure_in_care(&consortium, &patient, org, chain::On::Consortium).await?;
     chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let custodian = on_private.custodian;
     let (for_patient, for_custodian) = ctx
@@ -335,6 +371,7 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
             (private.genesis_hash().0, custodian),
             record,
             (consortium.genesis_hash().0, org),
+            (&patient, consent.as_ref().map(|c| c.signature.as_str())),
         )
         .await
         .with_context(|| format!("resealing record {record}'s key for the consortium chain"))?;
@@ -343,6 +380,8 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
         root,
         entry,
         inclusion,
+        patient.clone(),
+        on_private.record_type.clone(),
         size,
         for_patient,
         for_custodian,
@@ -353,7 +392,7 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
         .find_first::<runtime::medical_records::events::RecordImported>()?
         .ok_or_else(|| anyhow!("the consortium chain imported no record"))?;
     ctx.print(
-        json!({ "record": imported.record, "origin_record": record, "org": org, "anchor": imported.anchor, "block": done.block }),
+        json!({ "record": imported.record, "origin_record": record, "org": org, "anchor": imported.anchor, "patient": address(&patient), "block": done.block }),
         || {
             format!(
                 "private record {record} is consortium record {} (organisation {org}, anchor {}), imported in block {}",
@@ -362,4 +401,56 @@ async fn import(ctx: &Context, file: &Path, from: &str) -> Result<()> {
         },
     );
     Ok(())
+}
+
+/// The patient's import consent in `path`, checked to be for these chains and organisations (the
+/// key service checks its signature).
+fn load_consent(
+    path: &Path,
+    (private, private_org): (&chain::Client, u32),
+    (consortium, org): (&chain::Client, u32),
+) -> Result<ImportConsent> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read --consent {}: check the path", path.display()))?;
+    let consent: ImportConsent = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow!(
+            "--consent {} is not an import consent ({e}): the patient makes one with `medchain care consent-import`",
+            path.display()
+        )
+    })?;
+    if consent.format != IMPORT_CONSENT_FORMAT {
+        bail!(
+            "--consent {} is in format '{}', not {IMPORT_CONSENT_FORMAT}",
+            path.display(),
+            consent.format
+        );
+    }
+    let ours = (
+        hex::encode(private.genesis_hash().0),
+        private_org,
+        hex::encode(consortium.genesis_hash().0),
+        org,
+    );
+    let theirs = (
+        consent.private_genesis.trim_start_matches("0x").to_owned(),
+        consent.private_org,
+        consent
+            .consortium_genesis
+            .trim_start_matches("0x")
+            .to_owned(),
+        consent.org,
+    );
+    if ours != theirs {
+        bail!(
+            "--consent {} is for organisation {} of chain 0x{} into organisation {} of chain 0x{}, not for this record's organisation {private_org} of 0x{} into organisation {org} of 0x{}",
+            path.display(),
+            theirs.1,
+            theirs.0,
+            theirs.3,
+            theirs.2,
+            ours.0,
+            ours.2
+        );
+    }
+    Ok(consent)
 }

@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subxt::backend::legacy::{rpc_methods::NumberOrHex, LegacyRpcMethods};
-use subxt::ext::codec::Encode;
 use subxt::PolkadotConfig;
 
 /// A top-level command (`medchain relay`).
@@ -146,8 +145,9 @@ impl Chain {
         Ok(u64::from(header.number))
     }
 
-    /// The index entries of the records created in finalized block `n`, in event order.
-    async fn entries_at(&self, n: u64) -> Result<Vec<Vec<u8>>> {
+    /// The index entries of the records created in finalized block `n`, in event order, as
+    /// batches are anchored now (sealed) or, with `clear`, were before spec 111.
+    async fn entries_at(&self, n: u64, clear: bool) -> Result<Vec<Vec<u8>>> {
         let hash = self
             .rpc
             .chain_get_block_hash(Some(NumberOrHex::Number(n)))
@@ -174,17 +174,35 @@ impl Chain {
                                 created.record
                             )
                         })?;
-                    let entry = chain::IndexEntry {
+                    if clear {
+                        return anyhow::Ok(anchor_store::payload(&chain::AnchoredEntry::Clear(
+                            chain::IndexEntry {
+                                record: created.record,
+                                patient: record.patient,
+                                custodian: record.custodian,
+                                record_type: record.record_type,
+                                plaintext_hash: record.plaintext_hash,
+                                cid: record.cid,
+                                version: record.version,
+                                previous: record.previous,
+                            },
+                        )));
+                    }
+                    // Sealed: a proof shows neither the patient nor the record type.
+                    let entry = chain::AnchoredEntry::Sealed(chain::SealedEntry {
                         record: created.record,
-                        patient: record.patient,
                         custodian: record.custodian,
-                        record_type: record.record_type,
+                        subject: anchor_store::subject(
+                            &record.patient,
+                            &record.record_type,
+                            &record.key_for_patient,
+                        ),
                         plaintext_hash: record.plaintext_hash,
                         cid: record.cid,
                         version: record.version,
                         previous: record.previous,
-                    };
-                    anyhow::Ok(entry.encode())
+                    });
+                    anyhow::Ok(anchor_store::payload(&entry))
                 }
             })
             .buffered(64)
@@ -195,11 +213,11 @@ impl Chain {
         Ok(entries)
     }
 
-    /// The entries of finalized blocks `from..=to`.
-    async fn entries_in(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
+    /// The entries of finalized blocks `from..=to` (sealed, or clear as before spec 111).
+    async fn entries_in(&self, from: u64, to: u64, clear: bool) -> Result<Vec<Vec<u8>>> {
         let mut all = Vec::new();
         for n in from..=to {
-            all.extend(self.entries_at(n).await?);
+            all.extend(self.entries_at(n, clear).await?);
         }
         Ok(all)
     }
@@ -306,25 +324,34 @@ async fn reconcile(
                 anchor.from, anchor.to
             );
         }
-        let entries = private.entries_in(anchor.from, anchor.to).await?;
-        let batch = Batch {
-            info: BatchInfo {
-                seq,
-                from: anchor.from,
-                to: anchor.to,
-                count: entries.len() as u32,
-                root: medchain_merkle::root(&anchor_store::leaves(org, &entries))
-                    .map(|r| hex32(&r))
-                    .unwrap_or_default(),
-            },
-            entries,
-        };
-        if batch.info.root != hex32(&anchor.root) || batch.info.count != anchor.count {
+        // A batch anchored before spec 111 holds clear entries: rebuilt as such if the sealed
+        // ones do not give its root.
+        let mut rebuilt = None;
+        for clear in [false, true] {
+            let entries = private.entries_in(anchor.from, anchor.to, clear).await?;
+            let batch = Batch {
+                info: BatchInfo {
+                    seq,
+                    from: anchor.from,
+                    to: anchor.to,
+                    count: entries.len() as u32,
+                    root: medchain_merkle::root(&anchor_store::leaves(org, &entries))
+                        .map(|r| hex32(&r))
+                        .unwrap_or_default(),
+                },
+                entries,
+            };
+            if batch.info.root == hex32(&anchor.root) && batch.info.count == anchor.count {
+                rebuilt = Some(batch);
+                break;
+            }
+        }
+        let Some(batch) = rebuilt else {
             bail!(
                 "anchor {seq} of organisation {org} covers private blocks {}..={}, but those blocks of {} give another root: is --from the organisation's private chain?",
                 anchor.from, anchor.to, private.url
             );
-        }
+        };
         store.put_anchored(&batch)?;
         ctx.say(
             json!({ "event": "rebuilt", "seq": seq, "count": batch.info.count }),
@@ -396,7 +423,7 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
         let finalized = private.finalized_number().await?;
         let mut full = false;
         while next <= finalized && !full {
-            let found = private.entries_at(next).await?;
+            let found = private.entries_at(next, false).await?;
             if !found.is_empty() && first_seen.is_none() {
                 first_seen = Some(Instant::now());
             }

@@ -9,6 +9,7 @@ use crate::crypto::{self, DataKey};
 use crate::keys::{address, Identity};
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{de::DeserializeOwned, Serialize};
+use subxt::utils::AccountId32;
 
 /// A key service at a URL.
 pub struct KeyService {
@@ -109,24 +110,25 @@ impl KeyService {
         Ok((key, answer))
     }
 
-    /// Private-chain record `record`'s data key sealed to its patient and organisation
-    /// `consortium_org` on the consortium chain, for `record import`.
+    /// Private-chain record `record`'s data key sealed to `patient` (its patient, or the account
+    /// the patient's `consent` signature names) and organisation `consortium_org` on the
+    /// consortium chain, for `record import`.
     pub async fn reseal(
         &self,
         me: &Identity,
         (genesis, org): ([u8; 32], u32),
         record: u64,
         (consortium, consortium_org): ([u8; 32], u32),
+        (patient, consent): (&AccountId32, Option<&str>),
     ) -> Result<([u8; 80], [u8; 80])> {
         self.serves(&genesis, org).await?;
         self.serves(&consortium, consortium_org).await?;
         let challenge = self.challenge().await?;
         let signature = me.signer()?.sign(&protocol::reseal_message(
-            &genesis,
-            org,
+            (&genesis, org),
             record,
-            &consortium,
-            consortium_org,
+            (&consortium, consortium_org),
+            &patient.0,
             &challenge,
         ));
         let answer: ResealResponse = self
@@ -137,6 +139,8 @@ impl KeyService {
                     genesis: hex::encode(genesis),
                     record,
                     consortium: hex::encode(consortium),
+                    patient: address(patient),
+                    consent: consent.map(str::to_owned),
                     challenge: hex::encode(challenge),
                     signature: hex::encode(signature.0),
                 },

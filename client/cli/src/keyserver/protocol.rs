@@ -62,7 +62,8 @@ pub struct OpenResponse {
 
 /// `POST /v1/reseal`: a private-chain record's data key sealed anew to its patient's and the
 /// organisation's keys on the consortium chain, for `record import`. The caller learns nothing:
-/// both are sealed to keys the chains name, never to a key in the request.
+/// both are sealed to keys the chains name, never to a key in the request, and to a patient
+/// other than the private record's only with that patient's [`ImportConsent`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResealRequest {
     pub account: String,
@@ -71,6 +72,13 @@ pub struct ResealRequest {
     pub record: u64,
     /// The consortium chain's genesis (hex).
     pub consortium: String,
+    /// The patient on the consortium chain (SS58): the private record's own patient, or the
+    /// account its [`ImportConsent`] names.
+    pub patient: String,
+    /// The private record's patient's signature (hex) of [`import_consent_message`] naming
+    /// `patient`; needed when `patient` is another account than the private record's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<String>,
     pub challenge: String,
     /// sr25519 signature (hex) over [`reseal_message`].
     pub signature: String,
@@ -173,15 +181,14 @@ pub fn open_message(genesis: &[u8; 32], org: u32, record: u64, challenge: &[u8; 
     )
 }
 
-/// What a clinician signs to reseal `record` for import:
+/// What a clinician signs to reseal `record` for import to `patient`:
 /// `"medchain/keyserver/v1/reseal"` ‖ private genesis (32) ‖ org (u32 LE) ‖ record (u64 LE) ‖
-/// consortium genesis (32) ‖ consortium org (u32 LE) ‖ challenge (32).
+/// consortium genesis (32) ‖ consortium org (u32 LE) ‖ patient (32) ‖ challenge (32).
 pub fn reseal_message(
-    genesis: &[u8; 32],
-    org: u32,
+    (genesis, org): (&[u8; 32], u32),
     record: u64,
-    consortium: &[u8; 32],
-    consortium_org: u32,
+    (consortium, consortium_org): (&[u8; 32], u32),
+    patient: &[u8; 32],
     challenge: &[u8; 32],
 ) -> Vec<u8> {
     message(
@@ -192,7 +199,53 @@ pub fn reseal_message(
             &record.to_le_bytes(),
             consortium,
             &consortium_org.to_le_bytes(),
+            patient,
             challenge,
+        ],
+    )
+}
+
+/// The format name of an [`ImportConsent`] file.
+pub const IMPORT_CONSENT_FORMAT: &str = "medchain-import-consent/v1";
+
+/// A patient's consent that organisation `private_org`'s records about them on its private chain
+/// are imported into the consortium chain under their account `patient` there: signed by their
+/// account at the private chain (`medchain care consent-import`), handed to the hospital, sent
+/// with each reseal. Pseudonyms at the two chains are unlinkable otherwise; the consent links
+/// them for the hospital only, never on chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportConsent {
+    pub format: String,
+    /// The private chain's genesis (hex) and the hospital's organisation there.
+    pub private_genesis: String,
+    pub private_org: u32,
+    /// The consortium chain's genesis (hex) and the hospital's organisation there.
+    pub consortium_genesis: String,
+    pub org: u32,
+    /// The patient's account on the consortium chain (SS58).
+    pub patient: String,
+    /// The patient's account on the private chain, which signs (SS58).
+    pub signer: String,
+    /// sr25519 signature (hex) of [`import_consent_message`].
+    pub signature: String,
+}
+
+/// What a patient signs to consent to imports under `patient`:
+/// `"medchain/import-consent/v1"` ‖ private genesis (32) ‖ private org (u32 LE) ‖ consortium
+/// genesis (32) ‖ consortium org (u32 LE) ‖ patient (32).
+pub fn import_consent_message(
+    (private, private_org): (&[u8; 32], u32),
+    (consortium, org): (&[u8; 32], u32),
+    patient: &[u8; 32],
+) -> Vec<u8> {
+    message(
+        b"medchain/import-consent/v1",
+        &[
+            private,
+            &private_org.to_le_bytes(),
+            consortium,
+            &org.to_le_bytes(),
+            patient,
         ],
     )
 }
@@ -236,10 +289,21 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
-        let reseal = reseal_message(&[1; 32], 2, 3, &[5; 32], 6, &[4; 32]);
+        let reseal = reseal_message((&[1; 32], 2), 3, (&[5; 32], 6), &[8; 32], &[4; 32]);
+        for other in [
+            reseal_message((&[1; 32], 2), 3, (&[5; 32], 7), &[8; 32], &[4; 32]),
+            reseal_message((&[1; 32], 2), 3, (&[5; 32], 6), &[9; 32], &[4; 32]),
+        ] {
+            assert_ne!(reseal, other);
+        }
+        let consent = import_consent_message((&[1; 32], 2), (&[5; 32], 6), &[8; 32]);
         assert_ne!(
-            reseal,
-            reseal_message(&[1; 32], 2, 3, &[5; 32], 7, &[4; 32])
+            consent,
+            import_consent_message((&[1; 32], 2), (&[5; 32], 6), &[9; 32])
+        );
+        assert_ne!(
+            consent,
+            import_consent_message((&[5; 32], 6), (&[1; 32], 2), &[8; 32])
         );
         assert!(!reseal.starts_with(b"medchain/keyserver/v1/open"));
         let begin = rotate_message(&[1; 32], 2, RotateStep::Begin, &[4; 32]);

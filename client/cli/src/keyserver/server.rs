@@ -473,13 +473,14 @@ impl Service {
             return Err(bad("a record is resealed from one chain for another"));
         }
         let record = req.record;
+        let patient = AccountId::from_str(&req.patient)
+            .map_err(|_| bad(format!("'{}' is not an account address", req.patient)))?;
         let who = self.authenticate(&req.challenge, &req.account, &req.signature, |c| {
             protocol::reseal_message(
-                &private.genesis,
-                private.org,
+                (&private.genesis, private.org),
                 record,
-                &consortium.genesis,
-                consortium.org,
+                (&consortium.genesis, consortium.org),
+                &patient.0,
                 c,
             )
         })?;
@@ -525,18 +526,39 @@ impl Service {
                 consortium.org
             )));
         };
+        // The private record's patient, or the account they consented to be imported under:
+        // nobody else may be handed the record.
+        if patient != view.record.patient {
+            let Some(consent) = &req.consent else {
+                return Err(forbidden(format!(
+                    "record {record}'s patient is not {}: an import under another account needs the patient's consent (`medchain care consent-import`)",
+                    req.patient
+                )));
+            };
+            let message = protocol::import_consent_message(
+                (&private.genesis, private.org),
+                (&consortium.genesis, consortium.org),
+                &patient.0,
+            );
+            Self::verify(&address(&view.record.patient), &message, consent).map_err(|_| {
+                forbidden(format!(
+                    "the consent is not record {record}'s patient's, for {} at organisation {} of the consortium chain",
+                    req.patient, consortium.org
+                ))
+            })?;
+        }
         let patient_key = capi
             .call(
                 runtime::apis()
                     .medical_records_api()
-                    .encryption_key(view.record.patient.clone()),
+                    .encryption_key(patient.clone()),
             )
             .await
             .map_err(|e| failed(e.into()))?
             .ok_or_else(|| {
                 forbidden(format!(
                     "the patient {} has no encryption key on the consortium chain",
-                    address(&view.record.patient)
+                    address(&patient)
                 ))
             })?;
         let data_key = self

@@ -2,14 +2,32 @@
 
 use super::*;
 
-fn entries(ids: &[RecordId]) -> Vec<IndexEntry<u64>> {
+/// The clear entries (as anchored before spec 111) of records `ids`.
+fn entries(ids: &[RecordId]) -> Vec<AnchoredEntry<u64>> {
     ids.iter()
         .map(|id| {
-            Records::<Test>::get(id)
-                .unwrap_or_else(|| panic!("record exists"))
-                .index_entry(*id)
+            AnchoredEntry::Clear(
+                Records::<Test>::get(id)
+                    .unwrap_or_else(|| panic!("record exists"))
+                    .index_entry(*id),
+            )
         })
         .collect()
+}
+
+/// `entry` with one bit of its plaintext digest flipped.
+fn tampered(entry: &AnchoredEntry<u64>) -> AnchoredEntry<u64> {
+    let mut e = entry.clone();
+    match &mut e {
+        AnchoredEntry::Clear(c) => c.plaintext_hash[0] ^= 1,
+        AnchoredEntry::Sealed(s) => s.plaintext_hash[0] ^= 1,
+    }
+    e
+}
+
+/// The leaves of `batch` as `org` anchors it.
+fn leaves_of(org: OrgId, batch: &[AnchoredEntry<u64>]) -> Vec<Vec<u8>> {
+    batch.iter().map(|e| e.leaf(org)).collect()
 }
 
 #[test]
@@ -18,7 +36,7 @@ fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
         hospital();
         let ids = [create(1, None), create(2, None), create(3, None)];
         let batch = entries(&ids);
-        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+        let leaves = leaves_of(ORG, &batch);
         let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
         assert_ok!(MedicalRecords::anchor_batch(
             RuntimeOrigin::signed(RELAYER),
@@ -49,10 +67,8 @@ fn anchored_batches_verify_real_proofs_and_reject_tampered_ones() {
             );
         }
         let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
-        let mut tampered = batch[1].clone();
-        tampered.plaintext_hash[0] ^= 1;
         assert_eq!(
-            Pallet::<Test>::verify_inclusion(ORG, root, &tampered, &proof),
+            Pallet::<Test>::verify_inclusion(ORG, root, &tampered(&batch[1]), &proof),
             Err(ProofError::NotIncluded)
         );
         assert_eq!(
@@ -121,29 +137,39 @@ fn anchor_batch_refuses_bad_input_and_changes_nothing() {
 
 // ---- records imported from a private chain ----
 
-/// `n` first versions of the patient's lab results as a private chain indexes them: records
-/// `first..`, digests and CIDs from `seed`, custodian 0 (the private chain's own id).
-fn private_entries(first: RecordId, seed: u8, n: u8) -> Vec<IndexEntry<u64>> {
+/// `n` first versions of lab results as a private chain indexes them and its relay anchors them
+/// (sealed: the patient and the type committed to): records `first..`, digests and CIDs from
+/// `seed`, custodian 0 (the private chain's own id).
+fn private_entries(first: RecordId, seed: u8, n: u8) -> Vec<AnchoredEntry<u64>> {
     (0..n)
-        .map(|i| IndexEntry {
-            record: first + u64::from(i),
-            patient: PATIENT,
-            custodian: 0,
-            record_type: LAB,
-            plaintext_hash: digest(seed + i),
-            cid: pallet_ipfs_registry::Pallet::<Test>::canonical(&cid(seed + i))
-                .unwrap_or_else(|e| panic!("{e:?}")),
-            version: 1,
-            previous: None,
+        .map(|i| {
+            AnchoredEntry::Sealed(SealedEntry {
+                record: first + u64::from(i),
+                custodian: 0,
+                subject: digest(seed + i + 100),
+                plaintext_hash: digest(seed + i),
+                cid: pallet_ipfs_registry::Pallet::<Test>::canonical(&cid(seed + i))
+                    .unwrap_or_else(|e| panic!("{e:?}")),
+                version: 1,
+                previous: None,
+            })
         })
         .collect()
 }
 
+/// The plaintext digest and CID an entry proves.
+fn proven(entry: &AnchoredEntry<u64>) -> (Sha256, pallet_ipfs_registry::CidBytes) {
+    match entry {
+        AnchoredEntry::Clear(e) => (e.plaintext_hash, e.cid.clone()),
+        AnchoredEntry::Sealed(e) => (e.plaintext_hash, e.cid.clone()),
+    }
+}
+
 /// Five index entries as the hospital's private chain holds them (its own record ids, and its
 /// own organisation id 0), anchored here by the hospital's relayer: the root and the leaves.
-fn private_batch() -> (Sha256, Vec<IndexEntry<u64>>, Vec<Vec<u8>>) {
+fn private_batch() -> (Sha256, Vec<AnchoredEntry<u64>>, Vec<Vec<u8>>) {
     let batch = private_entries(100, 50, 5);
-    let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+    let leaves = leaves_of(ORG, &batch);
     let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
     assert_ok!(MedicalRecords::anchor_batch(
         RuntimeOrigin::signed(RELAYER),
@@ -156,11 +182,14 @@ fn private_batch() -> (Sha256, Vec<IndexEntry<u64>>, Vec<Vec<u8>>) {
     (root, batch, leaves)
 }
 
-fn import(
+/// `who` imports `entry` for `patient`, a lab result.
+fn import_for(
     who: u64,
     root: Sha256,
-    entry: &IndexEntry<u64>,
+    entry: &AnchoredEntry<u64>,
     proof: &medchain_merkle::InclusionProof,
+    patient: u64,
+    record_type: RecordType,
 ) -> DispatchResult {
     MedicalRecords::import_record(
         RuntimeOrigin::signed(who),
@@ -168,10 +197,22 @@ fn import(
         root,
         entry.clone(),
         proof.clone(),
+        patient,
+        record_type,
         2_000,
         sealed(30),
         sealed(31),
     )
+}
+
+/// `who` imports `entry` for the patient, a lab result.
+fn import(
+    who: u64,
+    root: Sha256,
+    entry: &AnchoredEntry<u64>,
+    proof: &medchain_merkle::InclusionProof,
+) -> DispatchResult {
+    import_for(who, root, entry, proof, PATIENT, LAB)
 }
 
 #[test]
@@ -199,7 +240,7 @@ fn an_anchored_private_record_is_imported_and_can_be_shared_across_hospitals() {
         );
         assert_eq!(
             (rec.plaintext_hash, rec.cid.clone(), rec.version),
-            (batch[3].plaintext_hash, batch[3].cid.clone(), 1)
+            (proven(&batch[3]).0, proven(&batch[3]).1, 1)
         );
         assert_eq!(
             (rec.key_for_patient, rec.key_for_custodian),
@@ -235,6 +276,98 @@ fn an_anchored_private_record_is_imported_and_can_be_shared_across_hospitals() {
 }
 
 #[test]
+fn a_sealed_entry_is_imported_under_the_patients_pseudonym_here() {
+    // The private chain's patient is a pseudonym of that chain; the entry shows it to nobody, and
+    // the record here is indexed under the patient's pseudonym on this chain, with the type the
+    // custodian attests, as for a record it creates here.
+    new_test_ext().execute_with(|| {
+        hospital();
+        let (root, batch, leaves) = private_batch();
+        let proof = medchain_merkle::prove(&leaves, 0).unwrap_or_else(|e| panic!("{e:?}"));
+        let id = NextRecordId::<Test>::get();
+        assert_ok!(import_for(
+            DOCTOR,
+            root,
+            &batch[0],
+            &proof,
+            OTHER_PATIENT,
+            IMAGING
+        ));
+        let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
+        assert_eq!(
+            (rec.patient, rec.record_type, rec.custodian),
+            (OTHER_PATIENT, IMAGING, ORG)
+        );
+        assert_eq!(PatientRecords::<Test>::iter_key_prefix(PATIENT).count(), 0);
+        // The pseudonym must be in the hospital's care here, as for any record.
+        let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(MedicalRecords::end_care(
+            RuntimeOrigin::signed(OTHER_PATIENT),
+            ORG
+        ));
+        assert_noop!(
+            import_for(DOCTOR, root, &batch[1], &proof, OTHER_PATIENT, LAB),
+            E::NoCareRelationship
+        );
+        check();
+    });
+}
+
+#[test]
+fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
+    // Anchors made before sealed entries hold the patient and the type in clear: the import keeps
+    // both, and the same fields as a sealed entry are another leaf.
+    new_test_ext().execute_with(|| {
+        hospital();
+        let batch: Vec<AnchoredEntry<u64>> = private_entries(400, 120, 2)
+            .into_iter()
+            .map(|e| match e {
+                AnchoredEntry::Sealed(s) => AnchoredEntry::Clear(IndexEntry {
+                    record: s.record,
+                    patient: PATIENT,
+                    custodian: s.custodian,
+                    record_type: LAB,
+                    plaintext_hash: s.plaintext_hash,
+                    cid: s.cid,
+                    version: s.version,
+                    previous: s.previous,
+                }),
+                clear => clear,
+            })
+            .collect();
+        let leaves = leaves_of(ORG, &batch);
+        let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_ok!(MedicalRecords::anchor_batch(
+            RuntimeOrigin::signed(RELAYER),
+            ORG,
+            1,
+            5,
+            2,
+            root
+        ));
+        let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_noop!(
+            import_for(DOCTOR, root, &batch[1], &proof, OTHER_PATIENT, LAB),
+            E::ImportMismatch
+        );
+        assert_noop!(
+            import_for(DOCTOR, root, &batch[1], &proof, PATIENT, IMAGING),
+            E::ImportMismatch
+        );
+        let sealed_alike = private_entries(400, 120, 2).remove(1);
+        assert_eq!(
+            Pallet::<Test>::verify_inclusion(ORG, root, &sealed_alike, &proof),
+            Err(ProofError::NotIncluded)
+        );
+        let id = NextRecordId::<Test>::get();
+        assert_ok!(import(DOCTOR, root, &batch[1], &proof));
+        let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
+        assert_eq!((rec.patient, rec.record_type), (PATIENT, LAB));
+        check();
+    });
+}
+
+#[test]
 fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
     new_test_ext().execute_with(|| {
         hospital();
@@ -243,9 +376,10 @@ fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
         let entry = &batch[1];
 
         assert_noop!(import(DOCTOR, [9; 32], entry, &proof), E::UnknownAnchor);
-        let mut tampered = entry.clone();
-        tampered.plaintext_hash[0] ^= 1;
-        assert_noop!(import(DOCTOR, root, &tampered, &proof), E::NotIncluded);
+        assert_noop!(
+            import(DOCTOR, root, &tampered(entry), &proof),
+            E::NotIncluded
+        );
         assert_noop!(import(DOCTOR, root, &batch[2], &proof), E::NotIncluded);
         let mut short = proof.clone();
         short.siblings.pop();
@@ -275,20 +409,10 @@ fn import_record_refuses_bad_proofs_and_outsiders_and_changes_nothing() {
         ));
         assert_noop!(import(SPECIALIST, root, entry, &proof), E::NotClinician);
         // The patient needs a key here.
-        let mut unknown = batch[4].clone();
-        unknown.patient = STRANGER;
-        let leaves2: Vec<Vec<u8>> = vec![anchor_leaf(ORG, &unknown)];
-        let root2 = medchain_merkle::root(&leaves2).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_ok!(MedicalRecords::anchor_batch(
-            RuntimeOrigin::signed(RELAYER),
-            ORG,
-            41,
-            50,
-            1,
-            root2
-        ));
-        let single = medchain_merkle::prove(&leaves2, 0).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_noop!(import(DOCTOR, root2, &unknown, &single), E::UnknownPatient);
+        assert_noop!(
+            import_for(DOCTOR, root, entry, &proof, STRANGER, LAB),
+            E::UnknownPatient
+        );
 
         assert_ok!(import(DOCTOR, root, entry, &proof));
         assert_noop!(import(COLLEAGUE, root, entry, &proof), E::AlreadyImported);
@@ -303,13 +427,14 @@ fn an_import_is_not_blocked_by_a_stranger_who_registered_its_cid() {
         hospital();
         let (root, batch, leaves) = private_batch();
         let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
+        let (_, squatted) = proven(&batch[2]);
         assert_ok!(pallet_ipfs_registry::Pallet::<Test>::register(
             RuntimeOrigin::signed(STRANGER),
-            CidInput::truncate_from(batch[2].cid.to_vec()),
+            CidInput::truncate_from(squatted.to_vec()),
             1
         ));
         assert_ok!(import(DOCTOR, root, &batch[2], &proof));
-        let info = pallet_ipfs_registry::Cids::<Test>::get(&batch[2].cid)
+        let info = pallet_ipfs_registry::Cids::<Test>::get(&squatted)
             .unwrap_or_else(|| panic!("registered"));
         assert_eq!((info.owner, info.permanent), (DOCTOR, true));
         check();
@@ -318,14 +443,14 @@ fn an_import_is_not_blocked_by_a_stranger_who_registered_its_cid() {
 
 #[test]
 fn an_anchored_record_is_imported_only_for_a_patient_in_the_hospitals_care() {
-    // The private chain's entries name the patient; a patient who ended the hospital's care
-    // relationship on the consortium chain gets no imported records from it either.
+    // A patient who ended the hospital's care relationship on the consortium chain gets no
+    // imported records from it either.
     new_test_ext().execute_with(|| {
         hospital();
         let (root, batch, leaves) = private_batch();
         let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
         assert_ok!(MedicalRecords::end_care(
-            RuntimeOrigin::signed(batch[2].patient),
+            RuntimeOrigin::signed(PATIENT),
             ORG
         ));
         assert_noop!(
@@ -333,7 +458,7 @@ fn an_anchored_record_is_imported_only_for_a_patient_in_the_hospitals_care() {
             E::NoCareRelationship
         );
         assert_ok!(MedicalRecords::grant_care(
-            RuntimeOrigin::signed(batch[2].patient),
+            RuntimeOrigin::signed(PATIENT),
             ORG
         ));
         assert_ok!(import(DOCTOR, root, &batch[2], &proof));
@@ -353,7 +478,7 @@ fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing
         ));
         let other: OrgId = 1;
         let batch = private_entries(200, 70, 3);
-        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+        let leaves = leaves_of(ORG, &batch);
         let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
         let proof = medchain_merkle::prove(&leaves, 1).unwrap_or_else(|e| panic!("{e:?}"));
 
@@ -386,6 +511,8 @@ fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing
                 root,
                 batch[1].clone(),
                 proof.clone(),
+                PATIENT,
+                LAB,
                 2_000,
                 sealed(30),
                 sealed(31),
@@ -421,7 +548,7 @@ fn a_runaway_anchor_is_voided_by_governance_and_the_real_batch_is_anchored_after
         hospital();
         assert_ok!(anchor(1, 10, 1, [1; 32]));
         let batch = private_entries(300, 90, 4);
-        let leaves: Vec<Vec<u8>> = batch.iter().map(|e| anchor_leaf(ORG, e)).collect();
+        let leaves = leaves_of(ORG, &batch);
         let root = medchain_merkle::root(&leaves).unwrap_or_else(|e| panic!("{e:?}"));
         let proof = medchain_merkle::prove(&leaves, 2).unwrap_or_else(|e| panic!("{e:?}"));
         assert_ok!(anchor(11, u64::MAX, 4, root));
