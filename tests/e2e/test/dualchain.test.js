@@ -20,7 +20,7 @@ import { CLI_BIN, NODE_BIN, SCRIPTS, connect, removeDir, stop, submit, tempDir, 
 import { randomBytes } from '../lib/ipfs.js';
 import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 import { startKeyserver } from '../lib/keyserver.js';
-import { open as openSealed } from '../lib/sealed.js';
+import { merkle, open as openSealed } from '../lib/sealed.js';
 
 const BASE = 26000;
 const CONSORTIUM = `ws://127.0.0.1:${BASE + 100}`;
@@ -53,9 +53,9 @@ let cli;
 let ok;
 
 /** Starts `medchain relay` (as `as`); its JSON progress lines are collected in `events`. */
-function relay({ as = 'relay', from = HOSPITAL, to = CONSORTIUM, extra = [] } = {}) {
+function relay({ as = 'relay', from = HOSPITAL, to = CONSORTIUM, dir: stateDir = state, extra = [] } = {}) {
   const child = spawn(CLI_BIN, ['--json', '--as', as, 'relay', '--from', from, '--to', to, '--org', '0',
-    '--state', state, '--batch-size', '250', '--batch-time', '3', ...extra], {
+    '--state', stateDir, '--batch-size', '250', '--batch-time', '3', ...extra], {
     env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASSPHRASE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -479,4 +479,58 @@ test('a runaway anchor sent with a stolen anchorer key is voided by governance, 
   const included = await ok(['verify', String(RECORDS + 1), '--proof', file]);
   assert.equal(included.included, true);
   assert.equal(included.anchor, seq + 1);
+});
+
+test('a batch anchored with clear entries, before spec 111, is rebuilt by a relay that lost its state; its proofs verify and keep their patient', async () => {
+  // Two records anchored as relays did before sealed entries: clear, the patient and type in them.
+  for (let i = 0; i < 2; i++) {
+    const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256(`clear ciphertext ${i}`)]));
+    const made = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL],
+      { system: 'Loinc', code: 115063 }, sha256(`clear ${i}`), cid, 10 + i, null, randomBytes(80, 300 + i),
+      randomBytes(80, 400 + i)), k.alice, { finalized: true });
+    assert.equal(made.error, null);
+  }
+  const org = (await capi.query.medicalRecords.organisations(0)).unwrap();
+  const seq = org.anchors.toNumber();
+  const from = org.anchoredTo.unwrap().toNumber() + 1;
+  const to = (await hapi.rpc.chain.getHeader(await hapi.rpc.chain.getFinalizedHead())).number.toNumber();
+  const lookupName = (name) => capi.registry.lookup.getTypeDef(
+    capi.registry.lookup.types.find((t) => t.type.path.join('::').endsWith(name)).id).lookupName;
+  const clear = [];
+  for (let n = from; n <= to; n++) {
+    const at = await hapi.at(await hapi.rpc.chain.getBlockHash(n));
+    for (const { event } of await at.query.system.events()) {
+      if (!hapi.events.medicalRecords.RecordCreated.is(event)) continue;
+      const id = event.data.record.toNumber();
+      const r = (await at.query.medicalRecords.records(id)).unwrap();
+      clear.push(capi.createType(lookupName('IndexEntry'), { record: id, patient: r.patient, custodian: r.custodian,
+        recordType: r.recordType, plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous }));
+    }
+  }
+  assert.equal(clear.length, 2);
+  const tree = merkle(clear.map((e) => u8aConcat(capi.createType('u32', 0).toU8a(), e.toU8a())));
+  const anchored = await submit(capi, capi.tx.medicalRecords.anchorBatch(0, from, to, clear.length, tree.root), k.ferdie,
+    { finalized: true });
+  assert.equal(anchored.error, null);
+
+  // A relay whose state directory is gone rebuilds every batch from the private chain: this one
+  // in the clear format, the others sealed.
+  const lost = join(home, 'relay-state-lost');
+  const rebuilt = relay({ dir: lost, extra: ['--once'] });
+  const done = await rebuilt.exited;
+  assert.equal(done.code, 0, rebuilt.err);
+  assert.ok(rebuilt.events.some((e) => e.event === 'rebuilt' && e.seq === seq), JSON.stringify(rebuilt.events));
+  const id = clear[1].record.toNumber();
+  const file = join(home, 'clear.json');
+  await ok(['proof', String(id), '--state', lost, '-o', file]);
+  const included = await ok(['verify', String(id), '--proof', file]);
+  assert.equal(included.included, true);
+  assert.equal(included.anchor, seq);
+  // Such a proof names its patient, and its import keeps them: no consent moves it elsewhere.
+  const entry = Buffer.from(JSON.parse(readFileSync(file, 'utf8')).entry.slice(2), 'hex');
+  assert.ok(entry.includes(Buffer.from(decodeAddress(pseudonym[HOSPITAL]))));
+  const moved = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
+    '--consent', join(home, 'dave.consent.json')]);
+  assert.equal(moved.code, 1);
+  assert.match(moved.stderr, /anchored before sealed entries, with its patient in clear: it is imported under that account, without --consent/);
 });
