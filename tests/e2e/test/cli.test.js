@@ -370,10 +370,25 @@ test('org rotate-key: every record the hospital keeps moves to the new key, and 
   const kept = async () => (await api.query.medicalRecords.records.entries())
     .map(([key, value]) => ({ id: key.args[0].toNumber(), record: value.unwrap() }))
     .filter(({ record }) => record.custodian.toNumber() === org);
+  // Two records from before the key service: one sealed to the admin's own key (an organisation
+  // key set from the admin's key file, as `org set-key` once did), one to a key nobody here holds
+  // (the specialist's).
+  const keyOf = async (account) => (await api.call.medicalRecordsApi.encryptionKey(account)).unwrap().toHex().slice(2);
+  const sealedTo = {};
+  for (const [name, account, seed] of [['own', who.hospital, 21], ['other', who.specialist, 22]]) {
+    await ok(['--as', 'hospital', 'org', 'set-key', '--org', ORG, '--key', await keyOf(account)]);
+    const early = plaintextFile(`before-the-service-${name}.bin`, seed, 4096);
+    sealedTo[name] = (await ok(['--as', 'hospital', 'record', 'put', early.path, '--patient', who.patient,
+      '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url })).record;
+  }
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', ORG]);
   const before = await kept();
-  assert.ok(before.length >= 4, `the hospital keeps ${before.length} records`);
+  assert.ok(before.length >= 6, `the hospital keeps ${before.length} records`);
   const oldSecret = keyserver.secret;
-  for (const { record } of before) assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: oldSecret }).length, 32);
+  const early = [sealedTo.own, sealedTo.other];
+  for (const { id, record } of before) {
+    if (!early.includes(id)) assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: oldSecret }).length, 32);
+  }
 
   // Only an admin moves the key: a stranger's request begins nothing.
   const stranger = await cli(['--as', 'specialist', 'org', 'rotate-key', '--org', ORG]);
@@ -383,8 +398,11 @@ test('org rotate-key: every record the hospital keeps moves to the new key, and 
 
   const rotated = await ok(['--as', 'hospital', 'org', 'rotate-key', '--org', ORG]);
   assert.equal(rotated.old_key_destroyed, true);
-  assert.equal(rotated.resealed, before.length);
-  assert.deepEqual(rotated.stranded, []);
+  assert.equal(rotated.resealed, before.length - 2);
+  // The admin's key file opened its record, which moved into the service's custody; the other
+  // is named and stays as it is.
+  assert.deepEqual(rotated.adopted, [sealedTo.own]);
+  assert.deepEqual(rotated.stranded, [sealedTo.other]);
   const onChain = (await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex();
   assert.equal(onChain, `0x${rotated.key}`);
   assert.notEqual(rotated.key, keyserver.publicKey);
@@ -395,7 +413,11 @@ test('org rotate-key: every record the hospital keeps moves to the new key, and 
   assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id));
   for (const { id, record } of after) {
     assert.throws(() => openSealed(record.keyForCustodian.toU8a(), { secret: oldSecret }), `record ${id}`);
-    assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
+    if (id === sealedTo.other) {
+      assert.equal(record.keyForCustodian.toHex(), before.find((r) => r.id === id).record.keyForCustodian.toHex());
+    } else {
+      assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
+    }
   }
   // The service opens them as before, with the new key.
   const out = join(work, 'rotated-read.bin');

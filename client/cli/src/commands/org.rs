@@ -26,7 +26,10 @@ pub enum OrgCommand {
     },
     /// Move the organisation to a new key (as an admin, with --keyserver): the key service makes
     /// the key, the chain takes it, every record the organisation keeps is re-sealed to it, and
-    /// then the service destroys the old secret. Safe to run again after an interruption.
+    /// then the service destroys the old secret. Records sealed to a key the service never held
+    /// (an admin's own, set with `org set-key --key` before the service) are re-sealed too when
+    /// the --as key file opens them: they move into the service's custody. Safe to run again
+    /// after an interruption.
     ///
     /// Example: medchain --as hospital --keyserver http://127.0.0.1:8700 org rotate-key --org 1
     RotateKey {
@@ -260,7 +263,24 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
         ));
     }
     let resealed = keys.len();
-    let mut to_go = resealed;
+    // Records sealed to a key the service never held: the admin's own key file may open them (an
+    // organisation key set from it before the service); those move into the service's custody.
+    let mut adopted = Vec::new();
+    let mut stranded = Vec::new();
+    for record in batch.stranded {
+        let view = chain::find_record(&client, record).await?;
+        let opened = view.and_then(|v| {
+            crate::crypto::open(&v.record.key_for_custodian, me.encryption_secret()).ok()
+        });
+        match opened {
+            Some(data_key) => {
+                keys.push((record, crate::crypto::seal(&data_key, &next)?));
+                adopted.push(record);
+            }
+            None => stranded.push(record),
+        }
+    }
+    let mut to_go = keys.len();
     for call in keys.chunks(max.max(1)) {
         let done = ctx
             .submit_as(
@@ -285,16 +305,24 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
             },
         );
     }
-    let stranded = batch.stranded;
     let finished = service
         .rotate(&me, &genesis, org, RotateStep::Finish)
         .await?;
     ctx.print(
         json!({
-            "org": org, "key": hex::encode(next), "resealed": resealed,
+            "org": org, "key": hex::encode(next), "resealed": resealed, "adopted": adopted,
             "stranded": stranded, "old_key_destroyed": finished.finished,
         }),
         || {
+            let taken = if adopted.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} records sealed to your own key moved into the service's custody (records {:?})",
+                    adopted.len(),
+                    adopted
+                )
+            };
             let left = if stranded.is_empty() {
                 String::new()
             } else {
@@ -305,7 +333,7 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
                 )
             };
             format!(
-                "organisation {org} moved to key {}: {resealed} records re-sealed, the old secret destroyed{left}",
+                "organisation {org} moved to key {}: {resealed} records re-sealed, the old secret destroyed{taken}{left}",
                 hex::encode(next)
             )
         },
