@@ -1,14 +1,15 @@
 // Hospital view: for a clinician of an organisation, upload a record for a patient or amend one
 // (encrypt here, add the ciphertext to IPFS with its CID checked, register it on chain with the
 // data key sealed to the patient and to the organisation); for an admin, make the hospital's key
-// service's key the organisation's (never a person's own key); fund a patient's pseudonym here, so
-// that the patient's consent calls need nothing of their own account.
+// service's key the organisation's (never a person's own key), or move the organisation to a new
+// key (the service makes it, every record is re-sealed to it, the old secret is destroyed); fund a
+// patient's pseudonym here, so that the patient's consent calls need nothing of their own account.
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { u8aToHex } from '@polkadot/util';
 import { CID } from 'multiformats/cid';
 import { encrypt, newDataKey, seal } from './crypto';
 import { action, h, say } from './dom';
-import { serviceKey } from './keyservice';
+import { rotateStep, serviceKey } from './keyservice';
 import { parseType } from './records';
 import type { Session } from './session';
 
@@ -44,6 +45,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   const file = h('input', { id: 'record-file', type: 'file' });
   const upload = h('button', { id: 'upload' }, 'Encrypt, store and register');
   const setKey = h('button', { id: 'set-org-key' }, 'Make the key service\'s key the organisation\'s key');
+  const rotate = h('button', { id: 'rotate-org-key' }, 'Move the organisation to a new key');
   const sponsored = h('input', { id: 'sponsor-patient', placeholder: 'patient\'s account here (SS58)', size: '50' });
   const sponsor = h('button', { id: 'sponsor' }, `Fund with ${SPONSOR_MED} MED`);
 
@@ -85,6 +87,43 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     return `organisation ${orgId}'s key is now its key service's (block ${done.block})`;
   });
 
+  action(rotate, out, async () => {
+    const orgId = Number(org.value);
+    say(out, 'the key service makes the next key', 'muted');
+    const next = (await rotateStep(session, orgId, 'begin')).next_public_key;
+    const onChain = ((await api.call.medicalRecordsApi.organisation(orgId)).toJSON() as { key: string | null } | null)?.key;
+    if (onChain?.replace(/^0x/, '') !== next) {
+      say(out, 'setting it on chain', 'muted');
+      await session.send(api.tx.medicalRecords.setOrganisationKey(orgId, `0x${next}`));
+    }
+    const m = orgs.find((x) => x.org === orgId);
+    if (m) m.key = next;
+    // One answer holds every record still to move; `resealForCustodian` takes `MaxReseal` a call.
+    const batch = await rotateStep(session, orgId, 'reseal');
+    const resealed = batch.resealed ?? [];
+    const max = Number(api.consts.medicalRecords.maxReseal.toString());
+    for (let i = 0; i < resealed.length; i += max) {
+      const chunk = resealed.slice(i, i + max);
+      say(out, `re-sealing records ${i + 1} to ${i + chunk.length} of ${resealed.length}`, 'muted');
+      await session.send(api.tx.medicalRecords.resealForCustodian(orgId, chunk.map((r) => [r.record, `0x${r.sealed}`])));
+    }
+    // The service destroys the old secret only once the finalized chain holds the new key and
+    // every re-sealed copy: it is asked again until then.
+    say(out, 'waiting for finality, then the old secret is destroyed', 'muted');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await rotateStep(session, orgId, 'finish')).finished) break;
+      } catch (e) {
+        if (attempt >= 40 || !/not the new key yet|only with the old key/.test((e as Error).message)) throw e;
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    const stranded = batch.stranded ?? [];
+    const left = stranded.length === 0 ? ''
+      : `; records ${stranded.join(', ')} are sealed to a key the service never held and stay as they are (\`medchain org rotate-key\` with the key file that opens them moves them)`;
+    return `organisation ${orgId} moved to key ${next}: ${resealed.length} records re-sealed, the old secret destroyed${left}`;
+  });
+
   action(sponsor, out, async () => {
     const address = session.parseAccount(sponsored.value, 'patient');
     const done = await session.send(api.tx.balances.transferKeepAlive(address, BigInt(SPONSOR_MED) * PLANCK_PER_MED));
@@ -92,7 +131,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   });
 
   view.replaceChildren(h('h2', {}, `Hospital (${me.name})`),
-    h('p', {}, org, ' ', setKey),
+    h('p', {}, org, ' ', setKey, ' ', rotate),
     h('h3', {}, 'Upload a record'),
     h('p', { class: 'muted' }, 'The file is encrypted in this browser; only its ciphertext goes to IPFS and only its digest and CID go on chain.'),
     h('p', {}, patient, ' ', type, ' ', previous),

@@ -62,3 +62,36 @@ export async function openThroughService(session: Session, org: number, id: numb
   const { sealed } = await answer<{ sealed: string }>(res);
   return hexToBytes(sealed);
 }
+
+/** A step of moving the organisation to a new key, as its admin (`org rotate-key` in the CLI). */
+export interface RotateAnswer {
+  next_public_key: string;
+  resealed?: Array<{ record: number; sealed: string }>;
+  stranded?: number[];
+  finished?: boolean;
+}
+
+const STEPS = { begin: 0, reseal: 1, finish: 2 } as const;
+
+/** Asks the service for rotation step `step` of organisation `org`, signed by the chosen account. */
+export async function rotateStep(session: Session, org: number, step: keyof typeof STEPS): Promise<RotateAnswer> {
+  await serviceKey(session, org);
+  const url = base(session);
+  const { challenge } = await answer<{ challenge: string }>(await fetch(`${url}/v1/challenge`, { method: 'POST' }));
+  const genesis = session.api.genesisHash.toU8a();
+  const message = u8aConcat(new TextEncoder().encode('medchain/keyserver/v1/rotate'), genesis, le(org, 4),
+    new Uint8Array([STEPS[step]]), hexToBytes(challenge));
+  const signature = await session.signRaw(message);
+  const res = await fetch(`${url}/v1/rotate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      account: session.me().address,
+      genesis: u8aToHex(genesis, -1, false),
+      step,
+      challenge,
+      signature: u8aToHex(signature, -1, false),
+    }),
+  });
+  return answer<RotateAnswer>(res);
+}

@@ -15,14 +15,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { hexToU8a } from '@polkadot/util';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { SCREENSHOTS, launch, portalServe, recordSent } from '../lib/browser.js';
 import { cliRunner } from '../lib/cli.js';
 import { startKeyserver } from '../lib/keyserver.js';
+import { open as openSealed } from '../lib/sealed.js';
 
 const RPC = 19969;
 const P2P = 19369;
@@ -459,6 +461,33 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   const mine = await openInPortal(dave.page, v2);
   assert.ok(mine.ok, mine.text);
   assert.ok(mine.bytes.equals(amended), 'the patient opens her own record with her own key');
+
+  // Bob moves his hospital to a new key from this page: the service makes it, the chain takes it,
+  // every record the hospital keeps is re-sealed to it, and then the old secret is destroyed.
+  const kept = async () => (await api.query.medicalRecords.records.entries())
+    .map(([key, value]) => ({ id: key.args[0].toNumber(), record: value.unwrap() }))
+    .filter(({ record }) => record.custodian.toNumber() === org);
+  const before = await kept();
+  await show(bob.page, 'hospital');
+  await bob.page.click('#rotate-org-key');
+  const rotated = await succeeds(bob.page, '#hospital-message');
+  assert.match(rotated, new RegExp(`^organisation ${org} moved to key [0-9a-f]{64}: ${before.length} records re-sealed, the old secret destroyed$`));
+  const next = (await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex();
+  assert.notEqual(next, `0x${keyserver.publicKey}`);
+  const newSecret = hexToU8a(`0x${readFileSync(join(ksDir, 'org.key'), 'utf8').trim()}`);
+  assert.ok(!existsSync(join(ksDir, 'org.key.next')), 'the service keeps one key');
+  const after = await kept();
+  assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id));
+  for (const { id: r, record } of after) {
+    assert.throws(() => openSealed(record.keyForCustodian.toU8a(), { secret: keyserver.secret }), `record ${r}`);
+    assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
+  }
+  keyserver.secret = newSecret;
+  keyserver.publicKey = next.slice(2);
+  // The service opens Bob's record for him as before, with the new key.
+  const afterRotation = await openInPortal(bob.page, id);
+  assert.ok(afterRotation.ok, afterRotation.text);
+  assert.ok(afterRotation.bytes.equals(fromPortal));
 });
 
 test('no plaintext left any browser: no request body or RPC frame holds the record\'s marker', async () => {

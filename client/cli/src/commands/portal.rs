@@ -54,7 +54,7 @@ pub enum PortalCommand {
 const IPFS_CALLS: &[&str] = &["add", "cat", "block/get", "block/stat", "version", "id"];
 
 /// The key service calls the portal makes; nothing else is passed on (not `reseal`).
-const KEYSERVER_CALLS: &[&str] = &["info", "challenge", "open"];
+const KEYSERVER_CALLS: &[&str] = &["info", "challenge", "open", "rotate"];
 
 struct Proxy {
     ipfs: String,
