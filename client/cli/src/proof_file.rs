@@ -132,7 +132,7 @@ impl ProofFile {
     pub fn parts(&self) -> Result<([u8; 32], AnchoredEntry, InclusionProof)> {
         let root = unhex32(&self.root, "root")?;
         let bytes = unhex(&self.entry, "entry")?;
-        let entry = entry_of(&bytes).map_err(|e| anyhow!("the proof's entry is {e:#}"))?;
+        let entry = entry_of(&bytes).map_err(|e| anyhow!("the proof's entry: {e:#}"))?;
         let record = record_of(&bytes).unwrap_or_default();
         if record != self.record {
             bail!(

@@ -945,9 +945,11 @@ pub mod pallet {
         /// organisation's private chain, proving with `proof` that its index `entry` is in a
         /// batch `org` anchored under `root` (see [`AnchoredEntry::leaf`]), for `patient` (their
         /// pseudonym here, who authorised `org`) with `record_type`. A sealed entry shows neither
-        /// the private chain's patient nor the type: the custodian attests them, as it does for a
-        /// record it creates here (its key service reseals the data key only to the patient the
-        /// private record's patient named). A clear entry, anchored before spec 111, fixes both.
+        /// the private chain's patient nor the type, so the chain cannot check them: they are the
+        /// importing clinician's word, as for a record they create here (the organisation's key
+        /// service reseals the data key only to the patient the private record's patient named,
+        /// but a clinician may submit the import with another patient, and the first import of a
+        /// private record is the only one). A clear entry, anchored before spec 111, fixes both.
         /// The record gets a consortium id, its CID is registered, and its data key is sealed
         /// anew to the patient and to the organisation's key; from then on the patient can grant
         /// it to clinicians of other hospitals. The entry's custodian is the private chain's own

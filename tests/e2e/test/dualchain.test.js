@@ -359,7 +359,7 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   // his pseudonym on the private chain has none there.
   const unconsented = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
   assert.equal(unconsented.code, 1);
-  assert.match(unconsented.stderr, /has no encryption key on chain/);
+  assert.match(unconsented.stderr, /has no account on the consortium chain: the patient consents to imports under their account there \(`medchain care consent-import 0 --from .* --private-org 0`\)/);
 
   // Dave consents, with his pseudonym at the private chain, to imports under his pseudonym here.
   const consentFile = join(home, 'dave.consent.json');
@@ -533,4 +533,10 @@ test('a batch anchored with clear entries, before spec 111, is rebuilt by a rela
     '--consent', join(home, 'dave.consent.json')]);
   assert.equal(moved.code, 1);
   assert.match(moved.stderr, /anchored before sealed entries, with its patient in clear: it is imported under that account, without --consent/);
+  // Nor does the chain take it under another patient, sent by hand past the CLI.
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const byHand = await submit(capi, capi.tx.medicalRecords.importRecord(0, p.root, u8aConcat([0], entry), {
+    index: p.index, leaves: p.leaves, siblings: p.siblings }, pseudonym[CONSORTIUM], { system: 'Loinc', code: 115063 },
+  10, randomBytes(80, 500), randomBytes(80, 501)), k.alice, { finalized: true });
+  assert.equal(byHand.error, 'ImportMismatch');
 });

@@ -2,7 +2,7 @@
 //! which node to talk to, and passes its IPFS calls to the IPFS API under the portal's own origin.
 //!
 //! With `--keyserver`, the hospital's key service is passed on the same way (under /keyserver, its
-//! `info`, `challenge` and `open` calls only): the page asks it for the data key of a record the
+//! `info`, `challenge`, `open` and `rotate` calls only): the page asks it for the data key of a record the
 //! hospital keeps, which comes back sealed to the reader's own key.
 //!
 //! The IPFS API is proxied because browsers refuse cross-origin calls that the API does not allow

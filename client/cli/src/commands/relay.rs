@@ -57,8 +57,8 @@ pub enum RelayCommand {
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         batch_time: u64,
         /// Serve proofs over HTTP here: GET /proof/RECORD, GET /status. A proof shows a
-        /// record's index entry (its patient account among them), so anything but a loopback
-        /// address needs --serve-token-file.
+        /// record's index entry (its id, CID and commitments), so anything but a loopback address
+        /// needs --serve-token-file.
         #[arg(long, value_name = "HOST:PORT")]
         serve: Option<SocketAddr>,
         /// Callers of --serve must send `Authorization: Bearer TOKEN` with the token in this

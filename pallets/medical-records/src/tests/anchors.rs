@@ -354,11 +354,24 @@ fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
             import_for(DOCTOR, root, &batch[1], &proof, PATIENT, IMAGING),
             E::ImportMismatch
         );
-        let sealed_alike = private_entries(400, 120, 2).remove(1);
-        assert_eq!(
-            Pallet::<Test>::verify_inclusion(ORG, root, &sealed_alike, &proof),
-            Err(ProofError::NotIncluded)
-        );
+        // The same record's fields as a sealed entry make another leaf, tagged after the
+        // organisation.
+        let AnchoredEntry::Clear(c) = &batch[1] else {
+            unreachable!()
+        };
+        let sealed_alike = AnchoredEntry::<u64>::Sealed(SealedEntry {
+            record: c.record,
+            custodian: c.custodian,
+            subject: [0; 32],
+            plaintext_hash: c.plaintext_hash,
+            cid: c.cid.clone(),
+            version: c.version,
+            previous: c.previous,
+        });
+        let leaf = sealed_alike.leaf(ORG);
+        assert_ne!(leaf, batch[1].leaf(ORG));
+        assert_eq!(leaf[..4], ORG.to_le_bytes());
+        assert_eq!(leaf[4..20], SEALED_LEAF_TAG);
         let id = NextRecordId::<Test>::get();
         assert_ok!(import(DOCTOR, root, &batch[1], &proof));
         let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
