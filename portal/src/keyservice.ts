@@ -40,26 +40,36 @@ const le = (n: number, bytes: number): Uint8Array => {
   return out;
 };
 
-/** Record `id`'s data key, sealed to the chosen account's key; its read must be logged already. */
-export async function openThroughService(session: Session, org: number, id: number): Promise<Uint8Array> {
+/**
+ * A request to organisation `org`'s service on this chain, signed by the chosen account: `call`
+ * (`open`, `rotate`) with `fields`, over "medchain/keyserver/v1/<call>" || genesis || org (u32 LE)
+ * || `parts` || a fresh challenge (docs/formats.md, "Key service requests").
+ */
+async function signed<T>(session: Session, org: number, call: string, parts: Uint8Array[], fields: object): Promise<T> {
   await serviceKey(session, org);
   const url = base(session);
   const { challenge } = await answer<{ challenge: string }>(await fetch(`${url}/v1/challenge`, { method: 'POST' }));
   const genesis = session.api.genesisHash.toU8a();
-  const message = u8aConcat(new TextEncoder().encode('medchain/keyserver/v1/open'), genesis, le(org, 4), le(id, 8), hexToBytes(challenge));
+  const message = u8aConcat(new TextEncoder().encode(`medchain/keyserver/v1/${call}`), genesis, le(org, 4), ...parts,
+    hexToBytes(challenge));
   const signature = await session.signRaw(message);
-  const res = await fetch(`${url}/v1/open`, {
+  const res = await fetch(`${url}/v1/${call}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       account: session.me().address,
       genesis: u8aToHex(genesis, -1, false),
-      record: id,
+      ...fields,
       challenge,
       signature: u8aToHex(signature, -1, false),
     }),
   });
-  const { sealed } = await answer<{ sealed: string }>(res);
+  return answer<T>(res);
+}
+
+/** Record `id`'s data key, sealed to the chosen account's key; its read must be logged already. */
+export async function openThroughService(session: Session, org: number, id: number): Promise<Uint8Array> {
+  const { sealed } = await signed<{ sealed: string }>(session, org, 'open', [le(id, 8)], { record: id });
   return hexToBytes(sealed);
 }
 
@@ -74,24 +84,6 @@ export interface RotateAnswer {
 const STEPS = { begin: 0, reseal: 1, finish: 2 } as const;
 
 /** Asks the service for rotation step `step` of organisation `org`, signed by the chosen account. */
-export async function rotateStep(session: Session, org: number, step: keyof typeof STEPS): Promise<RotateAnswer> {
-  await serviceKey(session, org);
-  const url = base(session);
-  const { challenge } = await answer<{ challenge: string }>(await fetch(`${url}/v1/challenge`, { method: 'POST' }));
-  const genesis = session.api.genesisHash.toU8a();
-  const message = u8aConcat(new TextEncoder().encode('medchain/keyserver/v1/rotate'), genesis, le(org, 4),
-    new Uint8Array([STEPS[step]]), hexToBytes(challenge));
-  const signature = await session.signRaw(message);
-  const res = await fetch(`${url}/v1/rotate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      account: session.me().address,
-      genesis: u8aToHex(genesis, -1, false),
-      step,
-      challenge,
-      signature: u8aToHex(signature, -1, false),
-    }),
-  });
-  return answer<RotateAnswer>(res);
+export function rotateStep(session: Session, org: number, step: keyof typeof STEPS): Promise<RotateAnswer> {
+  return signed<RotateAnswer>(session, org, 'rotate', [new Uint8Array([STEPS[step]])], { step });
 }

@@ -591,4 +591,16 @@ test('a patient with nothing of their own: a pseudonym at each hospital, grants 
       assert.ok(!pseudonyms.every((p) => event.includes(p)), `an event of block ${n} names both pseudonyms`);
     }
   }
+
+  // The patient ends the second hospital's care, as the pseudonym there: it indexes nothing more
+  // about them, the first hospital's care stays, and the own account still signs nothing.
+  const ended = await ok(['--as', 'patient', 'care', 'end', ORG2]);
+  assert.equal(ended.patient, second.account);
+  const cares = await ok(['--as', 'patient', 'care', 'list']);
+  assert.deepEqual(cares.map((c) => [c.org, c.patient]), [[Number(ORG), who.patient]]);
+  const after = await cli(['--as', 'hospital2', 'record', 'put', path, '--patient', second.account,
+    '--type', 'loinc:11506-3', '--org', ORG2]);
+  assert.equal(after.code, 1);
+  assert.match(after.stderr, new RegExp(`has not authorised organisation ${ORG2} to index records about them`));
+  assert.equal((await api.query.system.account(who.patientOwn)).nonce.toNumber(), 0);
 });

@@ -72,14 +72,11 @@ pub async fn run(ctx: &Context, command: CareCommand) -> Result<()> {
             let me = ctx.identity()?;
             let client = ctx.chain().await?;
             // The pseudonym's relationship, or one the patient's own account made before
-            // pseudonyms.
-            let pseudonym = me.pseudonym(&client.genesis_hash().0, org)?;
-            let who =
-                if in_care(&client, &pseudonym, org).await? || !in_care(&client, &me, org).await? {
-                    pseudonym
-                } else {
-                    me
-                };
+            // pseudonyms (with neither, the pseudonym's call says there is none).
+            let who = match patient_in_care(&client, &me, org).await? {
+                Some(who) => who,
+                None => me.pseudonym(&client.genesis_hash().0, org)?,
+            };
             let call = runtime::tx().medical_records().end_care(org);
             let done = chain::submit(&client, &call, &who.signer()?).await?;
             ctx.print(

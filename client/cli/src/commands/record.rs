@@ -360,24 +360,17 @@ async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) 
     .ok_or_else(|| {
         anyhow!("record {record}'s CID is not registered on the private chain: its size is unknown")
     })?;
-    if consent.is_none()
-        && matches!(entry, chain::AnchoredEntry::Sealed(_))
-        && chain::query(
-            &consortium,
-            runtime::apis()
-                .medical_records_api()
-                .encryption_key(patient.clone()),
-        )
-        .await?
-        .is_none()
-    {
-        bail!(
-            "record {record}'s patient on the private chain, {}, has no account on the consortium chain: the patient consents to imports under their account there (`medchain care consent-import {org} --from {from} --private-org {}`) and gives you the file for --consent",
-            address(&patient),
-            on_private.custodian
-        );
+    // A sealed entry's private patient has no key here unless the patient consented to it.
+    if let Err(e) = chain::encryption_key_of(&consortium, &patient, "patient").await {
+        if consent.is_none() && matches!(entry, chain::AnchoredEntry::Sealed(_)) {
+            bail!(
+                "record {record}'s patient on the private chain, {}, has no account on the consortium chain: the patient consents to imports under their account there (`medchain care consent-import {org} --from {from} --private-org {}`) and gives you the file for --consent",
+                address(&patient),
+                on_private.custodian
+            );
+        }
+        return Err(e);
     }
-    chain::encryption_key_of(&consortium, &patient, "patient").await?;
     chain::ensure_in_care(&consortium, &patient, org, chain::On::Consortium).await?;
     chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let custodian = on_private.custodian;

@@ -274,18 +274,23 @@ impl Service {
     fn verify(account: &str, message: &[u8], signature: &str) -> Result<AccountId, Refused> {
         let who = AccountId::from_str(account)
             .map_err(|_| bad(format!("'{account}' is not an account address")))?;
-        let sig = sr25519::Signature(unhex::<64>(signature, "signature").map_err(bad)?);
-        let public = sr25519::PublicKey(who.0);
-        // Browser extensions sign raw bytes wrapped in `<Bytes>..</Bytes>` (so that no extrinsic
-        // is ever signed by mistake); both forms are the account's word.
-        let wrapped = [b"<Bytes>".as_slice(), message, b"</Bytes>"].concat();
-        if !sr25519::verify(&sig, message, &public) && !sr25519::verify(&sig, &wrapped, &public) {
+        if !Self::signed_by(&who, message, signature)? {
             return Err(Refused(
                 StatusCode::UNAUTHORIZED,
                 format!("the signature is not {account}'s over this request"),
             ));
         }
         Ok(who)
+    }
+
+    /// Whether `signature` (hex) is `who`'s sr25519 signature of `message`.
+    fn signed_by(who: &AccountId, message: &[u8], signature: &str) -> Result<bool, Refused> {
+        let sig = sr25519::Signature(unhex::<64>(signature, "signature").map_err(bad)?);
+        let public = sr25519::PublicKey(who.0);
+        // Browser extensions sign raw bytes wrapped in `<Bytes>..</Bytes>` (so that no extrinsic
+        // is ever signed by mistake); both forms are the account's word.
+        let wrapped = [b"<Bytes>".as_slice(), message, b"</Bytes>"].concat();
+        Ok(sr25519::verify(&sig, message, &public) || sr25519::verify(&sig, &wrapped, &public))
     }
 
     /// Who signed a request over one of this service's challenges: the challenge (hex) is used up
@@ -540,12 +545,12 @@ impl Service {
                 (&consortium.genesis, consortium.org),
                 &patient.0,
             );
-            Self::verify(&address(&view.record.patient), &message, consent).map_err(|_| {
-                forbidden(format!(
+            if !Self::signed_by(&view.record.patient, &message, consent)? {
+                return Err(forbidden(format!(
                     "the consent is not record {record}'s patient's, for {} at organisation {} of the consortium chain",
                     req.patient, consortium.org
-                ))
-            })?;
+                )));
+            }
         }
         let patient_key = capi
             .call(
