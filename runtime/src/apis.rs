@@ -225,7 +225,7 @@ impl_runtime_apis! {
         }
     }
 
-    #[api_version(6)]
+    #[api_version(7)]
     impl pallet_medical_records::runtime_api::MedicalRecordsApi<Block, AccountId, BlockNumber, Balance>
         for Runtime
     {

@@ -121,7 +121,7 @@ impl<T: Config> Pallet<T> {
             );
         }
         if grant.basis == GrantBasis::RecordType {
-            let effective = TypeGrants::<T>::get(&rec.patient, (rec.record_type, who.clone()))
+            let effective = TypeGrants::<T>::get(&rec.patient, (rec.type_tag, who.clone()))
                 .is_some_and(|tg| tg.expires_at > now);
             ensure!(effective, AccessDenied::TypeGrantEnded);
         }

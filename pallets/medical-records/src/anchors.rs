@@ -68,14 +68,15 @@ impl<T: Config> Pallet<T> {
     }
 
     /// `author`, if a clinician of `org`, indexes the `entry` proven in `org`'s batch `root` as a
-    /// new record of `org` about `patient`, of `record_type`.
+    /// new record of `org` about `patient`, of the type `kind` tags and seals.
     pub(crate) fn do_import_record(
         author: T::AccountId,
         org: OrgId,
         root: Sha256,
         entry: AnchoredEntry<T::AccountId>,
         proof: medchain_merkle::InclusionProof,
-        (patient, record_type): (T::AccountId, RecordType),
+        patient: T::AccountId,
+        kind: (TypeTag, SealedType),
         size: u64,
         keys: [WrappedKey; 2],
     ) -> DispatchResult {
@@ -91,10 +92,9 @@ impl<T: Config> Pallet<T> {
         );
         let (plaintext_hash, cid, version) = match entry {
             AnchoredEntry::Clear(e) => {
-                ensure!(
-                    e.patient == patient && e.record_type == record_type,
-                    Error::<T>::ImportMismatch
-                );
+                // The chain cannot tell whether the tag is of the entry's clear type: that is the
+                // importer's word, as for a record they create.
+                ensure!(e.patient == patient, Error::<T>::ImportMismatch);
                 (e.plaintext_hash, e.cid, e.version)
             }
             AnchoredEntry::Sealed(e) => (e.plaintext_hash, e.cid, e.version),
@@ -103,7 +103,7 @@ impl<T: Config> Pallet<T> {
             author,
             at.org,
             patient,
-            record_type,
+            kind,
             plaintext_hash,
             &cid,
             size,

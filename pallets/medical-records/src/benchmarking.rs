@@ -13,10 +13,9 @@ use frame_support::traits::{
 use frame_system::RawOrigin;
 use pallet_ipfs_registry::CidInput;
 
-const LAB: RecordType = RecordType {
-    system: CodeSystem::Loinc,
-    code: 115_063,
-};
+/// A record type's tag, and the type sealed: opaque bytes to the chain.
+const LAB: TypeTag = [9; 32];
+const SEALED: SealedType = [8; SEALED_TYPE_LEN];
 
 /// A distinct valid CIDv1 (raw, sha2-256) in binary form for each `i`.
 fn cid(i: u32) -> CidInput {
@@ -91,8 +90,12 @@ fn scene<T: Config>() -> Result<Scene<T>, BenchmarkError> {
         Pallet::<T>::set_encryption_key(RawOrigin::Signed(who.clone()).into(), [2; 32])
             .map_err(|_| BenchmarkError::Stop("encryption key"))?;
     }
-    Pallet::<T>::grant_care(RawOrigin::Signed(patient.clone()).into(), org)
-        .map_err(|_| BenchmarkError::Stop("care"))?;
+    Pallet::<T>::grant_care(
+        RawOrigin::Signed(patient.clone()).into(),
+        org,
+        [10; WRAPPED_KEY_LEN],
+    )
+    .map_err(|_| BenchmarkError::Stop("care"))?;
     Ok(Scene {
         org,
         admin,
@@ -113,6 +116,7 @@ fn record<T: Config>(
         s.org,
         s.patient.clone(),
         LAB,
+        SEALED,
         [3; 32],
         cid(i),
         1_000,
@@ -321,6 +325,7 @@ mod benchmarks {
             s.org,
             s.patient.clone(),
             LAB,
+            SEALED,
             [3; 32],
             cid(1),
             1_000,
@@ -345,6 +350,7 @@ mod benchmarks {
             s.org,
             s.patient.clone(),
             LAB,
+            SEALED,
             [3; 32],
             cid(2),
             1_000,
@@ -541,6 +547,7 @@ mod benchmarks {
             proof,
             s.patient.clone(),
             LAB,
+            SEALED,
             1_000,
             [4; WRAPPED_KEY_LEN],
             [5; WRAPPED_KEY_LEN],
@@ -611,7 +618,11 @@ mod benchmarks {
         let s = scene::<T>()?;
         let patient = funded::<T>("new patient", 0);
         #[extrinsic_call]
-        _(RawOrigin::Signed(patient.clone()), s.org);
+        _(
+            RawOrigin::Signed(patient.clone()),
+            s.org,
+            [10; WRAPPED_KEY_LEN],
+        );
         assert!(CareRelationships::<T>::contains_key(&patient, s.org));
         Ok(())
     }

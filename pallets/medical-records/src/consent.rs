@@ -57,10 +57,11 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// `patient` grants `grantee` all their records of `record_type` until `expires_at`.
+    /// `patient` grants `grantee` all their records of the type tagged `type_tag` until
+    /// `expires_at`.
     pub(crate) fn do_grant_type_access(
         patient: T::AccountId,
-        record_type: RecordType,
+        type_tag: TypeTag,
         grantee: T::AccountId,
         expires_at: BlockNumberFor<T>,
     ) -> DispatchResult {
@@ -71,7 +72,7 @@ impl<T: Config> Pallet<T> {
         Self::check_grantee(&patient, &grantee)?;
         Self::check_expiry(expires_at)?;
         let now = frame_system::Pallet::<T>::block_number();
-        let key = (record_type, grantee.clone());
+        let key = (type_tag, grantee.clone());
         let old = TypeGrants::<T>::get(&patient, &key);
         let exists = old.is_some();
         let mut count = TypeGrantCount::<T>::get(&patient);
@@ -106,26 +107,26 @@ impl<T: Config> Pallet<T> {
         TypeGrantCount::<T>::insert(&patient, count);
         Self::deposit_event(Event::TypeAccessGranted {
             patient,
-            record_type,
+            type_tag,
             grantee,
             expires_at,
         });
         Ok(())
     }
 
-    /// `patient` revokes their grant of `record_type` to `grantee`.
+    /// `patient` revokes their grant of the type tagged `type_tag` to `grantee`.
     pub(crate) fn do_revoke_type_access(
         patient: T::AccountId,
-        record_type: RecordType,
+        type_tag: TypeTag,
         grantee: T::AccountId,
     ) -> DispatchResult {
-        let grant = TypeGrants::<T>::take(&patient, (record_type, grantee.clone()))
+        let grant = TypeGrants::<T>::take(&patient, (type_tag, grantee.clone()))
             .ok_or(Error::<T>::NoGrant)?;
         Self::release(HoldReason::TypeGrant, &patient, grant.deposit);
         TypeGrantCount::<T>::mutate(&patient, |n| *n = n.saturating_sub(1));
         Self::deposit_event(Event::TypeAccessRevoked {
             patient,
-            record_type,
+            type_tag,
             grantee,
         });
         Ok(())
@@ -145,7 +146,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::NotClinician
         );
         let now = frame_system::Pallet::<T>::block_number();
-        let tg = TypeGrants::<T>::get(&rec.patient, (rec.record_type, grantee.clone()))
+        let tg = TypeGrants::<T>::get(&rec.patient, (rec.type_tag, grantee.clone()))
             .ok_or(Error::<T>::NoGrant)?;
         ensure!(tg.expires_at > now, Error::<T>::GrantExpired);
         // A key shared earlier under a type grant may be renewed; a grant of the patient's own

@@ -31,7 +31,7 @@ impl<T: Config> Pallet<T> {
 
     /// A record-type grant.
     pub fn type_grant_deposit() -> BalanceOf<T> {
-        let keys = 2 * account::<T>() + RecordType::max_encoded_len();
+        let keys = 2 * account::<T>() + TypeTag::max_encoded_len();
         Self::deposit_for(1, keys.saturating_add(TypeGrantOf::<T>::max_encoded_len()))
     }
 

@@ -207,14 +207,14 @@ pub mod pallet {
     #[pallet::storage]
     pub type GrantCount<T> = StorageMap<_, Twox64Concat, RecordId, u32, ValueQuery>;
 
-    /// Record-type grants: patient, (type, grantee) -> grant.
+    /// Record-type grants: patient, (type tag, grantee) -> grant.
     #[pallet::storage]
     pub type TypeGrants<T: Config> = StorageDoubleMap<
         _,
         Blake2_128Concat,
         T::AccountId,
         Blake2_128Concat,
-        (RecordType, T::AccountId),
+        (TypeTag, T::AccountId),
         TypeGrantOf<T>,
     >;
 
@@ -366,8 +366,8 @@ pub mod pallet {
             custodian: OrgId,
             /// The clinician who created this version.
             author: T::AccountId,
-            /// The coded record type.
-            record_type: RecordType,
+            /// The record type's tag (under the patient's type key with the custodian).
+            type_tag: TypeTag,
             /// The ciphertext's CID in canonical binary form.
             cid: CidBytes,
             /// The version number: 1 for a new record, one more than `previous` for an amendment.
@@ -402,8 +402,8 @@ pub mod pallet {
         TypeAccessGranted {
             /// The patient.
             patient: T::AccountId,
-            /// The record type granted.
-            record_type: RecordType,
+            /// The tag of the record type granted.
+            type_tag: TypeTag,
             /// Who may read the patient's records of that type once the custodian shares them.
             grantee: T::AccountId,
             /// The block from which the grant no longer works.
@@ -413,8 +413,8 @@ pub mod pallet {
         TypeAccessRevoked {
             /// The patient.
             patient: T::AccountId,
-            /// The record type.
-            record_type: RecordType,
+            /// The record type's tag.
+            type_tag: TypeTag,
             /// Who may no longer read the patient's records of that type.
             grantee: T::AccountId,
         },
@@ -453,6 +453,14 @@ pub mod pallet {
             org: OrgId,
             /// How many records were re-sealed.
             records: u32,
+        },
+        /// An admin re-sealed the type keys of the organisation's care relationships (moving
+        /// them to its new key).
+        TypeKeysResealed {
+            /// The organisation.
+            org: OrgId,
+            /// How many care relationships were re-sealed.
+            count: u32,
         },
         /// A reader logged that they read a record.
         AccessLogged {
@@ -600,8 +608,8 @@ pub mod pallet {
         NotIncluded,
         /// This private-chain record is imported already.
         AlreadyImported,
-        /// The import names another patient or record type than the clear entry it proves (an
-        /// entry anchored before spec 111 fixes both).
+        /// The import names another patient than the clear entry it proves (an entry anchored
+        /// before spec 111 fixes the patient).
         ImportMismatch,
         /// An id counter is exhausted.
         Overflow,
@@ -776,7 +784,9 @@ pub mod pallet {
 
         /// A clinician of `org` creates a record version for a patient who authorised `org`
         /// (`grant_care`): registers the ciphertext's CID (for good: it holds no deposit and
-        /// cannot be unregistered) and indexes it. With `previous`,
+        /// cannot be unregistered) and indexes it. The record's type is given only as
+        /// `type_tag`, under the patient's type key with `org` (the organisation's key service
+        /// computes it), and as `sealed_type`, under the version's data key. With `previous`,
         /// it amends that version, which must be the latest of its chain. A new record is charged
         /// less than an amendment, which reads and writes the previous version too.
         ///
@@ -792,7 +802,8 @@ pub mod pallet {
             origin: OriginFor<T>,
             org: OrgId,
             patient: T::AccountId,
-            record_type: RecordType,
+            type_tag: TypeTag,
+            sealed_type: SealedType,
             plaintext_hash: Sha256,
             cid: CidInput,
             size: u64,
@@ -805,7 +816,7 @@ pub mod pallet {
                 author,
                 org,
                 patient,
-                record_type,
+                (type_tag, sealed_type),
                 plaintext_hash,
                 &cid,
                 size,
@@ -847,7 +858,8 @@ pub mod pallet {
         }
 
         /// The patient grants `grantee` access to all their records of a type until
-        /// `expires_at`. The custodian then shares each record's key with `share_key`.
+        /// `expires_at`, naming the type by its tag (under the patient's type key with the
+        /// records' custodian). The custodian then shares each record's key with `share_key`.
         /// Granting again replaces the grant. When the patient has `MaxTypeGrantsPerPatient`
         /// record-type grants already, their expired ones are removed first to make room.
         ///
@@ -856,12 +868,12 @@ pub mod pallet {
         #[pallet::weight(<T as Config>::WeightInfo::grant_type_access())]
         pub fn grant_type_access(
             origin: OriginFor<T>,
-            record_type: RecordType,
+            type_tag: TypeTag,
             grantee: T::AccountId,
             expires_at: BlockNumberFor<T>,
         ) -> DispatchResult {
             let patient = ensure_signed(origin)?;
-            Self::do_grant_type_access(patient, record_type, grantee, expires_at)
+            Self::do_grant_type_access(patient, type_tag, grantee, expires_at)
         }
 
         /// The patient revokes a record-type grant; keys shared under it stop working at once.
@@ -871,11 +883,11 @@ pub mod pallet {
         #[pallet::weight(<T as Config>::WeightInfo::revoke_type_access())]
         pub fn revoke_type_access(
             origin: OriginFor<T>,
-            record_type: RecordType,
+            type_tag: TypeTag,
             grantee: T::AccountId,
         ) -> DispatchResult {
             let patient = ensure_signed(origin)?;
-            Self::do_revoke_type_access(patient, record_type, grantee)
+            Self::do_revoke_type_access(patient, type_tag, grantee)
         }
 
         /// A clinician of the custodian shares a record's key with a grantee who holds an
@@ -944,7 +956,8 @@ pub mod pallet {
         /// A clinician of organisation `org` indexes here a record version from the
         /// organisation's private chain, proving with `proof` that its index `entry` is in a
         /// batch `org` anchored under `root` (see [`AnchoredEntry::leaf`]), for `patient` (their
-        /// pseudonym here, who authorised `org`) with `record_type`. A sealed entry shows neither
+        /// pseudonym here, who authorised `org`) with the type `type_tag` and `sealed_type`
+        /// name (as for `create_record`). A sealed entry shows neither
         /// the private chain's patient nor the type, so the chain cannot check them: they are the
         /// importing clinician's word, as for a record they create here (the organisation's key
         /// service reseals the data key only to the patient the private record's patient named,
@@ -967,7 +980,8 @@ pub mod pallet {
             entry: AnchoredEntry<T::AccountId>,
             proof: medchain_merkle::InclusionProof,
             patient: T::AccountId,
-            record_type: RecordType,
+            type_tag: TypeTag,
+            sealed_type: SealedType,
             size: u64,
             key_for_patient: WrappedKey,
             key_for_custodian: WrappedKey,
@@ -979,7 +993,8 @@ pub mod pallet {
                 root,
                 entry,
                 proof,
-                (patient, record_type),
+                patient,
+                (type_tag, sealed_type),
                 size,
                 [key_for_patient, key_for_custodian],
             )
@@ -1001,15 +1016,22 @@ pub mod pallet {
         }
 
         /// The patient authorises organisation `org` to index records about them: from then on
-        /// its clinicians may create and import records under the patient's account. Holds a
-        /// deposit until the patient ends it.
+        /// its clinicians may create and import records under the patient's account. `type_key`
+        /// is the patient's type key with `org` sealed to the organisation's key, with which its
+        /// key service tags the records' types. Holds a deposit until the patient ends it.
         ///
         /// Emits [`Event::CareGranted`].
         #[pallet::call_index(16)]
-        #[pallet::weight(<T as Config>::WeightInfo::grant_care())]
-        pub fn grant_care(origin: OriginFor<T>, org: OrgId) -> DispatchResult {
+        // The organisation's read (for its key) came after the benchmark was last measured.
+        #[pallet::weight(<T as Config>::WeightInfo::grant_care()
+            .saturating_add(T::DbWeight::get().reads(1)))]
+        pub fn grant_care(
+            origin: OriginFor<T>,
+            org: OrgId,
+            type_key: WrappedKey,
+        ) -> DispatchResult {
             let patient = ensure_signed(origin)?;
-            Self::do_grant_care(patient, org)
+            Self::do_grant_care(patient, org, type_key)
         }
 
         /// The patient ends organisation `org`'s care relationship: it may index no further
@@ -1039,6 +1061,25 @@ pub mod pallet {
         ) -> DispatchResult {
             let admin = ensure_signed(origin)?;
             Self::do_reseal_for_custodian(admin, org, keys)
+        }
+
+        /// An admin replaces the type keys of the organisation's care relationships, each
+        /// `(patient, key)` the patient's type key sealed to the organisation's current key. The
+        /// key service makes them when the organisation's key moves, with the records'
+        /// `reseal_for_custodian`. All or none; at most `MaxReseal` per call.
+        ///
+        /// Emits [`Event::TypeKeysResealed`].
+        // Each entry reads and writes one care relationship, smaller than the record
+        // `reseal_for_custodian` reads and writes for each of its entries.
+        #[pallet::call_index(19)]
+        #[pallet::weight(<T as Config>::WeightInfo::reseal_for_custodian(keys.len() as u32))]
+        pub fn reseal_type_keys(
+            origin: OriginFor<T>,
+            org: OrgId,
+            keys: BoundedVec<(T::AccountId, WrappedKey), T::MaxReseal>,
+        ) -> DispatchResult {
+            let admin = ensure_signed(origin)?;
+            Self::do_reseal_type_keys(admin, org, keys)
         }
     }
 }

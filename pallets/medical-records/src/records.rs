@@ -10,7 +10,7 @@ impl<T: Config> Pallet<T> {
         author: T::AccountId,
         org: OrgId,
         patient: T::AccountId,
-        record_type: RecordType,
+        (type_tag, sealed_type): (TypeTag, SealedType),
         plaintext_hash: Sha256,
         cid: &[u8],
         size: u64,
@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
             author,
             org,
             patient,
-            record_type,
+            (type_tag, sealed_type),
             plaintext_hash,
             cid,
             size,
@@ -42,7 +42,7 @@ impl<T: Config> Pallet<T> {
         author: T::AccountId,
         org: OrgId,
         patient: T::AccountId,
-        record_type: RecordType,
+        (type_tag, sealed_type): (TypeTag, SealedType),
         plaintext_hash: Sha256,
         cid: &[u8],
         size: u64,
@@ -71,9 +71,7 @@ impl<T: Config> Pallet<T> {
                 let old = Records::<T>::get(prev).ok_or(Error::<T>::UnknownRecord)?;
                 ensure!(old.superseded_by.is_none(), Error::<T>::NotLatestVersion);
                 ensure!(
-                    old.patient == patient
-                        && old.custodian == org
-                        && old.record_type == record_type,
+                    old.patient == patient && old.custodian == org && old.type_tag == type_tag,
                     Error::<T>::AmendmentMismatch
                 );
                 old.version.checked_add(1).ok_or(Error::<T>::Overflow)?
@@ -99,7 +97,8 @@ impl<T: Config> Pallet<T> {
                 patient: patient.clone(),
                 custodian: org,
                 author: author.clone(),
-                record_type,
+                type_tag,
+                sealed_type,
                 plaintext_hash,
                 cid: cid.clone(),
                 version,
@@ -118,7 +117,7 @@ impl<T: Config> Pallet<T> {
             patient,
             custodian: org,
             author,
-            record_type,
+            type_tag,
             cid,
             version,
             previous,

@@ -35,10 +35,10 @@ pub struct SharedRecord<AccountId, BlockNumber, Balance> {
     pub effective: bool,
 }
 
-/// A record-type grant with its type and grantee.
+/// A record-type grant with its type's tag and grantee.
 #[derive(Clone, Encode, Decode, Eq, PartialEq, Debug, TypeInfo)]
 pub struct TypeGrantView<AccountId, BlockNumber, Balance> {
-    pub record_type: RecordType,
+    pub type_tag: TypeTag,
     pub grantee: AccountId,
     pub grant: TypeGrant<BlockNumber, Balance>,
     pub effective: bool,
@@ -97,8 +97,11 @@ sp_api::decl_runtime_apis! {
     /// relationships (`care_of`) and grants with their deposits (the `Balance` parameter);
     /// version 6 proves either entry format (`verify_inclusion` takes an `AnchoredEntry`; the
     /// consortium chain that runs this API holds anchors of both, and the clear form is one
-    /// variant of the new argument, so the old form is not kept).
-    #[api_version(6)]
+    /// variant of the new argument, so the old form is not kept); version 7 hides record types:
+    /// records carry a type tag and a sealed type instead of the code, type grants the tag, and
+    /// care relationships the patient's type key sealed to the organisation (no chain holds
+    /// records of version 6 outside tests, so the old form is not kept).
+    #[api_version(7)]
     pub trait MedicalRecordsApi<AccountId, BlockNumber, Balance>
     where
         AccountId: Codec,
@@ -233,9 +236,9 @@ impl<T: crate::Config> crate::Pallet<T> {
     > {
         let now = frame_system::Pallet::<T>::block_number();
         crate::TypeGrants::<T>::iter_prefix(&patient)
-            .map(|((record_type, grantee), grant)| TypeGrantView {
+            .map(|((type_tag, grantee), grant)| TypeGrantView {
                 effective: grant.expires_at > now,
-                record_type,
+                type_tag,
                 grantee,
                 grant,
             })

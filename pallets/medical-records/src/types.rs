@@ -35,6 +35,20 @@ pub const WRAPPED_KEY_LEN: usize = 80;
 /// A data key sealed to one recipient's X25519 key.
 pub type WrappedKey = [u8; WRAPPED_KEY_LEN];
 
+/// A record type as the chain knows it: HMAC-SHA256, under a key the patient shares with the
+/// record's custodian (the care relationship's type key), of the coded type (`docs/formats.md`,
+/// "Type tags"). Records of one type of one patient at one custodian carry the same tag, so that a
+/// record-type grant still finds them; nobody without the key learns the type, nor links tags of
+/// two patients, or of one patient at two hospitals.
+pub type TypeTag = [u8; 32];
+
+/// Length of a sealed type: the 9-byte SCALE [`RecordType`] under ChaCha20-Poly1305 with a key
+/// derived from the record's data key (`docs/formats.md`, "Sealed types"). A fixed length means
+/// the field can only hold that ciphertext.
+pub const SEALED_TYPE_LEN: usize = 25;
+/// A record's coded type, readable by whoever holds the record's data key.
+pub type SealedType = [u8; SEALED_TYPE_LEN];
+
 /// The coding system a record type is taken from.
 #[derive(
     Clone,
@@ -59,7 +73,9 @@ pub enum CodeSystem {
     Local,
 }
 
-/// A coded record type: a code from a coding system, never a description.
+/// A coded record type: a code from a coding system, never a description. The chain stores it
+/// only as a [`TypeTag`] and a [`SealedType`]; clients and clear anchored entries (before spec
+/// 111) carry it in clear.
 #[derive(
     Clone,
     Copy,
@@ -132,7 +148,11 @@ pub struct Record<AccountId, BlockNumber> {
     pub custodian: OrgId,
     /// The clinician who created this version.
     pub author: AccountId,
-    pub record_type: RecordType,
+    /// The record type's tag under the patient's type key with the custodian: equal for the
+    /// patient's records of one type there, meaningless to anyone else.
+    pub type_tag: TypeTag,
+    /// The record type sealed under the version's data key, for its readers.
+    pub sealed_type: SealedType,
     /// A commitment to the plaintext that readers check after decryption: HMAC-SHA256 under a
     /// key derived from the record's data key (`docs/formats.md`), so nobody without the key can
     /// confirm a guessed document with it. Records made before commitments hold a plain SHA-256.
@@ -210,6 +230,9 @@ pub struct TypeGrant<BlockNumber, Balance> {
 pub struct CareRelationship<BlockNumber, Balance> {
     /// The block the patient authorised the organisation in.
     pub since: BlockNumber,
+    /// The patient's type key here, sealed to the organisation's key (its key service computes
+    /// the [`TypeTag`]s of the records it indexes about the patient with it).
+    pub type_key: WrappedKey,
     /// The deposit held from the patient until they end it.
     pub deposit: Balance,
 }
@@ -429,10 +452,10 @@ pub struct SealedEntry {
     pub record: RecordId,
     /// The private chain's own organisation id of the custodian.
     pub custodian: OrgId,
-    /// SHA-256 of `"medchain/anchor-subject/v1"` ‖ SCALE(patient) ‖ SCALE(record type) ‖ the
-    /// record's `key_for_patient` (`docs/formats.md`, "Anchor leaves"). The sealed key is random
-    /// and on the private chain only, so nobody who cannot read that chain confirms a guessed
-    /// patient or type with it.
+    /// SHA-256 of `"medchain/anchor-subject/v2"` ‖ SCALE(patient) ‖ the record's type tag ‖ its
+    /// `key_for_patient` (`docs/formats.md`, "Anchor leaves"). The sealed key is random and on
+    /// the private chain only, so nobody who cannot read that chain confirms a guessed patient
+    /// with it.
     pub subject: Sha256,
     pub plaintext_hash: Sha256,
     pub cid: CidBytes,
@@ -475,13 +498,14 @@ impl<AccountId: Encode> AnchoredEntry<AccountId> {
 }
 
 impl<A: Clone, B> Record<A, B> {
-    /// This version's index entry.
-    pub fn index_entry(&self, record: RecordId) -> IndexEntry<A> {
+    /// This version's index entry in the clear format, given its clear type (which the record
+    /// holds only sealed).
+    pub fn index_entry(&self, record: RecordId, record_type: RecordType) -> IndexEntry<A> {
         IndexEntry {
             record,
             patient: self.patient.clone(),
             custodian: self.custodian,
-            record_type: self.record_type,
+            record_type,
             plaintext_hash: self.plaintext_hash,
             cid: self.cid.clone(),
             version: self.version,

@@ -9,7 +9,7 @@ fn entries(ids: &[RecordId]) -> Vec<AnchoredEntry<u64>> {
             AnchoredEntry::Clear(
                 Records::<Test>::get(id)
                     .unwrap_or_else(|| panic!("record exists"))
-                    .index_entry(*id),
+                    .index_entry(*id, LAB_CODE),
             )
         })
         .collect()
@@ -189,7 +189,7 @@ fn import_for(
     entry: &AnchoredEntry<u64>,
     proof: &medchain_merkle::InclusionProof,
     patient: u64,
-    record_type: RecordType,
+    type_tag: TypeTag,
 ) -> DispatchResult {
     MedicalRecords::import_record(
         RuntimeOrigin::signed(who),
@@ -198,7 +198,8 @@ fn import_for(
         entry.clone(),
         proof.clone(),
         patient,
-        record_type,
+        type_tag,
+        SEALED_TYPE,
         2_000,
         sealed(30),
         sealed(31),
@@ -235,7 +236,7 @@ fn an_anchored_private_record_is_imported_and_can_be_shared_across_hospitals() {
         );
         let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
         assert_eq!(
-            (rec.patient, rec.custodian, rec.author, rec.record_type),
+            (rec.patient, rec.custodian, rec.author, rec.type_tag),
             (PATIENT, ORG, DOCTOR, LAB)
         );
         assert_eq!(
@@ -295,7 +296,7 @@ fn a_sealed_entry_is_imported_under_the_patients_pseudonym_here() {
         ));
         let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
         assert_eq!(
-            (rec.patient, rec.record_type, rec.custodian),
+            (rec.patient, rec.type_tag, rec.custodian),
             (OTHER_PATIENT, IMAGING, ORG)
         );
         assert_eq!(PatientRecords::<Test>::iter_key_prefix(PATIENT).count(), 0);
@@ -314,9 +315,10 @@ fn a_sealed_entry_is_imported_under_the_patients_pseudonym_here() {
 }
 
 #[test]
-fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
+fn a_clear_entry_anchored_before_spec_111_is_imported_only_for_the_patient_it_names() {
     // Anchors made before sealed entries hold the patient and the type in clear: the import keeps
-    // both, and the same fields as a sealed entry are another leaf.
+    // the patient (the type's tag is the importer's word, as for any record), and the same fields
+    // as a sealed entry are another leaf.
     new_test_ext().execute_with(|| {
         hospital();
         let batch: Vec<AnchoredEntry<u64>> = private_entries(400, 120, 2)
@@ -326,7 +328,7 @@ fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
                     record: s.record,
                     patient: PATIENT,
                     custodian: s.custodian,
-                    record_type: LAB,
+                    record_type: LAB_CODE,
                     plaintext_hash: s.plaintext_hash,
                     cid: s.cid,
                     version: s.version,
@@ -350,10 +352,6 @@ fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
             import_for(DOCTOR, root, &batch[1], &proof, OTHER_PATIENT, LAB),
             E::ImportMismatch
         );
-        assert_noop!(
-            import_for(DOCTOR, root, &batch[1], &proof, PATIENT, IMAGING),
-            E::ImportMismatch
-        );
         // The same record's fields as a sealed entry make another leaf, tagged after the
         // organisation.
         let AnchoredEntry::Clear(c) = &batch[1] else {
@@ -375,7 +373,7 @@ fn a_clear_entry_anchored_before_spec_111_is_imported_only_as_it_names() {
         let id = NextRecordId::<Test>::get();
         assert_ok!(import(DOCTOR, root, &batch[1], &proof));
         let rec = Records::<Test>::get(id).unwrap_or_else(|| panic!("imported"));
-        assert_eq!((rec.patient, rec.record_type), (PATIENT, LAB));
+        assert_eq!((rec.patient, rec.type_tag), (PATIENT, LAB));
         check();
     });
 }
@@ -472,7 +470,8 @@ fn an_anchored_record_is_imported_only_for_a_patient_in_the_hospitals_care() {
         );
         assert_ok!(MedicalRecords::grant_care(
             RuntimeOrigin::signed(PATIENT),
-            ORG
+            ORG,
+            sealed(40)
         ));
         assert_ok!(import(DOCTOR, root, &batch[2], &proof));
         check();
@@ -526,6 +525,7 @@ fn a_root_copied_from_another_hospitals_pending_anchor_blocks_and_proves_nothing
                 proof.clone(),
                 PATIENT,
                 LAB,
+                SEALED_TYPE,
                 2_000,
                 sealed(30),
                 sealed(31),

@@ -213,7 +213,7 @@ fn type_grants_cover_records_of_the_type_through_shared_keys() {
             last_event(),
             Event::TypeAccessGranted {
                 patient: PATIENT,
-                record_type: LAB,
+                type_tag: LAB,
                 grantee: SPECIALIST,
                 expires_at: 50
             }
@@ -265,7 +265,7 @@ fn type_grants_cover_records_of_the_type_through_shared_keys() {
             last_event(),
             Event::TypeAccessRevoked {
                 patient: PATIENT,
-                record_type: LAB,
+                type_tag: LAB,
                 grantee: SPECIALIST
             }
             .into()
@@ -287,7 +287,7 @@ fn type_grants_are_bounded_and_expired_ones_make_room() {
     new_test_ext().execute_with(|| {
         hospital();
         let r = create(1, None);
-        let grant_type = |rt: RecordType, grantee: u64, exp: u64| {
+        let grant_type = |rt: TypeTag, grantee: u64, exp: u64| {
             MedicalRecords::grant_type_access(RuntimeOrigin::signed(PATIENT), rt, grantee, exp)
         };
         assert_ok!(grant_type(LAB, SPECIALIST, 5));

@@ -23,14 +23,16 @@ use sp_runtime::DispatchError;
 
 type E = Error<Test>;
 
-const LAB: RecordType = RecordType {
+/// Two record types' tags (the chain compares them, nothing more), and the first in clear, as an
+/// entry anchored before spec 111 holds it.
+const LAB: TypeTag = [0x1a; 32];
+const IMAGING: TypeTag = [0x1b; 32];
+const LAB_CODE: RecordType = RecordType {
     system: CodeSystem::Loinc,
     code: 115_063,
 };
-const IMAGING: RecordType = RecordType {
-    system: CodeSystem::Snomed,
-    code: 363_679_005,
-};
+/// A type sealed under a record's data key: opaque to the chain.
+const SEALED_TYPE: SealedType = [0x5e; SEALED_TYPE_LEN];
 const ORG: OrgId = 0;
 
 fn key(n: u8) -> EncryptionKey {
@@ -107,7 +109,8 @@ fn hospital() {
     for patient in [PATIENT, OTHER_PATIENT] {
         assert_ok!(MedicalRecords::grant_care(
             RuntimeOrigin::signed(patient),
-            ORG
+            ORG,
+            sealed(40)
         ));
     }
 }
@@ -117,7 +120,7 @@ fn hospital() {
 struct NewRecord {
     author: u64,
     patient: u64,
-    record_type: RecordType,
+    type_tag: TypeTag,
     plaintext_hash: Sha256,
     cid: CidInput,
     size: u64,
@@ -129,7 +132,7 @@ impl NewRecord {
         NewRecord {
             author: DOCTOR,
             patient: PATIENT,
-            record_type: LAB,
+            type_tag: LAB,
             plaintext_hash: digest(i),
             cid: cid(i),
             size: 1_000,
@@ -149,7 +152,8 @@ impl NewRecord {
             RuntimeOrigin::signed(self.author),
             ORG,
             self.patient,
-            self.record_type,
+            self.type_tag,
+            SEALED_TYPE,
             self.plaintext_hash,
             self.cid,
             self.size,

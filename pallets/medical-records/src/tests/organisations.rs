@@ -362,3 +362,70 @@ fn only_the_custodians_admin_reseals_its_copies_of_the_data_keys() {
         check();
     });
 }
+
+#[test]
+fn only_the_organisations_admin_reseals_its_patients_type_keys() {
+    new_test_ext().execute_with(|| {
+        hospital();
+        let to = |patients: &[u64], k: u8| {
+            BoundedVec::<_, ConstU32<3>>::truncate_from(
+                patients.iter().map(|&p| (p, sealed(k))).collect(),
+            )
+        };
+        let type_key = |p: u64| {
+            CareRelationships::<Test>::get(p, ORG)
+                .unwrap_or_else(|| panic!("{p} in care"))
+                .type_key
+        };
+        for who in [DOCTOR, PATIENT, STRANGER] {
+            assert_noop!(
+                MedicalRecords::reseal_type_keys(
+                    RuntimeOrigin::signed(who),
+                    ORG,
+                    to(&[PATIENT], 43)
+                ),
+                E::NotAdmin
+            );
+        }
+        assert_noop!(
+            MedicalRecords::reseal_type_keys(RuntimeOrigin::signed(ADMIN), ORG, to(&[], 43)),
+            E::NothingToReseal
+        );
+        // A patient not in the hospital's care, and nothing is re-sealed.
+        assert_noop!(
+            MedicalRecords::reseal_type_keys(
+                RuntimeOrigin::signed(ADMIN),
+                ORG,
+                to(&[PATIENT, STRANGER], 43)
+            ),
+            E::NoCareRelationship
+        );
+        // The admin of another hospital reaches no care relationship of this one.
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        assert_noop!(
+            MedicalRecords::reseal_type_keys(
+                RuntimeOrigin::signed(SPECIALIST),
+                1,
+                to(&[PATIENT], 43)
+            ),
+            E::NoCareRelationship
+        );
+        assert_ok!(MedicalRecords::reseal_type_keys(
+            RuntimeOrigin::signed(ADMIN),
+            ORG,
+            to(&[PATIENT, OTHER_PATIENT], 43)
+        ));
+        assert_eq!(
+            (type_key(PATIENT), type_key(OTHER_PATIENT)),
+            (sealed(43), sealed(43))
+        );
+        assert_eq!(
+            last_event(),
+            Event::TypeKeysResealed { org: ORG, count: 2 }.into()
+        );
+        check();
+    });
+}

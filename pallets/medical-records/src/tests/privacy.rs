@@ -110,6 +110,49 @@ fn storage_types_hold_no_free_text() {
     );
 }
 
+/// No storage item and no event holds a record type in clear: records, care relationships and
+/// type grants carry a tag and a sealed type instead (`docs/formats.md`, "Type tags"), so a
+/// stranger reading state and events learns no LOINC or SNOMED CT code. Walks the metadata's
+/// types, so a field of type `RecordType` or `CodeSystem` anywhere in them fails it.
+#[test]
+fn no_stored_type_or_event_holds_a_clear_record_type() {
+    use scale_info::{meta_type, PortableRegistry, Registry};
+    let mut registry = Registry::new();
+    for pallet in [
+        Pallet::<Test>::storage_metadata(),
+        pallet_ipfs_registry::Pallet::<Test>::storage_metadata(),
+    ] {
+        for entry in &pallet.entries {
+            match &entry.ty {
+                frame_support::__private::metadata_ir::StorageEntryTypeIR::Plain(t) => {
+                    registry.register_type(t);
+                }
+                frame_support::__private::metadata_ir::StorageEntryTypeIR::Map {
+                    key,
+                    value,
+                    ..
+                } => {
+                    registry.register_type(key);
+                    registry.register_type(value);
+                }
+            }
+        }
+    }
+    registry.register_type(&meta_type::<Event<Test>>());
+    let portable: PortableRegistry = registry.into();
+    let clear: Vec<String> = portable
+        .types
+        .iter()
+        .map(|t| t.ty.path.segments.join("::"))
+        .filter(|p| p.ends_with("::RecordType") || p.ends_with("::CodeSystem"))
+        .collect();
+    assert!(
+        portable.types.len() > 20,
+        "the walk found the pallet's types"
+    );
+    assert_eq!(clear, Vec::<String>::new(), "a clear record type on chain");
+}
+
 /// After a full scenario, no stored byte holds any 8-byte piece of the plaintext, and every byte
 /// string stored as a CID is a valid CID.
 #[test]

@@ -47,7 +47,7 @@ fn create_record_indexes_it_and_registers_its_cid_with_a_deposit() {
                 patient: PATIENT,
                 custodian: ORG,
                 author: DOCTOR,
-                record_type: LAB,
+                type_tag: LAB,
                 cid: rec.cid.clone(),
                 version: 1,
                 previous: None,
@@ -94,7 +94,8 @@ fn create_record_refuses_bad_input_and_changes_nothing() {
         assert_noop!(create_as(DOCTOR, PATIENT, 1), E::NoCareRelationship);
         assert_ok!(MedicalRecords::grant_care(
             RuntimeOrigin::signed(PATIENT),
-            ORG
+            ORG,
+            sealed(40)
         ));
         assert_noop!(
             NewRecord {
@@ -144,7 +145,7 @@ fn amendments_form_a_version_chain_and_overwrite_nothing() {
         assert_noop!(NewRecord::of(3).amends(v1).submit(), E::NotLatestVersion);
         assert_noop!(
             NewRecord {
-                record_type: IMAGING,
+                type_tag: IMAGING,
                 ..NewRecord::of(3)
             }
             .amends(v2)
@@ -242,6 +243,7 @@ fn no_hospital_the_patient_did_not_authorise_can_fill_their_index() {
                 other,
                 PATIENT,
                 IMAGING,
+                SEALED_TYPE,
                 digest(i),
                 cid(i),
                 1_000,
@@ -292,16 +294,26 @@ fn care_relationships_hold_a_deposit_and_refuse_bad_input() {
         assert_eq!(
             Pallet::<Test>::api_care_of(PATIENT)
                 .iter()
-                .map(|c| (c.org, c.care.since))
+                .map(|c| (c.org, c.care.since, c.care.type_key))
                 .collect::<Vec<_>>(),
-            vec![(ORG, 1)]
+            vec![(ORG, 1, sealed(40))],
+            "the patient's type key, sealed to the organisation, is the hospital's to open"
+        );
+        // An organisation without a key could open no type key sealed to it.
+        assert_ok!(MedicalRecords::register_organisation(
+            RuntimeOrigin::root(),
+            SPECIALIST
+        ));
+        assert_noop!(
+            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), 1, sealed(40)),
+            E::OrganisationHasNoKey
         );
         assert_noop!(
-            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), ORG),
+            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), ORG, sealed(40)),
             E::AlreadyInCare
         );
         assert_noop!(
-            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), 7),
+            MedicalRecords::grant_care(RuntimeOrigin::signed(PATIENT), 7, sealed(40)),
             E::UnknownOrganisation
         );
         assert_noop!(
