@@ -12,7 +12,7 @@
 //! file or the new one. A batch becomes `batches/` only once the consortium chain has finalized it;
 //! the chain, not this store, is the truth about what is anchored (see `commands/relay.rs`).
 
-use crate::chain::{AccountId, AnchoredEntry, IndexEntry, RecordType, SealedEntry};
+use crate::chain::{AccountId, AnchoredEntry, IndexEntry, SealedEntry};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -108,19 +108,15 @@ pub fn record_of(entry: &[u8]) -> Option<u64> {
 }
 
 /// A sealed entry's commitment to the patient and record type of a private-chain record:
-/// SHA-256 of `"medchain/anchor-subject/v1"` ‖ patient (32) ‖ SCALE(record type) ‖ the record's
+/// SHA-256 of `"medchain/anchor-subject/v2"` ‖ patient (32) ‖ the record's type tag (32) ‖ its
 /// `key_for_patient` (80). The sealed key is random and on the private chain only, so nobody who
-/// cannot read that chain confirms a guessed patient or type with it (docs/formats.md).
-pub fn subject(
-    patient: &AccountId,
-    record_type: &RecordType,
-    key_for_patient: &[u8; 80],
-) -> [u8; 32] {
+/// cannot read that chain confirms a guessed patient with it (docs/formats.md).
+pub fn subject(patient: &AccountId, type_tag: &[u8; 32], key_for_patient: &[u8; 80]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(b"medchain/anchor-subject/v1");
+    h.update(b"medchain/anchor-subject/v2");
     h.update(patient.0);
-    h.update(record_type.encode());
+    h.update(type_tag);
     h.update(key_for_patient);
     h.finalize().into()
 }
@@ -329,6 +325,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::RecordType;
 
     fn id(org: u32) -> Identity {
         Identity {
@@ -505,15 +502,9 @@ mod tests {
     #[test]
     fn the_subject_commits_to_patient_type_and_sealed_key() {
         let patient = AccountId::from([5; 32]);
-        let lab = RecordType {
-            system: crate::chain::CodeSystem::Loinc,
-            code: 115_063,
-        };
+        let lab = [7; 32];
         let base = subject(&patient, &lab, &[1; 80]);
-        let other_type = RecordType {
-            system: crate::chain::CodeSystem::Loinc,
-            code: 115_064,
-        };
+        let other_type = [8; 32];
         for other in [
             subject(&AccountId::from([6; 32]), &lab, &[1; 80]),
             subject(&patient, &other_type, &[1; 80]),

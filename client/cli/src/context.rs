@@ -118,7 +118,7 @@ impl Context {
     pub fn key_service(&self, org: u32) -> Result<crate::keyserver::client::KeyService> {
         let url = self.keyserver_url().ok_or_else(|| {
             anyhow!(
-                "this is sealed to organisation {org}'s key, which only its key service holds: pass --keyserver URL (or set MEDCHAIN_KEYSERVER)"
+                "this needs organisation {org}'s key, which only its key service holds: pass --keyserver URL (or set MEDCHAIN_KEYSERVER)"
             )
         })?;
         crate::keyserver::client::KeyService::new(url)

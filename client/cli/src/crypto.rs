@@ -14,6 +14,10 @@
 //!   HMAC-SHA256 under HKDF-SHA256(data key, info = "medchain/plaintext-commitment/v1"). A plain
 //!   SHA-256 would let anyone confirm a guessed templated document (a negative result); the
 //!   commitment needs the data key, which readers hold and check it with.
+//! - **Record types.** The chain holds a record's type only as a tag, HMAC-SHA256 under the
+//!   patient's type key with the custodian, and sealed under the data key (ChaCha20-Poly1305,
+//!   key HKDF-SHA256(data key, info = "medchain/sealed-type/v1"), nonce zero: each data key seals
+//!   one type, once).
 
 use anyhow::{bail, Result};
 use chacha20poly1305::{
@@ -36,6 +40,13 @@ pub const NONCE_PREFIX: usize = 19;
 pub const SEALED_LEN: usize = 80;
 const SEALED_INFO: &[u8] = b"medchain/sealed-key/v1";
 const COMMITMENT_INFO: &[u8] = b"medchain/plaintext-commitment/v1";
+const SEALED_TYPE_INFO: &[u8] = b"medchain/sealed-type/v1";
+const TYPE_TAG_DOMAIN: &[u8] = b"medchain/type-tag/v1";
+const TYPE_KEY_INFO: &[u8] = b"medchain/type-key/v1";
+/// Length of a record type in SCALE (system, 1 byte; code, u64 little-endian).
+pub const TYPE_LEN: usize = 9;
+/// Length of a sealed record type: the type and its 16-byte tag.
+pub const SEALED_TYPE_LEN: usize = TYPE_LEN + TAG;
 
 /// A record version's data key.
 pub type DataKey = Zeroizing<[u8; 32]>;
@@ -346,6 +357,57 @@ pub fn open(sealed: &[u8], secret: &[u8; 32]) -> Result<DataKey> {
     }
     key.copy_from_slice(&plain);
     Ok(key)
+}
+
+/// A patient's type key with one custodian, from the X25519 secret of their account there (their
+/// pseudonym's): HKDF-SHA256(secret, info = "medchain/type-key/v1"). The patient seals it to the
+/// custodian in `grantCare`; both tag record types with it.
+pub fn type_key(secret: &[u8; 32]) -> Result<DataKey> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    hkdf::Hkdf::<Sha256>::new(None, secret)
+        .expand(TYPE_KEY_INFO, key.as_mut())
+        .map_err(|_| anyhow::anyhow!("deriving the type key failed"))?;
+    Ok(key)
+}
+
+/// A record type's tag under a patient's type key: HMAC-SHA256(type key,
+/// "medchain/type-tag/v1" ‖ SCALE(type)).
+pub fn type_tag(type_key: &DataKey, record_type: &[u8; TYPE_LEN]) -> Result<[u8; 32]> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(type_key.as_ref())
+        .map_err(|_| anyhow::anyhow!("the type key was refused"))?;
+    mac.update(TYPE_TAG_DOMAIN);
+    mac.update(record_type);
+    Ok(mac.finalize().into_bytes().into())
+}
+
+fn type_aead(data_key: &DataKey) -> Result<ChaCha20Poly1305> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    hkdf::Hkdf::<Sha256>::new(None, data_key.as_ref())
+        .expand(SEALED_TYPE_INFO, key.as_mut())
+        .map_err(|_| anyhow::anyhow!("deriving the type's key failed"))?;
+    Ok(ChaCha20Poly1305::new(key.as_ref().into()))
+}
+
+/// A record type sealed under its version's data key, for the record's `sealedType`.
+pub fn seal_type(
+    data_key: &DataKey,
+    record_type: &[u8; TYPE_LEN],
+) -> Result<[u8; SEALED_TYPE_LEN]> {
+    let body = type_aead(data_key)?
+        .encrypt(&[0u8; 12].into(), record_type.as_slice())
+        .map_err(|_| anyhow::anyhow!("sealing the type failed"))?;
+    body.try_into()
+        .map_err(|_| anyhow::anyhow!("a sealed type is {SEALED_TYPE_LEN} bytes"))
+}
+
+/// Opens a record's `sealedType` with its data key.
+pub fn open_type(data_key: &DataKey, sealed: &[u8; SEALED_TYPE_LEN]) -> Result<[u8; TYPE_LEN]> {
+    let plain = type_aead(data_key)?
+        .decrypt(&[0u8; 12].into(), sealed.as_slice())
+        .map_err(|_| anyhow::anyhow!("the record's sealed type does not open with its data key"))?;
+    plain
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("a sealed type holds {TYPE_LEN} bytes"))
 }
 
 /// The X25519 public key of a secret.

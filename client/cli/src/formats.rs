@@ -92,6 +92,57 @@ pub fn show_record_type(t: &RecordType) -> String {
     }
 }
 
+/// A record type in SCALE: what its tag and its sealed form are of (`docs/formats.md`, "Type
+/// tags").
+pub fn type_bytes(t: &RecordType) -> [u8; crate::crypto::TYPE_LEN] {
+    let system = match t.system {
+        CodeSystem::Loinc => 0u8,
+        CodeSystem::Snomed => 1,
+        CodeSystem::Local => 2,
+    };
+    let mut bytes = [0u8; crate::crypto::TYPE_LEN];
+    bytes[0] = system;
+    bytes[1..].copy_from_slice(&t.code.to_le_bytes());
+    bytes
+}
+
+/// The record type whose SCALE form `bytes` is.
+pub fn type_from_bytes(bytes: &[u8; crate::crypto::TYPE_LEN]) -> Result<RecordType> {
+    let system = match bytes[0] {
+        0 => CodeSystem::Loinc,
+        1 => CodeSystem::Snomed,
+        2 => CodeSystem::Local,
+        other => bail!("a record type of unknown coding system {other}"),
+    };
+    let mut code = [0u8; 8];
+    code.copy_from_slice(&bytes[1..]);
+    Ok(RecordType {
+        system,
+        code: u64::from_le_bytes(code),
+    })
+}
+
+/// `t`'s tag under a patient's type key: the `typeTag` the chain holds.
+pub fn type_tag(type_key: &crate::crypto::DataKey, t: &RecordType) -> Result<[u8; 32]> {
+    crate::crypto::type_tag(type_key, &type_bytes(t))
+}
+
+/// `t` sealed under a record version's data key: its `sealedType`.
+pub fn seal_type(
+    data_key: &crate::crypto::DataKey,
+    t: &RecordType,
+) -> Result<[u8; crate::crypto::SEALED_TYPE_LEN]> {
+    crate::crypto::seal_type(data_key, &type_bytes(t))
+}
+
+/// The type a record's `sealedType` holds, with its data key.
+pub fn open_type(
+    data_key: &crate::crypto::DataKey,
+    sealed: &[u8; crate::crypto::SEALED_TYPE_LEN],
+) -> Result<RecordType> {
+    type_from_bytes(&crate::crypto::open_type(data_key, sealed)?)
+}
+
 /// The block a grant expires at: `N` is block N, `+N` is N blocks after `best`, and `30m`, `12h`
 /// or `7d` is that long after `best` at `block_ms` per block, rounded up to a whole block.
 pub fn parse_until(text: &str, best: u32, block_ms: u64) -> Result<u32> {

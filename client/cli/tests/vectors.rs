@@ -455,3 +455,54 @@ fn pseudonyms_match_the_vectors() {
         .collect();
     assert_eq!(accounts.len(), 5);
 }
+
+#[test]
+fn type_tags_and_sealed_types_match_the_vectors() {
+    use medchain_cli::formats::{open_type, seal_type, type_bytes, type_tag};
+    let secret: [u8; 32] = counting(0x10, 32).try_into().expect("32");
+    let data_key = Zeroizing::new(<[u8; 32]>::try_from(counting(0x00, 32)).expect("32"));
+    let type_key = crypto::type_key(&secret).expect("type key");
+    let other_key = crypto::type_key(&[0x11; 32]).expect("type key");
+    let mut cases = Vec::new();
+    for text in [
+        "loinc:11506-3",
+        "snomed:271649006",
+        "local:0",
+        "local:18446744073709551615",
+    ] {
+        let t = parse_record_type(text).expect("type");
+        cases.push(json!({
+            "type": text,
+            "scale": hex::encode(type_bytes(&t)),
+            "tag": hex::encode(type_tag(&type_key, &t).expect("tag")),
+            "tag_under_other_key": hex::encode(type_tag(&other_key, &t).expect("tag")),
+            "sealed": hex::encode(seal_type(&data_key, &t).expect("sealed")),
+        }));
+    }
+    let made = json!({
+        "spec": "docs/formats.md, Type tags and sealed types",
+        "x25519": hex::encode(secret),
+        "type_key": hex::encode(type_key.as_ref()),
+        "data_key": hex::encode(data_key.as_ref()),
+        "cases": cases,
+    });
+    let v = made_here("record-type-tags.json", made);
+    let mut tags = std::collections::BTreeSet::new();
+    for c in v["cases"].as_array().expect("cases") {
+        let sealed: [u8; crypto::SEALED_TYPE_LEN] = array(&c["sealed"]);
+        let t = open_type(&data_key, &sealed).expect("opens");
+        assert_eq!(show_record_type(&t), c["type"].as_str().expect("type"));
+        // Another data key opens nothing; one bit flipped neither.
+        let other = Zeroizing::new([0x77; 32]);
+        assert!(open_type(&other, &sealed).is_err());
+        let mut flipped = sealed;
+        flipped[0] ^= 1;
+        assert!(open_type(&data_key, &flipped).is_err());
+        assert_ne!(
+            c["tag"], c["tag_under_other_key"],
+            "a tag depends on the key"
+        );
+        tags.insert(c["tag"].as_str().expect("tag").to_owned());
+    }
+    assert_eq!(tags.len(), 4, "each type its own tag");
+}

@@ -128,7 +128,9 @@ pub async fn run(ctx: &Context, command: CareCommand) -> Result<()> {
 async fn grant(ctx: &Context, org: u32, own_account: bool) -> Result<()> {
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
-    chain::organisation(&client, org, chain::On::Url).await?;
+    // The patient's type key goes to the hospital sealed to its key (its key service tags the
+    // types of records about the patient with it): no key, no care.
+    let org_key = chain::organisation_key(&client, org, chain::On::Url).await?;
     let pseudonym = if own_account {
         me
     } else {
@@ -156,7 +158,10 @@ async fn grant(ctx: &Context, org: u32, own_account: bool) -> Result<()> {
             .set_encryption_key(pseudonym.encryption_public());
         chain::submit(&client, &call, &signer).await?;
     }
-    let call = runtime::tx().medical_records().grant_care(org);
+    let type_key = crate::crypto::type_key(pseudonym.encryption_secret())?;
+    let call = runtime::tx()
+        .medical_records()
+        .grant_care(org, crate::crypto::seal(&type_key, &org_key)?);
     let done = chain::submit(&client, &call, &signer).await?;
     ctx.print(
         json!({ "org": org, "patient": address(&account), "encryption_key": hex::encode(pseudonym.encryption_public()), "block": done.block }),

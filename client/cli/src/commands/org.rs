@@ -305,12 +305,47 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
             },
         );
     }
+    // The patients' type keys, with which the service tags their new records.
+    let mut care = Vec::with_capacity(batch.care.len());
+    for c in &batch.care {
+        care.push((
+            crate::keys::parse_account(&c.patient, "the key service's patient")?,
+            unhex::<80>(&c.sealed, "a re-sealed type key")
+                .map_err(|e| anyhow!("the key service sent {e}"))?,
+        ));
+    }
+    let type_keys = care.len();
+    let mut to_go = care.len();
+    for call in care.chunks(max.max(1)) {
+        let done = ctx
+            .submit_as(
+                &me,
+                runtime::tx().medical_records().reseal_type_keys(
+                    org,
+                    runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+                        call.to_vec(),
+                    ),
+                ),
+            )
+            .await?;
+        to_go -= call.len();
+        ctx.say(
+            json!({ "org": org, "type_keys_resealed": call.len(), "remaining": to_go, "block": done.block }),
+            || {
+                format!(
+                    "re-sealed {} patients' type keys in block {} ({to_go} to go)",
+                    call.len(),
+                    done.block
+                )
+            },
+        );
+    }
     let finished = service
         .rotate(&me, &genesis, org, RotateStep::Finish)
         .await?;
     ctx.print(
         json!({
-            "org": org, "key": hex::encode(next), "resealed": resealed, "adopted": adopted,
+            "org": org, "key": hex::encode(next), "resealed": resealed, "type_keys": type_keys, "adopted": adopted,
             "stranded": stranded, "old_key_destroyed": finished.finished,
         }),
         || {
@@ -333,7 +368,7 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
                 )
             };
             format!(
-                "organisation {org} moved to key {}: {resealed} records re-sealed, the old secret destroyed{taken}{left}",
+                "organisation {org} moved to key {}: {resealed} records and {type_keys} patients' type keys re-sealed, the old secret destroyed{taken}{left}",
                 hex::encode(next)
             )
         },

@@ -2,7 +2,7 @@
 //! which node to talk to, and passes its IPFS calls to the IPFS API under the portal's own origin.
 //!
 //! With `--keyserver`, the hospital's key service is passed on the same way (under /keyserver, its
-//! `info`, `challenge`, `open` and `rotate` calls only): the page asks it for the data key of a record the
+//! `info`, `challenge`, `open`, `tag` and `rotate` calls only): the page asks it for the data key of a record the
 //! hospital keeps, which comes back sealed to the reader's own key.
 //!
 //! The IPFS API is proxied because browsers refuse cross-origin calls that the API does not allow
@@ -54,7 +54,7 @@ pub enum PortalCommand {
 const IPFS_CALLS: &[&str] = &["add", "cat", "block/get", "block/stat", "version", "id"];
 
 /// The key service calls the portal makes; nothing else is passed on (not `reseal`).
-const KEYSERVER_CALLS: &[&str] = &["info", "challenge", "open", "rotate"];
+const KEYSERVER_CALLS: &[&str] = &["info", "challenge", "open", "tag", "rotate"];
 
 struct Proxy {
     ipfs: String,

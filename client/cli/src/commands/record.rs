@@ -32,8 +32,17 @@ pub enum RecordCommand {
         #[arg(long)]
         org: u32,
     },
-    /// Store a new version of a record (a new data key; grants do not carry over).
-    Amend { record: u64, file: PathBuf },
+    /// Store a new version of a record (a new data key; grants do not carry over). The chain
+    /// keeps the type sealed, so it is given again: an amendment keeps its record's type.
+    ///
+    /// Example: medchain --as clinic record amend 7 scan-v2.pdf --type loinc:11506-3
+    Amend {
+        record: u64,
+        file: PathBuf,
+        /// The record's coded type (as it was put).
+        #[arg(long = "type", value_name = "SYSTEM:CODE")]
+        record_type: String,
+    },
     /// List a patient's records [default: the --as key's, under each of its pseudonyms on this
     /// chain].
     List {
@@ -76,16 +85,21 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
             let record_type = formats::parse_record_type(&record_type)?;
             put(ctx, &file, patient, record_type, org, None).await
         }
-        RecordCommand::Amend { record, file } => {
+        RecordCommand::Amend {
+            record,
+            file,
+            record_type,
+        } => {
+            let record_type = formats::parse_record_type(&record_type)?;
             let client = ctx.chain().await?;
             let view = chain::record_view(&client, record).await?;
             put(
                 ctx,
                 &file,
                 view.record.patient.clone(),
-                view.record.record_type.clone(),
+                record_type,
                 view.record.custodian,
-                Some(record),
+                Some((record, view.record.type_tag)),
             )
             .await
         }
@@ -106,7 +120,12 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
                 );
             }
             views.sort_by_key(|v| v.id);
-            let rows: Vec<_> = views.iter().map(record_json).collect();
+            let me = ctx.identity().ok();
+            let genesis = client.genesis_hash().0;
+            let rows: Vec<_> = views
+                .iter()
+                .map(|v| record_json(v, me.as_ref(), &genesis))
+                .collect();
             ctx.print(json!(rows), || {
                 rows.iter()
                     .map(|r| {
@@ -126,7 +145,11 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
         RecordCommand::Show { record } => {
             let client = ctx.chain().await?;
             let view = chain::record_view(&client, record).await?;
-            let row = record_json(&view);
+            let row = record_json(
+                &view,
+                ctx.identity().ok().as_ref(),
+                &client.genesis_hash().0,
+            );
             ctx.print(row.clone(), || {
                 serde_json::to_string_pretty(&row).unwrap_or_default()
             });
@@ -140,7 +163,26 @@ pub async fn run(ctx: &Context, command: RecordCommand) -> Result<()> {
     }
 }
 
-fn record_json(view: &RecordView) -> serde_json::Value {
+/// The type of `view`'s record, if `me` is its patient (under the pseudonym at its custodian, or
+/// the own account): the chain holds it only sealed under the data key.
+fn type_for(view: &RecordView, me: Option<&crate::keys::Identity>, genesis: &[u8; 32]) -> String {
+    let r = &view.record;
+    me.and_then(|me| {
+        me.as_patient(genesis, r.custodian, &r.patient)
+            .ok()
+            .flatten()
+    })
+    .and_then(|patient| crypto::open(&r.key_for_patient, patient.encryption_secret()).ok())
+    .and_then(|key| formats::open_type(&key, &r.sealed_type).ok())
+    .map(|t| formats::show_record_type(&t))
+    .unwrap_or_else(|| "sealed".into())
+}
+
+fn record_json(
+    view: &RecordView,
+    me: Option<&crate::keys::Identity>,
+    genesis: &[u8; 32],
+) -> serde_json::Value {
     let r = &view.record;
     json!({
         "record": view.id,
@@ -148,7 +190,8 @@ fn record_json(view: &RecordView) -> serde_json::Value {
         "patient": address(&r.patient),
         "custodian": r.custodian,
         "author": address(&r.author),
-        "type": formats::show_record_type(&r.record_type),
+        "type": type_for(view, me, genesis),
+        "type_tag": hex::encode(r.type_tag),
         "cid": view.cid,
         "plaintext_commitment": hex::encode(r.plaintext_hash),
         "previous": r.previous,
@@ -177,7 +220,7 @@ async fn put(
     patient: AccountId,
     record_type: RecordType,
     org: u32,
-    previous: Option<u64>,
+    previous: Option<(u64, [u8; 32])>,
 ) -> Result<()> {
     let before = stamp(file)?;
     let me = ctx.identity()?;
@@ -186,6 +229,22 @@ async fn put(
     let patient_key = chain::encryption_key_of(&client, &patient, "patient").await?;
     chain::ensure_in_care(&client, &patient, org, chain::On::Url).await?;
     let org_key = chain::organisation_key(&client, org, chain::On::Url).await?;
+    // The chain learns the type only as the patient's tag, which the hospital's key service
+    // computes (with the patient's type key, sealed to it).
+    let type_tag = ctx
+        .key_service(org)?
+        .tag(&me, (&client.genesis_hash().0, org), &patient, &record_type)
+        .await
+        .context("tagging the record's type")?;
+    if let Some((record, tag)) = previous {
+        if tag != type_tag {
+            bail!(
+                "record {record} is not of type {}: an amendment keeps its record's type, so nothing was stored",
+                formats::show_record_type(&record_type)
+            );
+        }
+    }
+    let previous = previous.map(|(record, _)| record);
     // Fail before encrypting anything if the endpoint is not there.
     ipfs.version().await?;
 
@@ -258,7 +317,8 @@ async fn put(
     let call = runtime::tx().medical_records().create_record(
         org,
         patient.clone(),
-        record_type.clone(),
+        type_tag,
+        formats::seal_type(&data_key, &record_type)?,
         plain.commitment,
         runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
             uploaded.cid.to_bytes(),
@@ -326,7 +386,7 @@ async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) 
                 && e.subject
                     == anchor_store::subject(
                         &on_private.patient,
-                        &on_private.record_type,
+                        &on_private.type_tag,
                         &on_private.key_for_patient,
                     )
         }
@@ -374,7 +434,7 @@ async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) 
     chain::ensure_in_care(&consortium, &patient, org, chain::On::Consortium).await?;
     chain::organisation_key(&consortium, org, chain::On::Consortium).await?;
     let custodian = on_private.custodian;
-    let (for_patient, for_custodian) = ctx
+    let resealed = ctx
         .key_service(custodian)?
         .reseal(
             &me,
@@ -391,10 +451,11 @@ async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) 
         entry,
         inclusion,
         patient.clone(),
-        on_private.record_type.clone(),
+        resealed.type_tag,
+        resealed.sealed_type,
         size,
-        for_patient,
-        for_custodian,
+        resealed.keys[0],
+        resealed.keys[1],
     );
     let done = chain::submit(&consortium, &call, &me.signer()?).await?;
     let imported = done

@@ -146,8 +146,9 @@ impl Chain {
     }
 
     /// The index entries of the records created in finalized block `n`, in event order, as
-    /// batches are anchored now (sealed) or, with `clear`, were before spec 111.
-    async fn entries_at(&self, n: u64, clear: bool) -> Result<Vec<Vec<u8>>> {
+    /// batches are anchored (sealed). Records hold no clear type since spec 112, so the clear
+    /// entries of batches anchored before spec 111 cannot be made from them any more.
+    async fn entries_at(&self, n: u64) -> Result<Vec<Vec<u8>>> {
         let hash = self
             .rpc
             .chain_get_block_hash(Some(NumberOrHex::Number(n)))
@@ -174,27 +175,13 @@ impl Chain {
                                 created.record
                             )
                         })?;
-                    if clear {
-                        return anyhow::Ok(anchor_store::payload(&chain::AnchoredEntry::Clear(
-                            chain::IndexEntry {
-                                record: created.record,
-                                patient: record.patient,
-                                custodian: record.custodian,
-                                record_type: record.record_type,
-                                plaintext_hash: record.plaintext_hash,
-                                cid: record.cid,
-                                version: record.version,
-                                previous: record.previous,
-                            },
-                        )));
-                    }
                     // Sealed: a proof shows neither the patient nor the record type.
                     let entry = chain::AnchoredEntry::Sealed(chain::SealedEntry {
                         record: created.record,
                         custodian: record.custodian,
                         subject: anchor_store::subject(
                             &record.patient,
-                            &record.record_type,
+                            &record.type_tag,
                             &record.key_for_patient,
                         ),
                         plaintext_hash: record.plaintext_hash,
@@ -213,11 +200,11 @@ impl Chain {
         Ok(entries)
     }
 
-    /// The entries of finalized blocks `from..=to` (sealed, or clear as before spec 111).
-    async fn entries_in(&self, from: u64, to: u64, clear: bool) -> Result<Vec<Vec<u8>>> {
+    /// The entries of finalized blocks `from..=to`.
+    async fn entries_in(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
         let mut all = Vec::new();
         for n in from..=to {
-            all.extend(self.entries_at(n, clear).await?);
+            all.extend(self.entries_at(n).await?);
         }
         Ok(all)
     }
@@ -324,28 +311,21 @@ async fn reconcile(
                 anchor.from, anchor.to
             );
         }
-        // A batch anchored before spec 111 holds clear entries: rebuilt as such if the sealed
-        // ones do not give its root.
-        let mut rebuilt = None;
-        for clear in [false, true] {
-            let entries = private.entries_in(anchor.from, anchor.to, clear).await?;
-            let batch = Batch {
-                info: BatchInfo {
-                    seq,
-                    from: anchor.from,
-                    to: anchor.to,
-                    count: entries.len() as u32,
-                    root: medchain_merkle::root(&anchor_store::leaves(org, &entries))
-                        .map(|r| hex32(&r))
-                        .unwrap_or_default(),
-                },
-                entries,
-            };
-            if batch.info.root == hex32(&anchor.root) && batch.info.count == anchor.count {
-                rebuilt = Some(batch);
-                break;
-            }
-        }
+        let entries = private.entries_in(anchor.from, anchor.to).await?;
+        let batch = Batch {
+            info: BatchInfo {
+                seq,
+                from: anchor.from,
+                to: anchor.to,
+                count: entries.len() as u32,
+                root: medchain_merkle::root(&anchor_store::leaves(org, &entries))
+                    .map(|r| hex32(&r))
+                    .unwrap_or_default(),
+            },
+            entries,
+        };
+        let rebuilt = (batch.info.root == hex32(&anchor.root) && batch.info.count == anchor.count)
+            .then_some(batch);
         let Some(batch) = rebuilt else {
             bail!(
                 "anchor {seq} of organisation {org} covers private blocks {}..={}, but those blocks of {} give another root: is --from the organisation's private chain?",
@@ -423,7 +403,7 @@ async fn relay(ctx: &Context, opts: Options) -> Result<()> {
         let finalized = private.finalized_number().await?;
         let mut full = false;
         while next <= finalized && !full {
-            let found = private.entries_at(next, false).await?;
+            let found = private.entries_at(next).await?;
             if !found.is_empty() && first_seen.is_none() {
                 first_seen = Some(Instant::now());
             }

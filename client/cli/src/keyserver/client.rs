@@ -3,13 +3,22 @@
 
 use super::protocol::{
     self, Challenge, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, ResealResponse,
-    RotateRequest, RotateResponse, RotateStep,
+    RotateRequest, RotateResponse, RotateStep, TagRequest, TagResponse,
 };
 use crate::crypto::{self, DataKey};
 use crate::keys::{address, Identity};
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::{de::DeserializeOwned, Serialize};
 use subxt::utils::AccountId32;
+
+/// A private-chain record made ready for the consortium chain by the key service.
+pub struct Resealed {
+    /// The data key sealed to the patient's and to the organisation's key there.
+    pub keys: [[u8; 80]; 2],
+    /// The type's tag for the patient there, and the type sealed under the data key.
+    pub type_tag: [u8; 32],
+    pub sealed_type: [u8; crate::crypto::SEALED_TYPE_LEN],
+}
 
 /// A key service at a URL.
 pub struct KeyService {
@@ -110,6 +119,41 @@ impl KeyService {
         Ok((key, answer))
     }
 
+    /// The tag of `record_type` for `patient` at organisation `org` on chain `genesis` (the
+    /// `typeTag` of a record `me`, a clinician there, creates about them).
+    pub async fn tag(
+        &self,
+        me: &Identity,
+        (genesis, org): (&[u8; 32], u32),
+        patient: &AccountId32,
+        record_type: &crate::chain::RecordType,
+    ) -> Result<[u8; 32]> {
+        self.serves(genesis, org).await?;
+        let challenge = self.challenge().await?;
+        let signature = me.signer()?.sign(&protocol::tag_message(
+            genesis,
+            org,
+            &patient.0,
+            &crate::formats::type_bytes(record_type),
+            &challenge,
+        ));
+        let answer: TagResponse = self
+            .post(
+                "/v1/tag",
+                &TagRequest {
+                    account: address(&me.account()?),
+                    genesis: hex::encode(genesis),
+                    patient: address(patient),
+                    record_type: crate::formats::show_record_type(record_type),
+                    challenge: hex::encode(challenge),
+                    signature: hex::encode(signature.0),
+                },
+            )
+            .await?;
+        protocol::unhex::<32>(&answer.tag, "a type tag")
+            .map_err(|e| anyhow!("the key service sent {e}"))
+    }
+
     /// Private-chain record `record`'s data key sealed to `patient` (its patient, or the account
     /// the patient's `consent` signature names) and organisation `consortium_org` on the
     /// consortium chain, for `record import`.
@@ -120,7 +164,7 @@ impl KeyService {
         record: u64,
         (consortium, consortium_org): ([u8; 32], u32),
         (patient, consent): (&AccountId32, Option<&str>),
-    ) -> Result<([u8; 80], [u8; 80])> {
+    ) -> Result<Resealed> {
         self.serves(&genesis, org).await?;
         self.serves(&consortium, consortium_org).await?;
         let challenge = self.challenge().await?;
@@ -150,7 +194,13 @@ impl KeyService {
             protocol::unhex::<80>(s, "a resealed key")
                 .map_err(|e| anyhow!("the key service sent {e}"))
         };
-        Ok((sealed(&answer.for_patient)?, sealed(&answer.for_custodian)?))
+        Ok(Resealed {
+            keys: [sealed(&answer.for_patient)?, sealed(&answer.for_custodian)?],
+            type_tag: protocol::unhex(&answer.type_tag, "a type tag")
+                .map_err(|e| anyhow!("the key service sent {e}"))?,
+            sealed_type: protocol::unhex(&answer.sealed_type, "a sealed type")
+                .map_err(|e| anyhow!("the key service sent {e}"))?,
+        })
     }
 
     /// A step of moving organisation `org` to a new key, as its admin `me`.

@@ -60,6 +60,31 @@ pub struct OpenResponse {
     pub audit_block: u32,
 }
 
+/// `POST /v1/tag`: the tags of record types for a patient in the organisation's care, under the
+/// patient's type key there (which only the service opens), for a clinician of the organisation
+/// who creates a record about them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TagRequest {
+    /// The clinician's account (SS58).
+    pub account: String,
+    /// The chain (genesis hash, hex).
+    pub genesis: String,
+    /// The patient (SS58).
+    pub patient: String,
+    /// The record type (`loinc:11506-3`, `docs/formats.md`, "Record types").
+    pub record_type: String,
+    pub challenge: String,
+    /// sr25519 signature (hex) over [`tag_message`].
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TagResponse {
+    /// The type's tag for the patient at this organisation (hex, 32 bytes): the record's
+    /// `typeTag`.
+    pub tag: String,
+}
+
 /// `POST /v1/reseal`: a private-chain record's data key sealed anew to its patient's and the
 /// organisation's keys on the consortium chain, for `record import`. The caller learns nothing:
 /// both are sealed to keys the chains name, never to a key in the request, and to a patient
@@ -90,6 +115,11 @@ pub struct ResealResponse {
     pub for_patient: String,
     /// The data key sealed to the organisation's key on the consortium chain (hex).
     pub for_custodian: String,
+    /// The record type's tag for the patient on the consortium chain (hex, 32 bytes).
+    pub type_tag: String,
+    /// The record type sealed under the data key (hex, 25 bytes): the private record's, as the
+    /// data key is the same.
+    pub sealed_type: String,
 }
 
 /// A step of `POST /v1/rotate`, which moves the organisation to a new key (`org rotate-key`).
@@ -98,8 +128,8 @@ pub struct ResealResponse {
 pub enum RotateStep {
     /// Make the next key (or keep the one made already) and say what it is.
     Begin,
-    /// Re-seal every record still sealed to the current key, to the next key (which must be the
-    /// organisation's on chain by now).
+    /// Re-seal every record and every care relationship's type key still sealed to the current
+    /// key, to the next key (which must be the organisation's on chain by now).
     Reseal,
     /// Destroy the current secret, once no record on any chain served opens with it.
     Finish,
@@ -135,6 +165,15 @@ pub struct Resealed {
     pub sealed: String,
 }
 
+/// One care relationship's type key sealed to the next key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResealedCare {
+    /// The patient (SS58).
+    pub patient: String,
+    /// Hex, 80 bytes: the care relationship's new `type_key`.
+    pub sealed: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RotateResponse {
     /// The key the organisation moves to (hex).
@@ -143,6 +182,10 @@ pub struct RotateResponse {
     /// `medicalRecords.resealForCustodian` (at most `MaxReseal` a call; empty when none is left).
     #[serde(default)]
     pub resealed: Vec<Resealed>,
+    /// `reseal`: every care relationship with the organisation whose type key is still sealed
+    /// to the current key, re-sealed to the next one, for `medicalRecords.resealTypeKeys`.
+    #[serde(default)]
+    pub care: Vec<ResealedCare>,
     /// `reseal`: records the organisation keeps whose key opens with neither key (sealed to a key
     /// this service never held): a rotation cannot move them.
     #[serde(default)]
@@ -178,6 +221,22 @@ pub fn open_message(genesis: &[u8; 32], org: u32, record: u64, challenge: &[u8; 
             &record.to_le_bytes(),
             challenge,
         ],
+    )
+}
+
+/// What a clinician signs to learn the tag of `record_type` (SCALE, 9 bytes) for `patient` in
+/// organisation `org`'s care: `"medchain/keyserver/v1/tag"` ‖ genesis (32) ‖ org (u32 LE) ‖
+/// patient (32) ‖ record type (9) ‖ challenge (32).
+pub fn tag_message(
+    genesis: &[u8; 32],
+    org: u32,
+    patient: &[u8; 32],
+    record_type: &[u8; crate::crypto::TYPE_LEN],
+    challenge: &[u8; 32],
+) -> Vec<u8> {
+    message(
+        b"medchain/keyserver/v1/tag",
+        &[genesis, &org.to_le_bytes(), patient, record_type, challenge],
     )
 }
 
@@ -306,6 +365,14 @@ mod tests {
             import_consent_message((&[5; 32], 6), (&[1; 32], 2), &[8; 32])
         );
         assert!(!reseal.starts_with(b"medchain/keyserver/v1/open"));
+        let tag = tag_message(&[1; 32], 2, &[8; 32], &[0; 9], &[4; 32]);
+        for other in [
+            tag_message(&[1; 32], 2, &[9; 32], &[0; 9], &[4; 32]),
+            tag_message(&[1; 32], 2, &[8; 32], &[1; 9], &[4; 32]),
+            tag_message(&[1; 32], 3, &[8; 32], &[0; 9], &[4; 32]),
+        ] {
+            assert_ne!(tag, other);
+        }
         let begin = rotate_message(&[1; 32], 2, RotateStep::Begin, &[4; 32]);
         assert_ne!(
             begin,

@@ -5,8 +5,8 @@
 
 use super::custody::Custody;
 use super::protocol::{
-    self, unhex, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, Resealed, RotateRequest,
-    RotateResponse, RotateStep,
+    self, unhex, Info, OpenRequest, OpenResponse, Refusal, ResealRequest, Resealed, ResealedCare,
+    RotateRequest, RotateResponse, RotateStep, TagRequest, TagResponse,
 };
 use crate::chain::{runtime, AccountId, Client, Role};
 use crate::keys::address;
@@ -107,6 +107,42 @@ impl ServedChain {
             }
         }
         Ok(kept)
+    }
+
+    /// Every care relationship with `org` at block `at`: the patient and their type key sealed to
+    /// the organisation.
+    async fn care_of_org(&self, at: subxt::utils::H256) -> Result<Vec<(AccountId, [u8; 80])>> {
+        let mut all = self
+            .client
+            .storage()
+            .at(at)
+            .iter(
+                runtime::storage()
+                    .medical_records()
+                    .care_relationships_iter(),
+            )
+            .await?;
+        let mut ours = Vec::new();
+        while let Some(entry) = all.next().await {
+            let entry = entry?;
+            // Blake2_128Concat(patient) ‖ Twox64Concat(org), after the 32-byte prefix: the
+            // patient is bytes 48..80, the organisation the last 4, both in the clear.
+            let key = &entry.key_bytes;
+            let org = key
+                .len()
+                .checked_sub(4)
+                .and_then(|at| key.get(at..))
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_le_bytes);
+            let patient = key.get(48..80).and_then(|b| <[u8; 32]>::try_from(b).ok());
+            let (Some(org), Some(patient)) = (org, patient) else {
+                return Err(anyhow!("a care relationship's storage key is too short"));
+            };
+            if org == self.org {
+                ours.push((AccountId::from(patient), entry.value.type_key));
+            }
+        }
+        Ok(ours)
     }
 
     /// The organisation's key on chain at `at`.
@@ -470,6 +506,67 @@ impl Service {
         }
     }
 
+    /// The type key of `patient`'s care relationship with the organisation on `chain`, at `api`'s
+    /// block, opened.
+    async fn type_key(
+        &self,
+        api: &subxt::runtime_api::RuntimeApi<PolkadotConfig, Client>,
+        chain: &ServedChain,
+        patient: &AccountId,
+    ) -> Result<crate::crypto::DataKey, Refused> {
+        let care = api
+            .call(
+                runtime::apis()
+                    .medical_records_api()
+                    .care_of(patient.clone()),
+            )
+            .await
+            .map_err(|e| failed(e.into()))?
+            .into_iter()
+            .find(|c| c.org == chain.org)
+            .ok_or_else(|| {
+                forbidden(format!(
+                    "{} has not authorised organisation {} to index records about them",
+                    address(patient),
+                    chain.org
+                ))
+            })?;
+        self.custody.open(&care.care.type_key).map_err(|e| {
+            failed(anyhow!(
+                "the type key of {} does not open with this service's key: {e:#}",
+                address(patient)
+            ))
+        })
+    }
+
+    /// `POST /v1/tag`: a clinician of the organisation learns a type's tag for a patient in its
+    /// care (the hospital that keeps a record knows its type; nobody else learns it from the
+    /// tag).
+    async fn tag(&self, req: TagRequest) -> Result<TagResponse, Refused> {
+        let chain = self.chain(&req.genesis)?;
+        let patient = AccountId::from_str(&req.patient)
+            .map_err(|_| bad(format!("'{}' is not an account address", req.patient)))?;
+        let record_type = crate::formats::parse_record_type(&req.record_type)
+            .map_err(|e| bad(format!("{e:#}")))?;
+        let type_bytes = crate::formats::type_bytes(&record_type);
+        let who = self.authenticate(&req.challenge, &req.account, &req.signature, |c| {
+            protocol::tag_message(&chain.genesis, chain.org, &patient.0, &type_bytes, c)
+        })?;
+        let (api, _) = chain.best().await.map_err(failed)?;
+        let role = role_of(&api, chain.org, &who).await?;
+        if !matches!(role, Some(Role::Admin | Role::Clinician)) {
+            return Err(forbidden(format!(
+                "{} is no clinician of organisation {}",
+                req.account, chain.org
+            )));
+        }
+        let type_key = self.type_key(&api, chain, &patient).await?;
+        let tag = crate::crypto::type_tag(&type_key, &type_bytes).map_err(failed)?;
+        Ok(TagResponse {
+            tag: hex::encode(tag),
+        })
+    }
+
     /// `POST /v1/reseal`.
     async fn reseal(&self, req: ResealRequest) -> Result<protocol::ResealResponse, Refused> {
         let private = self.chain(&req.genesis)?;
@@ -577,9 +674,20 @@ impl Service {
         let seal = |to: &[u8; 32]| {
             crate::crypto::seal(&data_key, to).map_err(|e| forbidden(format!("{e:#}")))
         };
+        // The type, sealed under the same data key on both chains, tagged for the patient there.
+        let type_bytes =
+            crate::crypto::open_type(&data_key, &view.record.sealed_type).map_err(|e| {
+                failed(anyhow!(
+                    "record {record}'s sealed type does not open: {e:#}"
+                ))
+            })?;
+        let type_key = self.type_key(&capi, consortium, &patient).await?;
+        let type_tag = crate::crypto::type_tag(&type_key, &type_bytes).map_err(failed)?;
         let response = protocol::ResealResponse {
             for_patient: hex::encode(seal(&patient_key)?),
             for_custodian: hex::encode(seal(&org_key)?),
+            type_tag: hex::encode(type_tag),
+            sealed_type: hex::encode(view.record.sealed_type),
         };
         self.append(&Release {
             at_unix: unix_now(),
@@ -657,6 +765,18 @@ impl Service {
                         Err(_) => response.stranded.push(record),
                     }
                 }
+                // Type keys too, or the service could tag no new record of those patients once
+                // the old secret is gone. One that opens with neither key is left as it is: its
+                // patient grants care anew.
+                for (patient, sealed) in chain.care_of_org(best).await.map_err(failed)? {
+                    if let Ok(type_key) = self.custody.open_current(&sealed) {
+                        let to_next = crate::crypto::seal(&type_key, &next).map_err(failed)?;
+                        response.care.push(ResealedCare {
+                            patient: address(&patient),
+                            sealed: hex::encode(to_next),
+                        });
+                    }
+                }
                 Ok(response)
             }
             RotateStep::Finish => {
@@ -690,6 +810,20 @@ impl Service {
                     if left > 0 {
                         return Err(conflict(format!(
                             "{left} records of organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
+                            served.org,
+                            hex::encode(served.genesis)
+                        )));
+                    }
+                    let care_left = served
+                        .care_of_org(at)
+                        .await
+                        .map_err(failed)?
+                        .iter()
+                        .filter(|(_, sealed)| self.custody.open_current(sealed).is_ok())
+                        .count();
+                    if care_left > 0 {
+                        return Err(conflict(format!(
+                            "{care_left} patients' type keys at organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
                             served.org,
                             hex::encode(served.genesis)
                         )));
@@ -760,6 +894,14 @@ pub fn router(service: Arc<Service>) -> Router {
             post(
                 |State(s): State<Arc<Service>>, Json(req): Json<RotateRequest>| async move {
                     s.rotate(req).await.map(Json)
+                },
+            ),
+        )
+        .route(
+            "/v1/tag",
+            post(
+                |State(s): State<Arc<Service>>, Json(req): Json<TagRequest>| async move {
+                    s.tag(req).await.map(Json)
                 },
             ),
         )
