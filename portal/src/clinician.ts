@@ -2,7 +2,7 @@
 // check the CID, decrypt here, check the SHA-256 on chain, log the access), then show or save it.
 // Records that were shared and are no longer are shown as revoked.
 import { action, h, say, table } from './dom';
-import { blockClock, openRecord, typeLabel, type Grant, type RecordView } from './records';
+import { blockClock, openRecord, typeOf, type Grant, type RecordView } from './records';
 import type { Session } from './session';
 
 interface Shared { record: RecordView; grant: Grant; effective: boolean }
@@ -44,14 +44,16 @@ export async function clinicianView(session: Session, view: HTMLElement): Promis
   const rows: Array<Array<Node | string>> = [];
   for (const s of shared) {
     seen.add(s.record.id);
-    rows.push([String(s.record.id), h('code', {}, s.record.record.patient), typeLabel(s.record.record.recordType),
+    // The type opens with the key the grant seals to me; an emergency opening holds none.
+    const secret = session.hasSecret() ? session.secret() : null;
+    rows.push([String(s.record.id), h('code', {}, s.record.record.patient), typeOf(s.record, s.grant.wrappedKey, secret),
       String(s.record.record.custodian), blockTime(s.grant.expiresAt),
       h('span', { class: `status ${s.effective ? 'ok' : 'error'}` }, s.effective ? `shared (${s.grant.basis})` : 'expired'),
       openButton(s.record.id)]);
   }
   for (const id of [...seen].filter((id) => !listed.has(id)).sort((a, b) => a - b)) {
     const r = (await api.call.medicalRecordsApi.record(id)).toJSON() as unknown as RecordView | null;
-    rows.push([String(id), h('code', {}, r?.record.patient ?? '?'), r ? typeLabel(r.record.recordType) : '?',
+    rows.push([String(id), h('code', {}, r?.record.patient ?? '?'), r ? 'sealed' : '?',
       r ? String(r.record.custodian) : '?', '', h('span', { class: 'status error' }, 'revoked'), openButton(id)]);
   }
   localStorage.setItem(SEEN + me.address, JSON.stringify([...seen]));

@@ -16,6 +16,9 @@
 //   HMAC-SHA256 under HKDF-SHA256(data key, info = "medchain/plaintext-commitment/v1"). Only
 //   someone who holds the data key can compute it, so hashing a guessed document (a templated
 //   negative result) confirms nothing; readers, who hold the key, still check the plaintext.
+// - A record's type is on chain only as a tag, HMAC-SHA256 under the patient's type key with the
+//   custodian, and sealed under the data key (ChaCha20-Poly1305, key HKDF-SHA256(data key,
+//   info = "medchain/sealed-type/v1"), nonce zero: each data key seals one type, once).
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
 import { x25519 } from '@noble/curves/ed25519.js';
@@ -30,6 +33,12 @@ const TAG = 16;
 const PREFIX = 19;
 const SEALED_INFO = new TextEncoder().encode('medchain/sealed-key/v1');
 const COMMITMENT_INFO = new TextEncoder().encode('medchain/plaintext-commitment/v1');
+const SEALED_TYPE_INFO = new TextEncoder().encode('medchain/sealed-type/v1');
+const TYPE_TAG_DOMAIN = new TextEncoder().encode('medchain/type-tag/v1');
+const TYPE_KEY_INFO = new TextEncoder().encode('medchain/type-key/v1');
+/** A record type in SCALE (system, 1 byte; code, u64 little-endian), and sealed. */
+export const TYPE_LEN = 9;
+export const SEALED_TYPE_LEN = TYPE_LEN + TAG;
 
 /** What decryption saw of the plaintext. */
 export interface Plaintext {
@@ -187,5 +196,43 @@ export function open(sealed: Uint8Array, secret: Uint8Array): Uint8Array {
     return sealedAead(shared, ephemeral, recipient).decrypt(sealed.subarray(32));
   } catch {
     throw new Error('this key was not sealed to your encryption key');
+  }
+}
+
+/**
+ * A patient's type key with one custodian, from the X25519 secret of their account there:
+ * HKDF-SHA256(secret, info = "medchain/type-key/v1"). Sealed to the custodian in `grantCare`.
+ */
+export function typeKey(secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) throw new Error('an X25519 secret is 32 bytes');
+  return hkdf(sha256, secret, undefined, TYPE_KEY_INFO, 32);
+}
+
+/** A record type's tag (SCALE, 9 bytes) under a type key: the chain's `typeTag`. */
+export function typeTag(key: Uint8Array, recordType: Uint8Array): Uint8Array {
+  if (recordType.length !== TYPE_LEN) throw new Error(`a record type is ${TYPE_LEN} bytes`);
+  const message = new Uint8Array(TYPE_TAG_DOMAIN.length + TYPE_LEN);
+  message.set(TYPE_TAG_DOMAIN, 0);
+  message.set(recordType, TYPE_TAG_DOMAIN.length);
+  return hmac(sha256, key, message);
+}
+
+const typeAead = (dataKey: Uint8Array) =>
+  chacha20poly1305(hkdf(sha256, dataKey, undefined, SEALED_TYPE_INFO, 32), new Uint8Array(12));
+
+/** A record type (SCALE, 9 bytes) sealed under its version's data key: the chain's `sealedType`. */
+export function sealType(dataKey: Uint8Array, recordType: Uint8Array): Uint8Array {
+  if (dataKey.length !== 32) throw new Error('a data key is 32 bytes');
+  if (recordType.length !== TYPE_LEN) throw new Error(`a record type is ${TYPE_LEN} bytes`);
+  return typeAead(dataKey).encrypt(recordType);
+}
+
+/** The record type (SCALE) a record's `sealedType` holds, with its data key. */
+export function openType(dataKey: Uint8Array, sealed: Uint8Array): Uint8Array {
+  if (sealed.length !== SEALED_TYPE_LEN) throw new Error(`a sealed type is ${SEALED_TYPE_LEN} bytes`);
+  try {
+    return typeAead(dataKey).decrypt(sealed);
+  } catch {
+    throw new Error("the record's sealed type does not open with its data key");
   }
 }

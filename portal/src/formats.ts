@@ -63,6 +63,26 @@ export function typeLabel(t: { system: unknown; code: unknown }): string {
   return `${system.toLowerCase()}:${digits}`;
 }
 
+const SYSTEMS = ['Loinc', 'Snomed', 'Local'] as const;
+
+/** A record type in SCALE (system index, then the code as u64 little-endian): 9 bytes. */
+export function typeBytes(t: RecordType): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = SYSTEMS.indexOf(t.system);
+  let v = BigInt(t.code);
+  for (let i = 1; i < 9; i++) { out[i] = Number(v & 0xffn); v >>= 8n; }
+  return out;
+}
+
+/** The record type whose SCALE form is `bytes`. */
+export function typeFromBytes(bytes: Uint8Array): RecordType {
+  const system = SYSTEMS[bytes[0]];
+  if (bytes.length !== 9 || system === undefined) throw new Error('not a record type');
+  let v = 0n;
+  for (let i = 8; i >= 1; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return { system, code: codeValue(v.toString()) };
+}
+
 /**
  * The block a grant expires at (docs/formats.md, "Expiries"): `N` is block N, `+N` is N blocks
  * after `best`, and `30m`, `12h` or `7d` is that long after `best` at `blockMs` per block, rounded

@@ -7,9 +7,10 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { u8aToHex } from '@polkadot/util';
 import { CID } from 'multiformats/cid';
-import { encrypt, newDataKey, seal } from './crypto';
+import { encrypt, newDataKey, seal, sealType } from './crypto';
 import { action, h, say } from './dom';
-import { rotateStep, serviceKey } from './keyservice';
+import { typeBytes } from './formats';
+import { rotateStep, serviceKey, tagThroughService } from './keyservice';
 import { parseType } from './records';
 import type { Session } from './session';
 
@@ -63,6 +64,15 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     if (!care.some((c) => c.org === orgId)) throw new Error(`the patient ${address} has not authorised organisation ${orgId} to index records about them: they do so on their page (My hospitals) or with \`medchain care grant ${orgId}\`; nothing was stored`);
     const orgKey = orgs.find((m) => m.org === orgId)?.key;
     if (!orgKey) throw new Error(`organisation ${orgId} has no key: its admin sets its key service's first (this page, or medchain org set-key)`);
+    // The chain learns the type only as the patient's tag, which the key service computes.
+    say(out, 'tagging the record type at the key service', 'muted');
+    const tag = await tagThroughService(session, orgId, address, recordType);
+    if (prev !== null) {
+      const old = (await api.call.medicalRecordsApi.record(prev)).toJSON() as { record: { typeTag: string } } | null;
+      if (old && old.record.typeTag.replace(/^0x/, '') !== u8aToHex(tag, -1, false)) {
+        throw new Error(`record ${prev} is not of type ${type.value.trim()}: an amendment keeps its record's type, so nothing was stored`);
+      }
+    }
     // Fail before encrypting if IPFS is not there.
     await session.ipfs.version();
     say(out, 'encrypting in this browser', 'muted');
@@ -71,7 +81,8 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     say(out, 'adding the ciphertext to IPFS', 'muted');
     const cid = await session.ipfs.add(ciphertext, `${chosen.name}.medchain`);
     say(out, 'registering on chain', 'muted');
-    const done = await session.send(api.tx.medicalRecords.createRecord(orgId, address, recordType, commitment,
+    const done = await session.send(api.tx.medicalRecords.createRecord(orgId, address, tag,
+      sealType(dataKey, typeBytes(recordType)), commitment,
       u8aToHex(CID.parse(cid).bytes),
       ciphertext.length, prev, seal(dataKey, hexToBytes(patientKey)), seal(dataKey, hexToBytes(orgKey))));
     const created = done.events.find((e) => e.section === 'medicalRecords' && e.method === 'RecordCreated');
@@ -107,6 +118,13 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
       say(out, `re-sealing records ${i + 1} to ${i + chunk.length} of ${resealed.length}`, 'muted');
       await session.send(api.tx.medicalRecords.resealForCustodian(orgId, chunk.map((r) => [r.record, `0x${r.sealed}`])));
     }
+    // The patients' type keys too, with which the service tags their new records.
+    const care = batch.care ?? [];
+    for (let i = 0; i < care.length; i += max) {
+      const chunk = care.slice(i, i + max);
+      say(out, `re-sealing patients' type keys ${i + 1} to ${i + chunk.length} of ${care.length}`, 'muted');
+      await session.send(api.tx.medicalRecords.resealTypeKeys(orgId, chunk.map((c) => [c.patient, `0x${c.sealed}`])));
+    }
     // The service destroys the old secret only once the finalized chain holds the new key and
     // every re-sealed copy: it is asked again until then.
     say(out, 'waiting for finality, then the old secret is destroyed', 'muted');
@@ -121,7 +139,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
     const stranded = batch.stranded ?? [];
     const left = stranded.length === 0 ? ''
       : `; records ${stranded.join(', ')} are sealed to a key the service never held and stay as they are (\`medchain org rotate-key\` with the key file that opens them moves them)`;
-    return `organisation ${orgId} moved to key ${next}: ${resealed.length} records re-sealed, the old secret destroyed${left}`;
+    return `organisation ${orgId} moved to key ${next}: ${resealed.length} records and ${care.length} patients' type keys re-sealed, the old secret destroyed${left}`;
   });
 
   action(sponsor, out, async () => {
@@ -133,7 +151,7 @@ export async function hospitalView(session: Session, view: HTMLElement): Promise
   view.replaceChildren(h('h2', {}, `Hospital (${me.name})`),
     h('p', {}, org, ' ', setKey, ' ', rotate),
     h('h3', {}, 'Upload a record'),
-    h('p', { class: 'muted' }, 'The file is encrypted in this browser; only its ciphertext goes to IPFS and only its digest and CID go on chain.'),
+    h('p', { class: 'muted' }, 'The file is encrypted in this browser; only its ciphertext goes to IPFS, and only its commitment, its CID and its type, tagged and sealed, go on chain.'),
     h('p', {}, patient, ' ', type, ' ', previous),
     h('p', {}, file, ' ', upload),
     h('h3', {}, 'Fund a patient'),

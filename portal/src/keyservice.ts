@@ -5,6 +5,8 @@
 // service requests").
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
+import { typeBytes, typeLabel, type RecordType } from './formats';
 import type { Session } from './session';
 
 interface Info { public_key: string; chains: Array<{ genesis: string; org: number }> }
@@ -42,7 +44,7 @@ const le = (n: number, bytes: number): Uint8Array => {
 
 /**
  * A request to organisation `org`'s service on this chain, signed by the chosen account: `call`
- * (`open`, `rotate`) with `fields`, over "medchain/keyserver/v1/<call>" || genesis || org (u32 LE)
+ * (`open`, `tag`, `rotate`) with `fields`, over "medchain/keyserver/v1/<call>" || genesis || org (u32 LE)
  * || `parts` || a fresh challenge (docs/formats.md, "Key service requests").
  */
 async function signed<T>(session: Session, org: number, call: string, parts: Uint8Array[], fields: object): Promise<T> {
@@ -73,10 +75,22 @@ export async function openThroughService(session: Session, org: number, id: numb
   return hexToBytes(sealed);
 }
 
+/**
+ * The tag of `recordType` for `patient` in organisation `org`'s care: the `typeTag` of a record
+ * the chosen account, a clinician there, creates about them (only the service holds the patient's
+ * type key).
+ */
+export async function tagThroughService(session: Session, org: number, patient: string, recordType: RecordType): Promise<Uint8Array> {
+  const { tag } = await signed<{ tag: string }>(session, org, 'tag', [decodeAddress(patient), typeBytes(recordType)],
+    { patient, record_type: typeLabel(recordType) });
+  return hexToBytes(tag);
+}
+
 /** A step of moving the organisation to a new key, as its admin (`org rotate-key` in the CLI). */
 export interface RotateAnswer {
   next_public_key: string;
   resealed?: Array<{ record: number; sealed: string }>;
+  care?: Array<{ patient: string; sealed: string }>;
   stranded?: number[];
   finished?: boolean;
 }

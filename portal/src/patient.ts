@@ -2,10 +2,10 @@
 // each and until when, grant and revoke, and each record's complete audit trail with emergency
 // openings and their reasons highlighted.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { open, seal, x25519Public } from './crypto';
+import { open, seal, typeKey, x25519Public } from './crypto';
 import { action, h, table } from './dom';
 import { parseUntil } from './formats';
-import { blockClock, PURPOSE_OF_USE, slotMs, typeLabel, type Grant, type RecordView } from './records';
+import { blockClock, PURPOSE_OF_USE, slotMs, typeOf, type Grant, type RecordView } from './records';
 import type { Identity, Session } from './session';
 
 interface GrantView { grantee: string; grant: Grant; effective: boolean }
@@ -73,7 +73,12 @@ async function careSection(session: Session, identities: Identity[]): Promise<HT
         await session.send(api.tx.medicalRecords.setEncryptionKey(`0x${key}`), who);
       }
     }
-    const done = await session.send(api.tx.medicalRecords.grantCare(id), who);
+    // The hospital's key service tags the types of records about the patient with the patient's
+    // type key, sealed to the organisation's key here.
+    const orgKey = ((await api.call.medicalRecordsApi.organisation(id)).toJSON() as { key: string | null } | null)?.key;
+    if (!orgKey) throw new Error(`organisation ${id} has no key yet: its admin sets its key service's first`);
+    const sealedTypeKey = seal(typeKey(who.secret ?? session.secret()), hexToBytes(orgKey.replace(/^0x/, '')));
+    const done = await session.send(api.tx.medicalRecords.grantCare(id, sealedTypeKey), who);
     return `organisation ${id} may index records about you as ${who.address} (block ${done.block})`;
   });
   return h('section', { id: 'care' },
@@ -138,7 +143,7 @@ export async function patientView(session: Session, view: HTMLElement): Promise<
         `${emergency ? 'EMERGENCY OPENING' : e.action}${why} by `, h('code', {}, e.who), ` at block ${e.at}`);
     });
     sections.push(h('section', { class: 'record', id: `record-${r.id}` },
-      h('h3', {}, `Record ${r.id}: ${typeLabel(r.record.recordType)}`),
+      h('h3', {}, `Record ${r.id}: ${typeOf(r, r.record.keyForPatient, who.secret ?? (session.hasSecret() ? session.secret() : null))}`),
       h('p', {}, `custodian organisation ${r.record.custodian}, version ${r.record.version}`,
         r.record.previous !== null ? ` (amends record ${r.record.previous})` : '',
         r.record.supersededBy !== null ? `, superseded by record ${r.record.supersededBy}` : '',

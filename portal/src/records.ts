@@ -2,8 +2,8 @@
 // whole read path of flow 3 (DESIGN.md): may I read it, which sealed key is mine, fetch by CID and
 // check the CID, decrypt, check the SHA-256 on chain, log the access, and only then show it.
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { decrypt, open, verifyPlaintext } from './crypto';
-import type { RecordType } from './formats';
+import { decrypt, open, openType, verifyPlaintext } from './crypto';
+import { typeFromBytes, typeLabel } from './formats';
 import { openThroughService } from './keyservice';
 import type { Session } from './session';
 
@@ -15,7 +15,10 @@ export interface RecordView {
     patient: string;
     custodian: number;
     author: string;
-    recordType: RecordType;
+    /** The type's tag under the patient's type key with the custodian: meaningless to others. */
+    typeTag: string;
+    /** The type sealed under the data key. */
+    sealedType: string;
     plaintextHash: string;
     cid: string;
     version: number;
@@ -27,6 +30,20 @@ export interface RecordView {
   };
   cid: string;
   origin: unknown;
+}
+
+/**
+ * A record's type as `loinc:…`, opened with its data key (the patient's copy, or a grant's), or
+ * `sealed` when this page holds no key that opens it.
+ */
+export function typeOf(view: RecordView, sealedKey: string | null | undefined, secret: Uint8Array | null | undefined): string {
+  if (!sealedKey || !secret) return 'sealed';
+  try {
+    const dataKey = open(hexToBytes(sealedKey.replace(/^0x/, '')), secret);
+    return typeLabel(typeFromBytes(openType(dataKey, hexToBytes(view.record.sealedType.replace(/^0x/, '')))));
+  } catch {
+    return 'sealed';
+  }
 }
 
 export interface Grant { basis: 'Patient' | 'RecordType' | 'Emergency'; grantedAt: number; expiresAt: number; wrappedKey: string | null; depositor: string; deposit: number | string }

@@ -141,3 +141,23 @@ test('pseudonyms: the portal derives the CLI\'s account and encryption key for e
   assert.throws(() => pseudonym.pseudonymPath(new Uint8Array(31), 0), /32 bytes/);
   assert.throws(() => pseudonym.pseudonymPath(new Uint8Array(32), -1), /not an id/);
 });
+
+test('type tags and sealed types: the portal makes the CLI\'s bytes and opens only what it should', () => {
+  const v = vectors('record-type-tags.json');
+  const typeKey = crypto.typeKey(hexToBytes(v.x25519));
+  assert.equal(bytesToHex(typeKey), v.type_key);
+  const dataKey = hexToBytes(v.data_key);
+  for (const c of v.cases) {
+    const t = formats.parseType(c.type);
+    const scale = formats.typeBytes(t);
+    assert.equal(bytesToHex(scale), c.scale, `${c.type}: SCALE`);
+    assert.equal(bytesToHex(crypto.typeTag(typeKey, scale)), c.tag, `${c.type}: tag`);
+    assert.equal(bytesToHex(crypto.sealType(dataKey, scale)), c.sealed, `${c.type}: sealed`);
+    const opened = formats.typeFromBytes(crypto.openType(dataKey, hexToBytes(c.sealed)));
+    assert.equal(formats.typeLabel(opened), c.type);
+    assert.throws(() => crypto.openType(new Uint8Array(32).fill(0x77), hexToBytes(c.sealed)), /does not open/);
+    const flipped = hexToBytes(c.sealed);
+    flipped[0] ^= 1;
+    assert.throws(() => crypto.openType(dataKey, flipped), /does not open/);
+  }
+});
