@@ -9,6 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { CLI_BIN, connect, removeDir, startDev, stop, submit, tempDir } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
+import { startKeyserver } from '../lib/keyserver.js';
 
 const SIZE = 100 * 1024 * 1024;
 const RPC = 19990;
@@ -16,10 +17,12 @@ const IPFS = 35301;
 const base = tempDir('put-bench-node');
 const home = tempDir('put-bench-home');
 const node = startDev({ rpcPort: RPC, p2pPort: 19390, basePath: base, ipfsPort: IPFS });
+const KEYSERVER = 35302;
 const cli = (...args) => JSON.parse(execFileSync(CLI_BIN, ['--json', '--url', `ws://127.0.0.1:${RPC}`,
   '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
-  env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'bench' },
+  env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: 'bench', MEDCHAIN_KEYSERVER: `http://127.0.0.1:${KEYSERVER}` },
 }).toString().trim().split('\n').pop());
+let keyserver;
 
 try {
   await cryptoWaitReady();
@@ -32,10 +35,11 @@ try {
   await submit(api, api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(accounts.hospital)), alice,
     { finalized: true });
   await api.disconnect();
-  const orgKey = cli('keyserver', 'init', '--dir', join(home, 'keyserver')).public_key;
-  cli('--as', 'hospital', 'org', 'set-key', '--org', '0', '--key', orgKey);
+  // The hospital's key service, which tags the record's type.
+  keyserver = await startKeyserver({ dir: join(home, 'keyserver'), url: `ws://127.0.0.1:${RPC}`, org: 0, port: KEYSERVER });
+  cli('--as', 'hospital', 'org', 'set-key', '--org', '0');
   cli('--as', 'patient', 'key', 'register');
-  cli('--as', 'patient', 'care', 'grant', '0');
+  cli('--as', 'patient', 'care', 'grant', '0', '--own-account');
 
   const file = join(home, 'data.bin');
   const bytes = randomBytes(SIZE, 77);
@@ -53,6 +57,7 @@ try {
   console.log(`record put (encrypt + add + createRecord finalized): ${(putMs / 1000).toFixed(1)} s, ${mibs(putMs)} MiB/s`);
   console.log(`get (download + verify + decrypt + logAccess finalized): ${(getMs / 1000).toFixed(1)} s, ${mibs(getMs)} MiB/s`);
 } finally {
+  if (keyserver) await stop(keyserver.child);
   await stop(node);
   removeDir(base);
   removeDir(home);

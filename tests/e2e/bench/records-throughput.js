@@ -20,7 +20,6 @@ const arg = (name, fallback) => {
 const TXS = arg('txs', 1200);
 const SENDERS = arg('senders', 24);
 const BASE = arg('port-base', 32333);
-const LAB = { system: 'Loinc', code: 115063 };
 const MED = 10n ** 12n;
 
 /** Signs `[tx, signer]` pairs with consecutive nonces per signer. */
@@ -103,7 +102,7 @@ async function main() {
       [m.setOrganisationKey(0, hospital.publicKey), alice],
       ...senders.map((s) => [m.addMember(0, s.address, 'Clinician'), alice]),
       ...patients.map((p) => [m.setEncryptionKey(patientKey.publicKey), p]),
-      ...patients.map((p) => [m.grantCare(0), p]),
+      ...patients.map((p) => [m.grantCare(0, seal(randomBytes(32), hospital.publicKey)), p]),
     ]));
     if (setup.failed) throw new Error(`${setup.failed} set-up transactions failed`);
 
@@ -116,7 +115,8 @@ async function main() {
         transfers.push([api.tx.balances.transferKeepAlive(patient.address, MED + BigInt(i)), s]);
         const dataKey = randomBytes(32);
         const ciphertext = randomBytes(1024);
-        records.push([m.createRecord(0, patient.address, LAB, sha256(ciphertext), u8aToHex(rawCid(ciphertext)),
+        // The type as the chain holds it: a tag and the type sealed (their cost, not their meaning).
+        records.push([m.createRecord(0, patient.address, randomBytes(32), randomBytes(25), sha256(ciphertext), u8aToHex(rawCid(ciphertext)),
           ciphertext.length, null, seal(dataKey, patientKey.publicKey), seal(dataKey, hospital.publicKey)), s]);
       }
     }

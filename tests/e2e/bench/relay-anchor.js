@@ -71,7 +71,7 @@ async function index(api, alice, patients, count, first) {
     for (let j = 0; j < wave; j++) {
       const i = first + done + j;
       const tx = api.tx.medicalRecords.createRecord(0, patients[Math.floor(i / PER_PATIENT)].address,
-        { system: 'Loinc', code: 115063 }, sha256(`p${i}`), u8aToHex(new Uint8Array([1, 0x55, 0x12, 0x20, ...sha256(`c${i}`)])),
+        sha256(`tag ${i}`), new Uint8Array(25).fill(3), sha256(`p${i}`), u8aToHex(new Uint8Array([1, 0x55, 0x12, 0x20, ...sha256(`c${i}`)])),
         1000, null, new Uint8Array(80).fill(1), new Uint8Array(80).fill(2));
       sent.push(tx.signAndSend(alice, { nonce: nonce++, era: 0 }));
     }
@@ -108,7 +108,7 @@ async function main() {
     await waitFor('patients funded', async () => (await hapi.query.system.account(patients.at(-1).address)).data.free.toBigInt() > 0n, 60_000);
     await Promise.all(patients.map((p) => hapi.tx.medicalRecords.setEncryptionKey(new Uint8Array(32).fill(9)).signAndSend(p)));
     await waitFor('patient keys', async () => (await hapi.query.medicalRecords.encryptionKeys(patients.at(-1).address)).isSome, 60_000);
-    await Promise.all(patients.map((p) => hapi.tx.medicalRecords.grantCare(0).signAndSend(p)));
+    await Promise.all(patients.map((p) => hapi.tx.medicalRecords.grantCare(0, new Uint8Array(80).fill(4)).signAndSend(p)));
     await waitFor('patients in hospital 0\'s care', async () => (await Promise.all(patients.map((p) =>
       hapi.query.medicalRecords.careRelationships(p.address, 0)))).every((c) => c.isSome), 60_000);
 

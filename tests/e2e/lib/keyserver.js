@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { u8aConcat, u8aToHex, hexToU8a } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
 import { CLI_BIN, waitFor } from './node.js';
 
 /**
@@ -69,6 +70,25 @@ export async function challenge(url) {
 }
 
 /**
+ * POSTs `call` to the service at `url` for `pair`, with `fields`, the challenge `c` and the
+ * signature `signature`. Resolves with the HTTP status and the body.
+ */
+async function signedPost(url, call, { pair, genesis, fields, c, signature }) {
+  const res = await fetch(`${url}/v1/${call}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      account: pair.address,
+      genesis: genesis.replace(/^0x/, ''),
+      ...fields,
+      challenge: u8aToHex(c, -1, false),
+      signature: u8aToHex(signature, -1, false),
+    }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/**
  * Asks the service at `url` for `record`'s key as `pair` (a keyring pair) would, signing with
  * `signer` (the same pair unless told), over `challengeBytes` (a fresh one unless told), for
  * organisation `signedOrg` (the service's unless told). Resolves with the HTTP status and the body.
@@ -76,16 +96,22 @@ export async function challenge(url) {
 export async function askOpen(url, { pair, genesis, org, record, signer = pair, challengeBytes, signedOrg = org }) {
   const c = challengeBytes ?? await challenge(url);
   const signature = signer.sign(openMessage(genesis, signedOrg, record, c));
-  const res = await fetch(`${url}/v1/open`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      account: pair.address,
-      genesis: genesis.replace(/^0x/, ''),
-      record,
-      challenge: u8aToHex(c, -1, false),
-      signature: u8aToHex(signature, -1, false),
-    }),
-  });
-  return { status: res.status, body: await res.json(), challenge: c };
+  return { ...await signedPost(url, 'open', { pair, genesis, fields: { record }, c, signature }), challenge: c };
+}
+
+/** A record type in SCALE (system index, code u64 LE), as the tag message holds it. */
+function typeBytes({ system, code }) {
+  return u8aConcat([['Loinc', 'Snomed', 'Local'].indexOf(system)], le(code, 8));
+}
+
+/**
+ * Asks the service at `url` for the tag of `type` ({ system, code }, sent as `text`) for `patient`
+ * (SS58) as `pair` would, signing with `signer` (the same pair unless told). Resolves with the HTTP
+ * status and the body.
+ */
+export async function askTag(url, { pair, genesis, org, patient, type, text, signer = pair }) {
+  const c = await challenge(url);
+  const message = u8aConcat(new TextEncoder().encode('medchain/keyserver/v1/tag'), hexToU8a(genesis), le(org, 4),
+    decodeAddress(patient), typeBytes(type), c);
+  return signedPost(url, 'tag', { pair, genesis, fields: { patient, record_type: text }, c, signature: signer.sign(message) });
 }

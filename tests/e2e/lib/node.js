@@ -141,12 +141,20 @@ export async function headers(api, count, { finalized = false } = {}) {
 /**
  * Signs and submits `tx`, resolving once it is in a block (or finalized, with `finalized`) with
  * the block hash, its events and the name of the error it failed with (null when it succeeded).
+ * `nonce` signs with that nonce, so that many transactions of one account go out at once.
  */
-export function submit(api, tx, signer, { finalized = false } = {}) {
+export function submit(api, tx, signer, { finalized = false, nonce } = {}) {
   return new Promise((resolve, reject) => {
     let unsub;
     let done = false;
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, nonce === undefined ? {} : { nonce }, ({ status, events, dispatchError }) => {
+      // A transaction the pool drops never lands: say so rather than wait for ever.
+      if (!done && (status.isInvalid || status.isDropped || status.isUsurped)) {
+        done = true;
+        unsub?.();
+        reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`));
+        return;
+      }
       const at = finalized ? status.isFinalized && status.asFinalized : status.isInBlock && status.asInBlock;
       if (!at || done) return;
       done = true;

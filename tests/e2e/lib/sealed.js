@@ -7,12 +7,16 @@ import { existsSync } from 'node:fs';
 const LIB = new URL('../../../portal/dist-lib/crypto.js', import.meta.url);
 if (!existsSync(LIB)) throw new Error(`${LIB.pathname} is missing: run \`npm run build:lib\` in portal/ first`);
 const portal = await import(LIB.href);
+const formats = await import(new URL('../../../portal/dist-lib/formats.js', import.meta.url).href);
 
 /** A new X25519 key pair: `publicKey` is the 32 raw bytes registered on chain. */
 export function keyPair() {
   const secret = new Uint8Array(randomBytes(32));
   return { secret, publicKey: Buffer.from(portal.x25519Public(secret)) };
 }
+
+/** The X25519 public key of a secret. */
+export const portalPublic = (secret) => Buffer.from(portal.x25519Public(new Uint8Array(secret)));
 
 /** Seals a 32-byte data key to a recipient's raw X25519 public key: 80 bytes. */
 export const seal = (dataKey, recipientPublic) => Buffer.from(portal.seal(new Uint8Array(dataKey), new Uint8Array(recipientPublic)));
@@ -30,6 +34,23 @@ export const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
 
 /** What a record's `plaintextHash` holds: the plaintext's commitment under its data key (docs/formats.md). */
 export const commitment = (dataKey, bytes) => Buffer.from(portal.commitment(new Uint8Array(dataKey), new Uint8Array(bytes)));
+
+/** A patient's type key with a custodian, from their X25519 secret there (docs/formats.md, "Type tags"). */
+export const typeKey = (secret) => Buffer.from(portal.typeKey(new Uint8Array(secret)));
+
+/** What `grantCare` takes: the patient's type key sealed to the organisation's X25519 key. */
+export const careKey = (patientSecret, orgPublic) => seal(typeKey(patientSecret), orgPublic);
+
+/** A record type's tag for a patient (their X25519 secret at the custodian): a record's `typeTag`. */
+export const typeTag = (patientSecret, type) =>
+  Buffer.from(portal.typeTag(typeKey(patientSecret), formats.typeBytes(type)));
+
+/** A record type sealed under a data key: a record's `sealedType`. */
+export const sealType = (dataKey, type) => Buffer.from(portal.sealType(new Uint8Array(dataKey), formats.typeBytes(type)));
+
+/** The record type (as `loinc:11506-3`) a record's `sealedType` holds, with its data key. */
+export const openType = (dataKey, sealed) =>
+  formats.typeLabel(formats.typeFromBytes(portal.openType(new Uint8Array(dataKey), new Uint8Array(sealed))));
 
 /**
  * The binary CIDv1 (raw codec, sha2-256) of some bytes: what `ipfs add --raw-leaves` gives a small file.

@@ -19,16 +19,21 @@ import { create as kubo } from 'kubo-rpc-client';
 import { u8aToHex } from '@polkadot/util';
 import { CLI_BIN, ROOT, connect, removeDir, sleep, startDev, stop, submit, tempDir } from '../lib/node.js';
 import { randomBytes } from '../lib/ipfs.js';
-import { decryptFile, keyPair, open, seal } from '../lib/sealed.js';
+import { careKey, decryptFile, keyPair, open, openType, seal, sealType, typeTag } from '../lib/sealed.js';
+import { startKeyserver } from '../lib/keyserver.js';
 import { PASSPHRASE, cliRunner } from '../lib/cli.js';
 
 const RPC = 19979;
 const P2P = 19379;
 const IPFS = 25211;
+const KEYSERVER = 25212;
+const LAB = { system: 'Loinc', code: 115063 };
 
 let node;
 let api;
 let org; // the hospital's organisation number, from its registration
+let keyserver; // its key service
+let orgKey; // the service's public key, the organisation's
 let base;
 let home;
 let work;
@@ -56,7 +61,7 @@ function hasOpen(pid, match) {
 function interrupted(args, match) {
   return new Promise((resolve) => {
     const child = spawn(CLI_BIN, ['--url', `ws://127.0.0.1:${RPC}`, '--ipfs', `http://127.0.0.1:${IPFS}`, ...args], {
-      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASSPHRASE },
+      env: { ...process.env, MEDCHAIN_HOME: home, MEDCHAIN_PASSPHRASE: PASSPHRASE, MEDCHAIN_KEYSERVER: keyserver.url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -91,12 +96,18 @@ before(async () => {
   // Alice's hospital is organisation 0 on the dev chain; this one's number comes from the event.
   org = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
     .event.data[0].toNumber();
-  // The hospital's key is held elsewhere (a key service or an HSM): only its public key is given.
-  await ok(['--as', 'hospital', 'org', 'set-key', '--org', String(org), '--key', keyPair().publicKey.toString('hex')]);
+  // The hospital's key is held by its key service: only its public key goes on chain, and the CLI
+  // asks the service for each record type's tag.
+  keyserver = await startKeyserver({ dir: join(work, 'keyserver'), url: `ws://127.0.0.1:${RPC}`, org, port: KEYSERVER });
+  ({ ok, cli } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}`,
+    env: { MEDCHAIN_KEYSERVER: keyserver.url } }));
+  await ok(['--as', 'hospital', 'org', 'set-key', '--org', String(org)]);
+  orgKey = Buffer.from(keyserver.publicKey, 'hex');
   await ok(['--as', 'specialist', 'key', 'register']);
 });
 
 after(async () => {
+  keyserver?.child.kill('SIGINT');
   await api?.disconnect();
   if (node) await stop(node);
   for (const dir of [base, home, work]) if (dir) removeDir(dir);
@@ -107,7 +118,8 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
   const patientKey = keyPair();
   const set = await submit(api, api.tx.medicalRecords.setEncryptionKey(patientKey.publicKey), k.dave, { finalized: true });
   assert.equal(set.error, null);
-  const care = await submit(api, api.tx.medicalRecords.grantCare(org), k.dave, { finalized: true });
+  const care = await submit(api, api.tx.medicalRecords.grantCare(org, careKey(patientKey.secret, orgKey)), k.dave,
+    { finalized: true });
   assert.equal(care.error, null);
 
   const bytes = randomBytes(700 * 1024, 31);
@@ -120,6 +132,10 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
   const record = (await api.query.medicalRecords.records(put.record)).unwrap();
   const dataKey = open(record.keyForPatient.toU8a(), patientKey);
   assert.equal(dataKey.length, 32);
+  // The type: sealed under the data key by Rust, opened by Node; tagged by the key service with
+  // the type key Node sealed to it, and Node computes the same tag.
+  assert.equal(openType(dataKey, record.sealedType.toU8a()), 'loinc:11506-3');
+  assert.equal(record.typeTag.toHex(), u8aToHex(typeTag(patientKey.secret, LAB)));
   // A key sealed to someone else does not open with it.
   assert.throws(() => open(record.keyForCustodian.toU8a(), patientKey));
 
@@ -141,7 +157,11 @@ test('a key sealed by the Rust CLI opens in Node, and one sealed in Node opens i
     { finalized: true });
   assert.equal(revoked.error, null);
   writeFileSync(file, randomBytes(700 * 1024, 32));
-  const amended = await ok(['--as', 'hospital', 'record', 'amend', String(put.record), file]);
+  // An amendment keeps its type: the wrong one is refused before anything is stored.
+  const wrongType = await cli(['--as', 'hospital', 'record', 'amend', String(put.record), file, '--type', 'loinc:2345-7']);
+  assert.equal(wrongType.code, 1);
+  assert.match(wrongType.stderr, /is not of type loinc:2345-7: an amendment keeps its record's type, so nothing was stored/);
+  const amended = await ok(['--as', 'hospital', 'record', 'amend', String(put.record), file, '--type', 'loinc:11506-3']);
   const v2 = (await api.query.medicalRecords.records(amended.record)).unwrap();
   const newKey = open(v2.keyForPatient.toU8a(), patientKey);
   assert.notDeepEqual(Buffer.from(newKey), Buffer.from(dataKey), 'a new version, a new data key');
@@ -164,7 +184,8 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const registered = await submit(api, api.tx.medicalRecords.setEncryptionKey(portal.x25519Public(secret)), ferdie,
     { finalized: true });
   assert.equal(registered.error, null);
-  const care = await submit(api, api.tx.medicalRecords.grantCare(org), ferdie, { finalized: true });
+  const care = await submit(api, api.tx.medicalRecords.grantCare(org, careKey(secret, orgKey)), ferdie,
+    { finalized: true });
   assert.equal(care.error, null);
 
   // CLI -> portal: the data key opens with the portal's key, the ciphertext from IPFS decrypts,
@@ -189,9 +210,8 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   const key2 = portal.newDataKey();
   const { ciphertext, commitment } = portal.encrypt(key2, new Uint8Array(bytes2));
   const added = await ipfs.add(ciphertext, { cidVersion: 1, rawLeaves: true });
-  const orgKey = (await api.query.medicalRecords.organisations(org)).unwrap().key.unwrap().toU8a();
   const created = await submit(api, api.tx.medicalRecords.createRecord(org, ferdie.address,
-    { system: 'Loinc', code: 115063 }, commitment, u8aToHex(added.cid.bytes), ciphertext.length, null,
+    typeTag(secret, LAB), sealType(key2, LAB), commitment, u8aToHex(added.cid.bytes), ciphertext.length, null,
     portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
   assert.equal(created.error, null);
   const id = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event)).event.data[0].toNumber();
@@ -211,7 +231,7 @@ test('the portal\'s crypto opens what the CLI stored, and the CLI opens what the
   // digest is guessable; an entry that is neither the commitment nor the SHA-256 is refused.
   for (const [name, digest] of [['legacy', createHash('sha256').update(bytes2).digest()], ['wrong', randomBytes(32, 63)]]) {
     const created = await submit(api, api.tx.medicalRecords.createRecord(org, ferdie.address,
-      { system: 'Loinc', code: 115063 }, digest, u8aToHex(added.cid.bytes), ciphertext.length, null,
+      typeTag(secret, LAB), sealType(key2, LAB), digest, u8aToHex(added.cid.bytes), ciphertext.length, null,
       portal.seal(key2, portal.x25519Public(secret)), portal.seal(key2, orgKey)), bob, { finalized: true });
     assert.equal(created.error, null);
     const rid = created.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event)).event.data[0].toNumber();

@@ -15,7 +15,7 @@ import { hexToU8a } from '@polkadot/util';
 import { connect, removeDir, startDev, stop, submit, tempDir, waitFor } from '../lib/node.js';
 import { randomBytes, serveIpfs } from '../lib/ipfs.js';
 import { cliRunner } from '../lib/cli.js';
-import { askOpen, startKeyserver } from '../lib/keyserver.js';
+import { askOpen, askTag, startKeyserver } from '../lib/keyserver.js';
 import { keyPair, open as openSealed } from '../lib/sealed.js';
 
 const RPC = 19989;
@@ -23,6 +23,7 @@ const P2P = 19389;
 const NODE_IPFS = 25201;
 const SEPARATE_IPFS = 25202;
 const KEYSERVER = 25204;
+const KEYSERVER2 = 25205;
 const MARKER = 'MEDCHAIN-PLAINTEXT-MARKER-7f3a';
 
 let node;
@@ -34,6 +35,7 @@ let work;
 let separate;
 let separateRepo;
 let keyserver; // the hospital's key service
+let keyserver2; // the second hospital's
 let ksDir;
 const who = {};
 
@@ -123,6 +125,7 @@ after(async () => {
   if (node) await stop(node);
   if (separate) await stop(separate.child);
   if (keyserver) await stop(keyserver.child);
+  if (keyserver2) await stop(keyserver2.child);
   for (const dir of [base, home, work, separateRepo, ksDir]) if (dir) removeDir(dir);
 });
 
@@ -204,11 +207,19 @@ test('amend, list, show, grants; an emergency opening read through the hospital\
   const second = plaintextFile('v2.bin', 5, 600 * 1024);
   const v1 = await ok(['--as', 'hospital', 'record', 'put', first.path, '--patient', who.patient,
     '--type', 'snomed:271649006', '--org', ORG], { ipfs });
-  const v2 = await ok(['--as', 'hospital', 'record', 'amend', String(v1.record), second.path], { ipfs });
+  const v2 = await ok(['--as', 'hospital', 'record', 'amend', String(v1.record), second.path, '--type', 'snomed:271649006'],
+    { ipfs });
   assert.equal(v2.version, 2);
   assert.equal((await ok(['record', 'show', String(v1.record)])).superseded_by, v2.record);
-  const listed = await ok(['record', 'list', '--patient', who.patient]);
+  // The patient reads the type (sealed under the data key); to anyone else the chain shows a tag,
+  // the same for both versions.
+  const listed = await ok(['--as', 'patient', 'record', 'list']);
   assert.ok(listed.some((r) => r.record === v2.record && r.previous === v1.record && r.type === 'snomed:271649006'));
+  const seen = await ok(['record', 'list', '--patient', who.patient]);
+  const [t1, t2] = [v1.record, v2.record].map((id) => seen.find((r) => r.record === id));
+  assert.deepEqual([t1.type, t2.type], ['sealed', 'sealed']);
+  assert.equal(t1.type_tag, t2.type_tag);
+  assert.match(t1.type_tag, /^[0-9a-f]{64}$/);
 
   await ok(['--as', 'patient', 'grant', String(v2.record), '--to', who.specialist, '--until', '1h'], { ipfs });
   const grants = await ok(['grants', String(v2.record)]);
@@ -307,6 +318,23 @@ test('the key service: only the service opens the hospital\'s key, only for who 
   const noGrant = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
   assert.equal(noGrant.status, 403);
 
+  // Type tags: a clinician of the hospital gets the patient's tag of a type, the one the chain
+  // holds for the record; a stranger, a forged request and a patient the hospital does not care
+  // for get none.
+  const LAB = { system: 'Loinc', code: 115063 };
+  const tagFor = (pair, extra = {}) => askTag(keyserver.url, { pair, genesis, org, patient: who.patient, type: LAB,
+    text: 'loinc:11506-3', ...extra });
+  const tagged = await tagFor(charlie);
+  assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+  assert.equal(`0x${tagged.body.tag}`, kept.typeTag.toHex());
+  const strangerTag = await tagFor(mallory);
+  assert.equal(strangerTag.status, 403);
+  assert.match(strangerTag.body.error, /is no clinician of organisation/);
+  assert.equal((await tagFor(charlie, { signer: mallory })).status, 401);
+  const notInCare = await tagFor(charlie, { patient: who.specialist });
+  assert.equal(notInCare.status, 403);
+  assert.match(notInCare.body.error, /has not authorised organisation/);
+
   // Charlie opens it in an emergency: allowed to read, but the service answers only once a read
   // is logged on chain.
   await ok(['--as', 'clinician', 'emergency-open', String(record), '--reason', 'btg']);
@@ -355,6 +383,7 @@ test('the key service: only the service opens the hospital\'s key, only for who 
   const removed = await askOpen(keyserver.url, { pair: charlie, genesis, org, record });
   assert.equal(removed.status, 403, JSON.stringify(removed.body));
   assert.match(removed.body.error, /LeftCustodian/);
+  assert.equal((await tagFor(charlie)).status, 403, 'nor tags');
   const refusedOut = join(work, 'kept-removed.bin');
   const cliRemoved = await cli(['--as', 'clinician', 'get', String(record), '-o', refusedOut], { ipfs: separate.url });
   assert.notEqual(cliRemoved.code, 0);
@@ -396,9 +425,16 @@ test('org rotate-key: every record the hospital keeps moves to the new key, and 
   assert.match(stranger.stderr, /no admin of organisation/);
   assert.ok(!existsSync(join(ksDir, 'org.key.next')));
 
+  const typeKeys = async () => (await api.query.medicalRecords.careRelationships.entries())
+    .filter(([key]) => key.args[1].toNumber() === org).map(([, care]) => care.unwrap().typeKey.toU8a());
+  const careBefore = await typeKeys();
+  assert.ok(careBefore.length >= 1);
   const rotated = await ok(['--as', 'hospital', 'org', 'rotate-key', '--org', ORG]);
   assert.equal(rotated.old_key_destroyed, true);
   assert.equal(rotated.resealed, before.length - 2);
+  // The patients' type keys moved too: the old secret opens none, the new one each, and it is
+  // the same type key (the tags of new records match the old ones'; the next test puts one).
+  assert.equal(rotated.type_keys, careBefore.length);
   // The admin's key file opened its record, which moved into the service's custody; the other
   // is named and stays as it is.
   assert.deepEqual(rotated.adopted, [sealedTo.own]);
@@ -419,6 +455,18 @@ test('org rotate-key: every record the hospital keeps moves to the new key, and 
       assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
     }
   }
+  const careAfter = await typeKeys();
+  assert.equal(careAfter.length, careBefore.length);
+  for (let i = 0; i < careAfter.length; i++) {
+    assert.throws(() => openSealed(careAfter[i], { secret: oldSecret }), 'a type key the old secret opens');
+    assert.deepEqual(openSealed(careAfter[i], { secret: newSecret }), openSealed(careBefore[i], { secret: oldSecret }));
+  }
+  const tagBefore = (await api.call.medicalRecordsApi.record(put.record)).unwrap().record.typeTag.toHex();
+  const afterRotation = plaintextFile('after-rotation.bin', 23, 2048);
+  const same = await ok(['--as', 'hospital', 'record', 'put', afterRotation.path, '--patient', who.patient,
+    '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url });
+  assert.equal((await api.call.medicalRecordsApi.record(same.record)).unwrap().record.typeTag.toHex(), tagBefore,
+    'the service tags with the same type key after the rotation');
   // The service opens them as before, with the new key.
   const out = join(work, 'rotated-read.bin');
   await ok(['--as', 'hospital', 'get', String(put.record), '-o', out], { ipfs: separate.url });
@@ -532,8 +580,11 @@ test('a patient with nothing of their own: a pseudonym at each hospital, grants 
   assert.equal(joined.error, null);
   const ORG2 = String(joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
     .event.data[0].toNumber());
-  // The second hospital's key: any X25519 key here (the patient and the specialist read by theirs).
-  await ok(['--as', 'hospital2', 'org', 'set-key', '--org', ORG2, '--key', Buffer.from(keyPair().publicKey).toString('hex')]);
+  // The second hospital's key service, which tags its records' types.
+  keyserver2 = await startKeyserver({ dir: tempDir('cli-keyserver2'), url: `ws://127.0.0.1:${RPC}`, org: ORG2,
+    port: KEYSERVER2 });
+  const at2 = { env: { MEDCHAIN_KEYSERVER: keyserver2.url } };
+  await ok(['--as', 'hospital2', 'org', 'set-key', '--org', ORG2], at2);
   const second = await ok(['--as', 'patient', 'key', 'pseudonym', ORG2]);
   const firstPseudonym = await ok(['--as', 'patient', 'key', 'pseudonym', ORG]);
   assert.notEqual(second.account, who.patient, 'another account at another hospital');
@@ -545,7 +596,13 @@ test('a patient with nothing of their own: a pseudonym at each hospital, grants 
   const here = await ok(['--as', 'hospital', 'record', 'put', path, '--patient', who.patient,
     '--type', 'loinc:11506-3', '--org', ORG], { ipfs: separate.url });
   const there = await ok(['--as', 'hospital2', 'record', 'put', path, '--patient', second.account,
-    '--type', 'loinc:11506-3', '--org', ORG2], { ipfs: separate.url });
+    '--type', 'loinc:11506-3', '--org', ORG2], { ipfs: separate.url, ...at2 });
+  // Of one type, yet the two records' tags differ: the patient's type key differs at each hospital.
+  const tagOf = async (id) => (await api.call.medicalRecordsApi.record(id)).unwrap().record.typeTag.toHex();
+  assert.notEqual(await tagOf(here.record), await tagOf(there.record));
+  const mineTyped = await ok(['--as', 'patient', 'record', 'list']);
+  assert.deepEqual([here.record, there.record].map((id) => mineTyped.find((r) => r.record === id).type),
+    ['loinc:11506-3', 'loinc:11506-3'], 'the patient reads both types');
   // One key file finds both, each under the hospital's own pseudonym.
   const mine = await ok(['--as', 'patient', 'record', 'list']);
   const listed = Object.fromEntries(mine.map((r) => [r.record, r.patient]));
@@ -599,7 +656,7 @@ test('a patient with nothing of their own: a pseudonym at each hospital, grants 
   const cares = await ok(['--as', 'patient', 'care', 'list']);
   assert.deepEqual(cares.map((c) => [c.org, c.patient]), [[Number(ORG), who.patient]]);
   const after = await cli(['--as', 'hospital2', 'record', 'put', path, '--patient', second.account,
-    '--type', 'loinc:11506-3', '--org', ORG2]);
+    '--type', 'loinc:11506-3', '--org', ORG2], at2);
   assert.equal(after.code, 1);
   assert.match(after.stderr, new RegExp(`has not authorised organisation ${ORG2} to index records about them`));
   assert.equal((await api.query.system.account(who.patientOwn)).nonce.toNumber(), 0);

@@ -79,9 +79,9 @@ const sha256 = (b) => createHash('sha256').update(b).digest();
 
 /** What begins a sealed entry (docs/formats.md, "Anchor leaves"). */
 const SEALED_TAG = 'medchain/leaf/v2';
-/** A sealed entry's commitment to a private-chain record's patient and type. */
-const subjectOf = (rec) => sha256(Buffer.concat([Buffer.from('medchain/anchor-subject/v1'), rec.patient.toU8a(),
-  rec.recordType.toU8a(), rec.keyForPatient.toU8a()]));
+/** A sealed entry's commitment to a private-chain record's patient and type (its tag). */
+const subjectOf = (rec) => sha256(Buffer.concat([Buffer.from('medchain/anchor-subject/v2'), rec.patient.toU8a(),
+  rec.typeTag.toU8a(), rec.keyForPatient.toU8a()]));
 
 /** The organisation's anchors on the consortium chain, finalized. */
 async function anchors() {
@@ -191,8 +191,9 @@ test('the private chain indexes 1,000 records and a file stored through the CLI'
     for (let j = 0; j < 100; j++) {
       const i = wave * 100 + j;
       const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256(`ciphertext ${i}`)]));
-      const tx = hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], { system: 'Loinc', code: 115063 },
-        sha256(`plaintext ${i}`), cid, 1000 + i, null, randomBytes(80, i + 1), randomBytes(80, i + 5000));
+      const tx = hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], randomBytes(32, i + 20000),
+        randomBytes(25, i + 30000), sha256(`plaintext ${i}`), cid, 1000 + i, null, randomBytes(80, i + 1),
+        randomBytes(80, i + 5000));
       sent.push(tx.signAndSend(k.alice, { nonce: nonce++ }));
     }
     await Promise.all(sent);
@@ -332,8 +333,8 @@ test('tampered leaves, other roots, short proofs and records never anchored are 
 
   // A record created after the relay stopped: no proof, and a forged one does not verify.
   const nonce = (await hapi.rpc.system.accountNextIndex(k.alice.address)).toNumber();
-  const late = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], { system: 'Loinc', code: 115063 },
-    sha256('late'), u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256('late ciphertext')])), 1, null,
+  const late = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], randomBytes(32, 7),
+    randomBytes(25, 8), sha256('late'), u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256('late ciphertext')])), 1, null,
     randomBytes(80, 9), randomBytes(80, 10)), k.alice, { finalized: true });
   assert.equal(late.error, null, `nonce ${nonce}`);
   const lateId = RECORDS + 1;
@@ -394,10 +395,15 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   const onConsortium = (await capi.query.medicalRecords.records(imported.record)).unwrap();
   assert.equal(openSealed(onConsortium.keyForCustodian.toU8a(), { secret: keyserver.secret }).length, 32);
   assert.equal(imported.origin_record, shared.record);
-  const shown = await ok(['record', 'show', String(imported.record)]);
+  const shown = await ok(['--as', 'patient', 'record', 'show', String(imported.record)]);
   assert.deepEqual(shown.origin, { org: 0, anchor: imported.anchor, record: shared.record, version: 1 });
   assert.equal(shown.patient, pseudonym[CONSORTIUM]);
+  // Dave reads its type on the consortium; its tag there is his pseudonym's there, not the private
+  // record's, which would link the two.
   assert.equal(shown.type, 'loinc:11506-3');
+  const privateTag = (await hapi.call.medicalRecordsApi.record(shared.record)).unwrap().record.typeTag.toHex();
+  assert.notEqual(`0x${shown.type_tag}`, privateTag);
+  assert.equal((await ok(['record', 'show', String(imported.record)])).type, 'sealed', 'to anyone else, sealed');
 
   const again = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
     '--consent', consentFile]);
@@ -481,12 +487,14 @@ test('a runaway anchor sent with a stolen anchorer key is voided by governance, 
   assert.equal(included.anchor, seq + 1);
 });
 
-test('a batch anchored with clear entries, before spec 111, is rebuilt by a relay that lost its state; its proofs verify and keep their patient', async () => {
-  // Two records anchored as relays did before sealed entries: clear, the patient and type in them.
+test('a batch anchored with clear entries, before spec 111, still proves its entries; their import keeps the patient they name', async () => {
+  // Two records, and the clear entries relays made before sealed entries: the patient and the type
+  // in them. Records have held the type only tagged and sealed since spec 112, so the entries name
+  // it as such a relay read it.
   for (let i = 0; i < 2; i++) {
     const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256(`clear ciphertext ${i}`)]));
-    const made = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL],
-      { system: 'Loinc', code: 115063 }, sha256(`clear ${i}`), cid, 10 + i, null, randomBytes(80, 300 + i),
+    const made = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], randomBytes(32, 200 + i),
+      randomBytes(25, 250 + i), sha256(`clear ${i}`), cid, 10 + i, null, randomBytes(80, 300 + i),
       randomBytes(80, 400 + i)), k.alice, { finalized: true });
     assert.equal(made.error, null);
   }
@@ -504,7 +512,8 @@ test('a batch anchored with clear entries, before spec 111, is rebuilt by a rela
       const id = event.data.record.toNumber();
       const r = (await at.query.medicalRecords.records(id)).unwrap();
       clear.push(capi.createType(lookupName('IndexEntry'), { record: id, patient: r.patient, custodian: r.custodian,
-        recordType: r.recordType, plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous }));
+        recordType: { system: 'Loinc', code: 115063 }, plaintextHash: r.plaintextHash, cid: r.cid, version: r.version,
+        previous: r.previous }));
     }
   }
   assert.equal(clear.length, 2);
@@ -513,30 +522,32 @@ test('a batch anchored with clear entries, before spec 111, is rebuilt by a rela
     { finalized: true });
   assert.equal(anchored.error, null);
 
-  // A relay whose state directory is gone rebuilds every batch from the private chain: this one
-  // in the clear format, the others sealed.
-  const lost = join(home, 'relay-state-lost');
-  const rebuilt = relay({ dir: lost, extra: ['--once'] });
-  const done = await rebuilt.exited;
-  assert.equal(done.code, 0, rebuilt.err);
-  assert.ok(rebuilt.events.some((e) => e.event === 'rebuilt' && e.seq === seq), JSON.stringify(rebuilt.events));
-  const id = clear[1].record.toNumber();
+  // The proofs verify, on chain and by the CLI, in the clear format.
+  const proofFile = (i) => ({
+    format: 'medchain-proof/v1', record: clear[i].record.toNumber(), org: 0, anchor: seq, from, to,
+    root: u8aToHex(tree.root), entry: clear[i].toHex(), ...tree.prove(i), siblings: tree.prove(i).siblings.map((x) => u8aToHex(x)),
+    private_genesis: hapi.genesisHash.toHex(), consortium_genesis: capi.genesisHash.toHex(),
+  });
+  for (let i = 0; i < clear.length; i++) {
+    assert.deepEqual(await verifyOnChain(proofFile(i)), { ok: { org: 0, seq } });
+  }
   const file = join(home, 'clear.json');
-  await ok(['proof', String(id), '--state', lost, '-o', file]);
+  writeFileSync(file, JSON.stringify(proofFile(1)));
+  const id = clear[1].record.toNumber();
   const included = await ok(['verify', String(id), '--proof', file]);
   assert.equal(included.included, true);
   assert.equal(included.anchor, seq);
   // Such a proof names its patient, and its import keeps them: no consent moves it elsewhere.
-  const entry = Buffer.from(JSON.parse(readFileSync(file, 'utf8')).entry.slice(2), 'hex');
+  const entry = Buffer.from(clear[1].toU8a());
   assert.ok(entry.includes(Buffer.from(decodeAddress(pseudonym[HOSPITAL]))));
   const moved = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
     '--consent', join(home, 'dave.consent.json')]);
   assert.equal(moved.code, 1);
   assert.match(moved.stderr, /anchored before sealed entries, with its patient in clear: it is imported under that account, without --consent/);
   // Nor does the chain take it under another patient, sent by hand past the CLI.
-  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const p = proofFile(1);
   const byHand = await submit(capi, capi.tx.medicalRecords.importRecord(0, p.root, u8aConcat([0], entry), {
-    index: p.index, leaves: p.leaves, siblings: p.siblings }, pseudonym[CONSORTIUM], { system: 'Loinc', code: 115063 },
-  10, randomBytes(80, 500), randomBytes(80, 501)), k.alice, { finalized: true });
+    index: p.index, leaves: p.leaves, siblings: p.siblings }, pseudonym[CONSORTIUM], randomBytes(32, 502),
+  randomBytes(25, 503), 10, randomBytes(80, 500), randomBytes(80, 501)), k.alice, { finalized: true });
   assert.equal(byHand.error, 'ImportMismatch');
 });

@@ -158,7 +158,8 @@ before(async () => {
   await cryptoWaitReady();
   base = tempDir('portal-node');
   home = tempDir('portal-home');
-  ({ ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}`, passphrase: PASS }));
+  ({ ok } = cliRunner({ home, url: `ws://127.0.0.1:${RPC}`, ipfs: `http://127.0.0.1:${IPFS}`, passphrase: PASS,
+    env: { MEDCHAIN_KEYSERVER: `http://127.0.0.1:${KEYSERVER}` } }));
   work = tempDir('portal-work');
   node = startDev({ rpcPort: RPC, p2pPort: P2P, basePath: base, ipfsPort: IPFS });
   api = await connect(RPC, { child: node });
@@ -274,7 +275,12 @@ test('the hospital uploads, the patient grants, the clinician reads twice, the p
   await shot(bob.page, 'hospital');
   const onChain = (await api.call.medicalRecordsApi.record(record)).toJSON();
   assert.equal(onChain.record.patient, dave.pseudonym);
-  assert.equal(onChain.record.recordType.code, 115063);
+  // The chain holds the type only as Dave's tag and sealed: no LOINC code in the record.
+  assert.equal(onChain.record.recordType, undefined);
+  assert.match(onChain.record.typeTag, /^0x[0-9a-f]{64}$/);
+  const code = Buffer.alloc(8);
+  code.writeBigUInt64LE(115063n);
+  assert.ok(!Buffer.from((await api.query.medicalRecords.records(record)).toU8a()).includes(code));
   assert.ok(uploaded.includes(onChain.cid), 'the page names the CID the chain holds');
 
   // Dave sees it and grants Charlie for a week.
@@ -467,11 +473,15 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   const kept = async () => (await api.query.medicalRecords.records.entries())
     .map(([key, value]) => ({ id: key.args[0].toNumber(), record: value.unwrap() }))
     .filter(({ record }) => record.custodian.toNumber() === org);
+  const typeKeys = async () => (await api.query.medicalRecords.careRelationships.entries())
+    .filter(([key]) => key.args[1].toNumber() === org).map(([, care]) => care.unwrap().typeKey.toU8a());
   const before = await kept();
+  const careBefore = await typeKeys();
+  assert.ok(careBefore.length >= 2, 'Dave and the CLI patient are in the hospital\'s care');
   await show(bob.page, 'hospital');
   await bob.page.click('#rotate-org-key');
   const rotated = await succeeds(bob.page, '#hospital-message');
-  assert.match(rotated, new RegExp(`^organisation ${org} moved to key [0-9a-f]{64}: ${before.length} records re-sealed, the old secret destroyed$`));
+  assert.match(rotated, new RegExp(`^organisation ${org} moved to key [0-9a-f]{64}: ${before.length} records and ${careBefore.length} patients' type keys re-sealed, the old secret destroyed$`));
   const next = (await api.call.medicalRecordsApi.organisation(org)).unwrap().key.unwrap().toHex();
   assert.notEqual(next, `0x${keyserver.publicKey}`);
   const newSecret = hexToU8a(`0x${readFileSync(join(ksDir, 'org.key'), 'utf8').trim()}`);
@@ -482,6 +492,13 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
     assert.throws(() => openSealed(record.keyForCustodian.toU8a(), { secret: keyserver.secret }), `record ${r}`);
     assert.equal(openSealed(record.keyForCustodian.toU8a(), { secret: newSecret }).length, 32);
   }
+  // The patients' type keys moved with them: the same keys, sealed to the new one only.
+  const careAfter = await typeKeys();
+  assert.equal(careAfter.length, careBefore.length);
+  careAfter.forEach((sealed, i) => {
+    assert.throws(() => openSealed(sealed, { secret: keyserver.secret }));
+    assert.deepEqual(openSealed(sealed, { secret: newSecret }), openSealed(careBefore[i], { secret: keyserver.secret }));
+  });
   keyserver.secret = newSecret;
   keyserver.publicKey = next.slice(2);
   // The service opens Bob's record for him as before, with the new key.

@@ -9,7 +9,10 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { connect, startDev, stop, submit, waitFor } from '../lib/node.js';
-import { commitment, decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, rawCid, seal, sha256 } from '../lib/sealed.js';
+import {
+  careKey, commitment, portalPublic, decryptFile as decrypt, encryptFile as encrypt, keyPair, merkle, open, openType, rawCid, seal, sealType,
+  sha256, typeTag,
+} from '../lib/sealed.js';
 
 const RPC = 19988;
 const P2P = 19388;
@@ -74,14 +77,16 @@ test('a hospital joins and registers a record with its CID in one call', async (
   dataKey = randomBytes(32);
   ciphertext = encrypt(dataKey, PLAINTEXT);
   const cid = rawCid(ciphertext);
+  // The type goes on chain only as Dave's tag and sealed under the data key (docs/formats.md).
+  const tag = typeTag(keys.dave.secret, LAB);
   const createTx = () => api.tx.medicalRecords.createRecord(
-    org, k.dave.address, LAB, commitment(dataKey, PLAINTEXT), u8aToHex(cid), ciphertext.length, null,
-    seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey));
+    org, k.dave.address, tag, sealType(dataKey, LAB), commitment(dataKey, PLAINTEXT), u8aToHex(cid), ciphertext.length,
+    null, seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey));
   // The hospital indexes records only about patients who authorised it.
   const uninvited = await submit(api, createTx(), k.charlie);
   assert.equal(uninvited.error, 'NoCareRelationship');
   assert.equal((await api.call.medicalRecordsApi.recordsOf(k.dave.address)).length, 0);
-  const care = await ok(api.tx.medicalRecords.grantCare(org), k.dave);
+  const care = await ok(api.tx.medicalRecords.grantCare(org, careKey(keys.dave.secret, keys.hospital.publicKey)), k.dave);
   assert.ok(care.events.some(({ event }) => api.events.medicalRecords.CareGranted.is(event)));
   assert.deepEqual((await api.call.medicalRecordsApi.careOf(k.dave.address)).map((c) => c.org.toNumber()), [org]);
   const created = await ok(createTx(), k.charlie);
@@ -102,8 +107,16 @@ test('a hospital joins and registers a record with its CID in one call', async (
   assert.equal(registered.info.owner, k.charlie.address);
   assert.equal(registered.info.size, ciphertext.length);
   assert.equal(registered.cid, view.cid.toString());
-  // The patient opens their own copy of the key.
+  // The patient opens their own copy of the key, and with it the type; the chain shows only the
+  // tag, which the hospital's copy of Dave's type key (sealed to it) reproduces.
   assert.deepEqual(open(view.record.keyForPatient, keys.dave), dataKey);
+  assert.equal(openType(open(view.record.keyForPatient, keys.dave), view.record.sealedType), 'loinc:11506-3');
+  assert.equal(u8aToHex(view.record.typeTag), u8aToHex(tag));
+  const careOf = (await api.call.medicalRecordsApi.careOf(k.dave.address))[0].care;
+  assert.deepEqual(open(careOf.typeKey, keys.hospital).length, 32);
+  const code = Buffer.alloc(8);
+  code.writeBigUInt64LE(115063n);
+  assert.ok(!Buffer.from(view.record.toU8a()).includes(code), 'the LOINC code is nowhere in the record');
 
   // Nothing readable on chain: the stored record holds no byte run of the plaintext.
   const raw = Buffer.from((await api.query.medicalRecords.records(record)).toU8a());
@@ -114,7 +127,7 @@ test('a hospital joins and registers a record with its CID in one call', async (
 
 test('bad input is refused with the error named and changes nothing', async () => {
   const badCid = await submit(api, api.tx.medicalRecords.createRecord(
-    org, k.dave.address, LAB, sha256(PLAINTEXT), 'bafy-not-a-cid', 1, null,
+    org, k.dave.address, typeTag(keys.dave.secret, LAB), sealType(dataKey, LAB), sha256(PLAINTEXT), 'bafy-not-a-cid', 1, null,
     seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
   assert.equal(badCid.error, 'CidMalformed');
   const notPatient = await submit(api,
@@ -206,8 +219,9 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const ids = [record];
   for (const i of [1, 2]) {
     const body = encrypt(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])]));
-    const r = await ok(api.tx.medicalRecords.createRecord(org, k.dave.address, LAB,
-      commitment(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])])), u8aToHex(rawCid(body)), body.length, previous,
+    const r = await ok(api.tx.medicalRecords.createRecord(org, k.dave.address, typeTag(keys.dave.secret, LAB),
+      sealType(dataKey, LAB), commitment(dataKey, Buffer.concat([PLAINTEXT, Buffer.from([i])])), u8aToHex(rawCid(body)),
+      body.length, previous,
       seal(dataKey, keys.dave.publicKey), seal(dataKey, keys.hospital.publicKey)), k.charlie);
     previous = r.events.find(({ event }) => api.events.medicalRecords.RecordCreated.is(event))
       .event.data.record.toNumber();
@@ -217,7 +231,7 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   assert.deepEqual(versions, [1, 2, 3]);
 
   // The relayer's leaves: org ‖ "medchain/leaf/v2" ‖ SCALE of the sealed entry, which commits to
-  // the patient and the type without showing them (docs/formats.md), typed from the metadata.
+  // the patient and the type's tag without showing them (docs/formats.md), typed from the metadata.
   const lookupName = (name) => api.registry.lookup.getTypeDef(
     api.registry.lookup.types.find((t) => t.type.path.join('::').endsWith(name)).id).lookupName;
   const sealedName = lookupName('SealedEntry');
@@ -225,8 +239,8 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   const tag = new TextEncoder().encode('medchain/leaf/v2');
   const sealedOf = (id, r) => api.createType(sealedName, {
     record: id, custodian: r.custodian,
-    subject: sha256(u8aConcat(new TextEncoder().encode('medchain/anchor-subject/v1'), r.patient.toU8a(),
-      r.recordType.toU8a(), r.keyForPatient.toU8a())),
+    subject: sha256(u8aConcat(new TextEncoder().encode('medchain/anchor-subject/v2'), r.patient.toU8a(),
+      r.typeTag.toU8a(), r.keyForPatient.toU8a())),
     plaintextHash: r.plaintextHash, cid: r.cid, version: r.version, previous: r.previous,
   });
   const entries = [];
@@ -254,4 +268,121 @@ test('a batch anchor verifies a real inclusion proof and rejects a tampered one'
   assert.equal(elsewhere.asErr.type, 'UnknownRoot');
   const overlap = await submit(api, api.tx.medicalRecords.anchorBatch(org, 1, 2, 1, sha256(Buffer.from('y'))), k.ferdie);
   assert.equal(overlap.error, 'RangeOverlaps');
+});
+
+test('a scan of state and events after 1,000 records from three hospitals finds no type code, no guessable digest and no link between a patient\'s hospitals', async () => {
+  const pseudonymLib = await import(new URL('../../../portal/dist-lib/pseudonym.js', import.meta.url).href);
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.consts.system.ss58Prefix.toNumber() });
+  const genesis = api.genesisHash.toU8a();
+  const first = await best();
+  const MED = 10n ** 12n;
+  const TYPES = [
+    { system: 'Loinc', code: 115063 }, { system: 'Loinc', code: 758553 }, { system: 'Loinc', code: 56888 },
+    { system: 'Snomed', code: 271649006 }, { system: 'Snomed', code: 165816005 },
+  ];
+  // Everything Alice sends, in order, without waiting for each block.
+  let aliceNonce = (await api.rpc.system.accountNextIndex(k.alice.address)).toNumber();
+  const inBlocks = async (what, txs) => {
+    const results = await Promise.all(txs.map(([tx, signer, nonce]) => submit(api, tx, signer, { nonce })));
+    const failed = results.filter((r) => r.error !== null);
+    assert.equal(failed.length, 0, `${what}: ${failed.map((r) => r.error).slice(0, 3)}`);
+  };
+
+  // Three hospitals, each with its own key (the test plays its key service: it tags types with the
+  // type keys patients seal to it).
+  const hospitals = [];
+  for (let h = 0; h < 3; h++) {
+    const admin = keyring.addFromUri(`//ScanHospital${h}`);
+    await ok(api.tx.balances.transferKeepAlive(admin.address, 1_000n * MED), k.alice);
+    const joined = await ok(api.tx.sudo.sudo(api.tx.medicalRecords.registerOrganisation(admin.address)), k.alice);
+    const id = joined.events.find(({ event }) => api.events.medicalRecords.OrganisationRegistered.is(event))
+      .event.data[0].toNumber();
+    const key = keyPair();
+    await ok(api.tx.medicalRecords.setOrganisationKey(id, key.publicKey), admin);
+    hospitals.push({ id, admin, key });
+  }
+  aliceNonce = (await api.rpc.system.accountNextIndex(k.alice.address)).toNumber();
+
+  // Twelve patients, each known to all three by a pseudonym derived as the CLI and the portal
+  // derive it, which Alice funds (standing in for the hospitals); their own accounts do nothing.
+  const patients = Array.from({ length: 12 }, (_, p) => {
+    const own = keyring.addFromUri(`//ScanPatient${p}`);
+    const secret = keyPair().secret;
+    const at = hospitals.map((h) => pseudonymLib.pseudonym(own, secret, genesis, h.id));
+    return { own, at };
+  });
+  await inBlocks('funding', patients.flatMap((p) => p.at.map((ps) => [
+    api.tx.balances.transferKeepAlive(ps.pair.address, 10n * MED), k.alice, aliceNonce++])));
+  await inBlocks('keys', patients.flatMap((p) => p.at.map((ps) => [
+    api.tx.medicalRecords.setEncryptionKey(Buffer.from(portalPublic(ps.secret))), ps.pair, 0])));
+  await inBlocks('care', patients.flatMap((p) => p.at.map((ps, h) => [
+    api.tx.medicalRecords.grantCare(hospitals[h].id, careKey(ps.secret, hospitals[h].key.publicKey)), ps.pair, 1])));
+
+  // 1,000 records: templated documents (a guessable negative result) of five types, each
+  // hospital's clinician submitting its own, in waves.
+  const plaintexts = [];
+  const nonces = await Promise.all(hospitals.map(async (h) => (await api.rpc.system.accountNextIndex(h.admin.address))
+    .toNumber()));
+  const all = [];
+  for (let i = 0; i < 1000; i++) {
+    const p = i % patients.length;
+    const h = Math.floor(i / patients.length) % hospitals.length;
+    const type = TYPES[i % TYPES.length];
+    const ps = patients[p].at[h];
+    const plain = Buffer.from(`Result for patient ${p}: ${type.system} ${type.code} negative.`);
+    plaintexts.push(plain);
+    const dk = randomBytes(32);
+    const body = encrypt(dk, plain);
+    const hospital = hospitals[h];
+    all.push([api.tx.medicalRecords.createRecord(hospital.id, ps.pair.address, typeTag(ps.secret, type), sealType(dk, type),
+      commitment(dk, plain), u8aToHex(rawCid(body)), 1000 + (i % 7), null, seal(dk, portalPublic(ps.secret)),
+      seal(dk, hospital.key.publicKey)), hospital.admin, nonces[h]++]);
+  }
+  for (let w = 0; w < all.length; w += 150) await inBlocks(`records ${w}..`, all.slice(w, w + 150));
+  const last = await best();
+
+  // Everything a stranger reads: the records pallet's state and every event since the scan began.
+  const keys = [];
+  for (const pallet of [api.query.medicalRecords.records, api.query.ipfsRegistry.cids]) {
+    keys.push(...await api.rpc.state.getKeys(pallet.keyPrefix().slice(0, 34)));
+  }
+  const state = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const values = await api.rpc.state.queryStorageAt(keys.slice(i, i + 500));
+    values.forEach((v, j) => state.push(Buffer.concat([Buffer.from(keys[i + j].toU8a()), Buffer.from(v.toU8a())])));
+  }
+  const events = [];
+  for (let n = first; n <= last; n++) {
+    const at = await api.at(await api.rpc.chain.getBlockHash(n));
+    for (const record of await at.query.system.events()) events.push(Buffer.from(record.toU8a()));
+  }
+  const everything = [...state, ...events];
+  assert.ok(state.length > 3000, `${state.length} storage items`);
+  assert.ok(events.length > 1000, `${events.length} events`);
+  const nowhere = (needle, what) => assert.ok(!everything.some((b) => b.includes(needle)), what);
+
+  // No type code, in the chain's SCALE form or as a bare number.
+  for (const t of TYPES) {
+    const code = Buffer.alloc(8);
+    code.writeBigUInt64LE(BigInt(t.code));
+    nowhere(Buffer.concat([Buffer.from([t.system === 'Loinc' ? 0 : 1]), code]), `the type ${t.system} ${t.code}`);
+    nowhere(code, `the code ${t.code}`);
+  }
+  // No digest that hashing a guessed document reproduces.
+  for (const plain of plaintexts) nowhere(sha256(plain), 'a plaintext SHA-256');
+  // No link between one patient's pseudonyms: no item or event names two of them, none names the
+  // own account, and one type's tags differ at each hospital.
+  for (const p of patients) {
+    nowhere(Buffer.from(p.own.publicKey), 'the own account');
+    const ids = p.at.map((ps) => Buffer.from(ps.pair.publicKey));
+    for (let a = 0; a < ids.length; a++) {
+      for (let b = a + 1; b < ids.length; b++) {
+        assert.ok(!everything.some((x) => x.includes(ids[a]) && x.includes(ids[b])), 'an item naming two pseudonyms');
+      }
+    }
+    for (const t of TYPES) {
+      const tags = p.at.map((ps) => typeTag(ps.secret, t).toString('hex'));
+      assert.equal(new Set(tags).size, 3, 'one type, three hospitals, three tags');
+    }
+  }
 });
