@@ -324,9 +324,12 @@ test('the key service: only the service opens the hospital\'s key, only for who 
   const LAB = { system: 'Loinc', code: 115063 };
   const tagFor = (pair, extra = {}) => askTag(keyserver.url, { pair, genesis, org, patient: who.patient, type: LAB,
     text: 'loinc:11506-3', ...extra });
+  const tagsBefore = keyserver.releases().filter((r) => r.kind === 'tag').length;
   const tagged = await tagFor(charlie);
   assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
   assert.equal(`0x${tagged.body.tag}`, kept.typeTag.toHex());
+  assert.deepEqual(keyserver.releases().filter((r) => r.kind === 'tag').slice(tagsBefore).map((r) => r.account),
+    [charlie.address], 'the tag is in the release log, the refusals below are not');
   const strangerTag = await tagFor(mallory);
   assert.equal(strangerTag.status, 403);
   assert.match(strangerTag.body.error, /is no clinician of organisation/);
@@ -334,6 +337,7 @@ test('the key service: only the service opens the hospital\'s key, only for who 
   const notInCare = await tagFor(charlie, { patient: who.specialist });
   assert.equal(notInCare.status, 403);
   assert.match(notInCare.body.error, /has not authorised organisation/);
+  assert.equal(keyserver.releases().filter((r) => r.kind === 'tag').length, tagsBefore + 1);
 
   // Charlie opens it in an emergency: allowed to read, but the service answers only once a read
   // is logged on chain.

@@ -384,13 +384,14 @@ test('a record of hospital 0 is imported with its proof and read by a clinician 
   const hijack = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file, '--consent', forged]);
   assert.equal(hijack.code, 1);
   assert.match(hijack.stderr, /the consent is not record \d+'s patient's/);
-  assert.deepEqual(keyserver.releases(), [], 'nothing resealed');
+  const resealed = () => keyserver.releases().filter((r) => r.kind !== 'tag');
+  assert.deepEqual(resealed(), [], 'nothing resealed');
 
   const imported = await ok(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file,
     '--consent', consentFile]);
   assert.equal(imported.patient, pseudonym[CONSORTIUM]);
   // The service resealed it once, for the hospital's clinician, to its own key as custodian.
-  assert.deepEqual(keyserver.releases().map((r) => [r.kind, r.record, r.account]),
+  assert.deepEqual(resealed().map((r) => [r.kind, r.record, r.account]),
     [['reseal', shared.record, who.hospital]]);
   const onConsortium = (await capi.query.medicalRecords.records(imported.record)).unwrap();
   assert.equal(openSealed(onConsortium.keyForCustodian.toU8a(), { secret: keyserver.secret }).length, 32);

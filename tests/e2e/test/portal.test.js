@@ -408,7 +408,7 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   // A patient of the CLI, known to Bob's hospital by a pseudonym the hospital funded: their key
   // file in a fresh browser finds the record under it, grants from it (signed by the pseudonym,
   // the page deriving what the CLI derives), and reads it themselves, logged under it.
-  await ok(['key', 'generate', '--name', 'pseud']);
+  const pseudOwn = (await ok(['key', 'generate', '--name', 'pseud'])).account;
   const pseud = (await ok(['--as', 'pseud', 'key', 'pseudonym', String(org)])).account;
   await ok(['--as', 'ward', 'org', 'sponsor', '--org', String(org), pseud]);
   await ok(['--as', 'pseud', 'care', 'grant', String(org)]);
@@ -439,6 +439,15 @@ test('a CLI record opens in the portal, a portal record opens in the CLI, and a 
   assert.ok(ownRead.bytes.equals(fromCli));
   const pseudTrail = (await api.call.medicalRecordsApi.auditEntries(underPseudonym.record, 0, 100)).toJSON();
   assert.ok(pseudTrail.some((e) => e.action === 'Accessed' && e.who === pseud), 'the patient\'s read is logged under the pseudonym');
+  // The page shows the type, which the chain holds only sealed; the patient revokes, and her own
+  // account has held, paid and signed nothing: the hospital pays for the pseudonym's calls.
+  await show(patientPage, 'patient');
+  assert.match(await theirs.locator('h3').textContent(), new RegExp(`Record ${underPseudonym.record}: loinc:11506-3`));
+  await theirs.locator('.revoke').click();
+  assert.match(await succeeds(patientPage, `#record-${underPseudonym.record} p.message`), /revoked in block \d+/);
+  assert.deepEqual((await api.call.medicalRecordsApi.grantsOf(underPseudonym.record)).toJSON(), []);
+  const own = (await api.query.system.account(pseudOwn)).toJSON();
+  assert.deepEqual([BigInt(own.data.free), own.nonce], [0n, 0]);
   await patientContext.close();
 
   // Bob, its author, opens it in his browser: the record is sealed to the hospital, so the page

@@ -562,6 +562,15 @@ impl Service {
         }
         let type_key = self.type_key(&api, chain, &patient).await?;
         let tag = crate::crypto::type_tag(&type_key, &type_bytes).map_err(failed)?;
+        self.append(&Release {
+            at_unix: unix_now(),
+            kind: "tag".into(),
+            genesis: hex::encode(chain.genesis),
+            record: 0,
+            account: address(&who),
+            audit_index: None,
+            audit_block: None,
+        })?;
         Ok(TagResponse {
             tag: hex::encode(tag),
         })
