@@ -313,6 +313,32 @@ mod benchmarks {
         Ok(())
     }
 
+    /// `n` patients' type keys re-sealed to the organisation's new key.
+    #[benchmark]
+    fn reseal_type_keys(n: Linear<1, { T::MaxReseal::get() }>) -> Result<(), BenchmarkError> {
+        let s = scene::<T>()?;
+        let mut keys = alloc::vec::Vec::new();
+        for i in 0..n {
+            let patient = funded::<T>("reseal patient", i);
+            Pallet::<T>::grant_care(
+                RawOrigin::Signed(patient.clone()).into(),
+                s.org,
+                [10; WRAPPED_KEY_LEN],
+            )
+            .map_err(|_| BenchmarkError::Stop("care"))?;
+            keys.push((patient, [8; WRAPPED_KEY_LEN]));
+        }
+        let first = keys.first().map(|(p, _)| p.clone());
+        let keys: BoundedVec<_, T::MaxReseal> = keys
+            .try_into()
+            .map_err(|_| BenchmarkError::Stop("more than MaxReseal"))?;
+        #[extrinsic_call]
+        _(RawOrigin::Signed(s.admin), s.org, keys);
+        let first = first.and_then(|p| CareRelationships::<T>::get(p, s.org));
+        assert_eq!(first.map(|c| c.type_key), Some([8; WRAPPED_KEY_LEN]));
+        Ok(())
+    }
+
     /// A new record (version 1) whose CID a stranger registered first.
     #[benchmark]
     fn create_record() -> Result<(), BenchmarkError> {

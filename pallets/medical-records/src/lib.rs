@@ -1022,9 +1022,7 @@ pub mod pallet {
         ///
         /// Emits [`Event::CareGranted`].
         #[pallet::call_index(16)]
-        // The organisation's read (for its key) came after the benchmark was last measured.
-        #[pallet::weight(<T as Config>::WeightInfo::grant_care()
-            .saturating_add(T::DbWeight::get().reads(1)))]
+        #[pallet::weight(<T as Config>::WeightInfo::grant_care())]
         pub fn grant_care(
             origin: OriginFor<T>,
             org: OrgId,
@@ -1069,10 +1067,8 @@ pub mod pallet {
         /// `reseal_for_custodian`. All or none; at most `MaxReseal` per call.
         ///
         /// Emits [`Event::TypeKeysResealed`].
-        // Each entry reads and writes one care relationship, smaller than the record
-        // `reseal_for_custodian` reads and writes for each of its entries.
         #[pallet::call_index(19)]
-        #[pallet::weight(<T as Config>::WeightInfo::reseal_for_custodian(keys.len() as u32))]
+        #[pallet::weight(<T as Config>::WeightInfo::reseal_type_keys(keys.len() as u32))]
         pub fn reseal_type_keys(
             origin: OriginFor<T>,
             org: OrgId,

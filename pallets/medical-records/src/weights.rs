@@ -30,6 +30,7 @@ pub trait WeightInfo {
     fn grant_care() -> Weight;
     fn end_care() -> Weight;
     fn reseal_for_custodian(records: u32) -> Weight;
+    fn reseal_type_keys(patients: u32) -> Weight;
 }
 
 /// Parsing and re-encoding a CID: a generous bound.
@@ -110,7 +111,7 @@ impl WeightInfo for () {
         rw(1, 1).saturating_add(rw(5 * g, 5 * g))
     }
     fn grant_care() -> Weight {
-        rw(4, 3)
+        rw(5, 3)
     }
     fn end_care() -> Weight {
         rw(3, 3)
@@ -118,5 +119,9 @@ impl WeightInfo for () {
     /// The admin check, then each record read and written.
     fn reseal_for_custodian(records: u32) -> Weight {
         rw(2, 0).saturating_add(rw(1, 1).saturating_mul(records.into()))
+    }
+    /// The admin check, then each care relationship read and written.
+    fn reseal_type_keys(patients: u32) -> Weight {
+        rw(2, 0).saturating_add(rw(1, 1).saturating_mul(patients.into()))
     }
 }
