@@ -7,6 +7,7 @@ use crate::keys::{address, parse_account};
 use crate::keyserver::client::KeyService;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
+use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use serde_json::json;
 
 #[derive(Subcommand)]
@@ -213,10 +214,38 @@ pub async fn run(ctx: &Context, command: OrgCommand) -> Result<()> {
     }
 }
 
+/// Submits `items` to organisation `org`'s re-seal call `call`, `max` a call, saying after each
+/// how many `what` are left.
+async fn in_calls<K: Clone, P: subxt::tx::Payload>(
+    ctx: &Context,
+    me: &crate::keys::Identity,
+    (org, max): (u32, usize),
+    what: &str,
+    items: &[K],
+    call: impl Fn(Vec<K>) -> P,
+) -> Result<()> {
+    let mut to_go = items.len();
+    for chunk in items.chunks(max.max(1)) {
+        let done = ctx.submit_as(me, call(chunk.to_vec())).await?;
+        to_go -= chunk.len();
+        ctx.say(
+            json!({ "org": org, "resealed": chunk.len(), "of": what, "remaining": to_go, "block": done.block }),
+            || {
+                format!(
+                    "re-sealed {} {what} in block {} ({to_go} to go)",
+                    chunk.len(),
+                    done.block
+                )
+            },
+        );
+    }
+    Ok(())
+}
+
 /// `org rotate-key`: begin (the service's next key), set it on chain, re-seal in batches until
 /// none is left, finish (the service destroys the old secret).
 async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
-    use crate::keyserver::protocol::{unhex, RotateStep};
+    use crate::keyserver::{client::sent, protocol::RotateStep};
     let me = ctx.identity()?;
     let client = ctx.chain().await?;
     let genesis = client.genesis_hash().0;
@@ -224,8 +253,7 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
     let begun = service
         .rotate(&me, &genesis, org, RotateStep::Begin)
         .await?;
-    let next = unhex::<32>(&begun.next_public_key, "the next key")
-        .map_err(|e| anyhow!("the key service sent {e}"))?;
+    let next = sent::<32>(&begun.next_public_key, "the next key")?;
     let on_chain = chain::organisation(&client, org, chain::On::Url).await?.key;
     if on_chain != Some(next) {
         let done = ctx
@@ -256,11 +284,7 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
         .await?;
     let mut keys = Vec::with_capacity(batch.resealed.len());
     for r in &batch.resealed {
-        keys.push((
-            r.record,
-            unhex::<80>(&r.sealed, "a re-sealed key")
-                .map_err(|e| anyhow!("the key service sent {e}"))?,
-        ));
+        keys.push((r.record, sent::<80>(&r.sealed, "a re-sealed key")?));
     }
     let resealed = keys.len();
     // Records sealed to a key the service never held: the admin's own key file may open them (an
@@ -280,66 +304,27 @@ async fn rotate_key(ctx: &Context, org: u32) -> Result<()> {
             None => stranded.push(record),
         }
     }
-    let mut to_go = keys.len();
-    for call in keys.chunks(max.max(1)) {
-        let done = ctx
-            .submit_as(
-                &me,
-                runtime::tx().medical_records().reseal_for_custodian(
-                    org,
-                    runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-                        call.to_vec(),
-                    ),
-                ),
-            )
-            .await?;
-        to_go -= call.len();
-        ctx.say(
-            json!({ "org": org, "resealed": call.len(), "remaining": to_go, "block": done.block }),
-            || {
-                format!(
-                    "re-sealed {} records in block {} ({to_go} to go)",
-                    call.len(),
-                    done.block
-                )
-            },
-        );
-    }
+    in_calls(ctx, &me, (org, max), "records", &keys, |call| {
+        runtime::tx()
+            .medical_records()
+            .reseal_for_custodian(org, BoundedVec(call))
+    })
+    .await?;
     // The patients' type keys, with which the service tags their new records.
     let mut care = Vec::with_capacity(batch.care.len());
     for c in &batch.care {
         care.push((
             crate::keys::parse_account(&c.patient, "the key service's patient")?,
-            unhex::<80>(&c.sealed, "a re-sealed type key")
-                .map_err(|e| anyhow!("the key service sent {e}"))?,
+            sent::<80>(&c.sealed, "a re-sealed type key")?,
         ));
     }
     let type_keys = care.len();
-    let mut to_go = care.len();
-    for call in care.chunks(max.max(1)) {
-        let done = ctx
-            .submit_as(
-                &me,
-                runtime::tx().medical_records().reseal_type_keys(
-                    org,
-                    runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-                        call.to_vec(),
-                    ),
-                ),
-            )
-            .await?;
-        to_go -= call.len();
-        ctx.say(
-            json!({ "org": org, "type_keys_resealed": call.len(), "remaining": to_go, "block": done.block }),
-            || {
-                format!(
-                    "re-sealed {} patients' type keys in block {} ({to_go} to go)",
-                    call.len(),
-                    done.block
-                )
-            },
-        );
-    }
+    in_calls(ctx, &me, (org, max), "patients' type keys", &care, |call| {
+        runtime::tx()
+            .medical_records()
+            .reseal_type_keys(org, BoundedVec(call))
+    })
+    .await?;
     let finished = service
         .rotate(&me, &genesis, org, RotateStep::Finish)
         .await?;

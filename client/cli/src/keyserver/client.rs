@@ -20,6 +20,11 @@ pub struct Resealed {
     pub sealed_type: [u8; crate::crypto::SEALED_TYPE_LEN],
 }
 
+/// `N` bytes of hex in a key service's answer, or an error that says the service sent them.
+pub fn sent<const N: usize>(hex: &str, what: &str) -> Result<[u8; N]> {
+    protocol::unhex::<N>(hex, what).map_err(|e| anyhow!("the key service sent {e}"))
+}
+
 /// A key service at a URL.
 pub struct KeyService {
     url: String,
@@ -150,8 +155,7 @@ impl KeyService {
                 },
             )
             .await?;
-        protocol::unhex::<32>(&answer.tag, "a type tag")
-            .map_err(|e| anyhow!("the key service sent {e}"))
+        sent(&answer.tag, "a type tag")
     }
 
     /// Private-chain record `record`'s data key sealed to `patient` (its patient, or the account
@@ -190,16 +194,13 @@ impl KeyService {
                 },
             )
             .await?;
-        let sealed = |s: &str| {
-            protocol::unhex::<80>(s, "a resealed key")
-                .map_err(|e| anyhow!("the key service sent {e}"))
-        };
         Ok(Resealed {
-            keys: [sealed(&answer.for_patient)?, sealed(&answer.for_custodian)?],
-            type_tag: protocol::unhex(&answer.type_tag, "a type tag")
-                .map_err(|e| anyhow!("the key service sent {e}"))?,
-            sealed_type: protocol::unhex(&answer.sealed_type, "a sealed type")
-                .map_err(|e| anyhow!("the key service sent {e}"))?,
+            keys: [
+                sent(&answer.for_patient, "a resealed key")?,
+                sent(&answer.for_custodian, "a resealed key")?,
+            ],
+            type_tag: sent(&answer.type_tag, "a type tag")?,
+            sealed_type: sent(&answer.sealed_type, "a sealed type")?,
         })
     }
 

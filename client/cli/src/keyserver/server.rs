@@ -809,30 +809,30 @@ impl Service {
                             hex::encode(served.genesis)
                         )));
                     }
-                    let left = served
-                        .records_of_org(at)
-                        .await
-                        .map_err(failed)?
-                        .iter()
-                        .filter(|(_, sealed)| self.custody.open_current(sealed).is_ok())
-                        .count();
-                    if left > 0 {
+                    // Records and type keys that open only with the old secret at the finalized
+                    // block: the secret stays while any is left.
+                    let still_old = |k: &[u8; 80]| self.custody.open_current(k).is_ok();
+                    let left = (
+                        served
+                            .records_of_org(at)
+                            .await
+                            .map_err(failed)?
+                            .iter()
+                            .filter(|(_, k)| still_old(k))
+                            .count(),
+                        served
+                            .care_of_org(at)
+                            .await
+                            .map_err(failed)?
+                            .iter()
+                            .filter(|(_, k)| still_old(k))
+                            .count(),
+                    );
+                    if left != (0, 0) {
                         return Err(conflict(format!(
-                            "{left} records of organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
-                            served.org,
-                            hex::encode(served.genesis)
-                        )));
-                    }
-                    let care_left = served
-                        .care_of_org(at)
-                        .await
-                        .map_err(failed)?
-                        .iter()
-                        .filter(|(_, sealed)| self.custody.open_current(sealed).is_ok())
-                        .count();
-                    if care_left > 0 {
-                        return Err(conflict(format!(
-                            "{care_left} patients' type keys at organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
+                            "{} records and {} patients' type keys of organisation {} on chain {} still open only with the old key (finalized): re-seal them first",
+                            left.0,
+                            left.1,
                             served.org,
                             hex::encode(served.genesis)
                         )));
