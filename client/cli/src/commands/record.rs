@@ -379,25 +379,32 @@ async fn import(ctx: &Context, file: &Path, from: &str, consent: Option<&Path>) 
         .await?
         .ok_or_else(|| anyhow!("the private chain at {from} has no record {record}"))?;
     let on_private = view.record.clone();
-    let proves_it = match &entry {
-        chain::AnchoredEntry::Sealed(e) => {
+    let (content, subject) = match &entry {
+        chain::AnchoredEntry::Sealed(e) => (
+            e.plaintext_hash == on_private.plaintext_hash && e.cid == on_private.cid,
+            e.subject
+                == anchor_store::subject(
+                    &on_private.patient,
+                    &on_private.type_tag,
+                    &on_private.key_for_patient,
+                ),
+        ),
+        chain::AnchoredEntry::Clear(e) => (
             e.plaintext_hash == on_private.plaintext_hash
                 && e.cid == on_private.cid
-                && e.subject
-                    == anchor_store::subject(
-                        &on_private.patient,
-                        &on_private.type_tag,
-                        &on_private.key_for_patient,
-                    )
-        }
-        chain::AnchoredEntry::Clear(e) => {
-            e.plaintext_hash == on_private.plaintext_hash
-                && e.cid == on_private.cid
-                && e.patient == on_private.patient
-        }
+                && e.patient == on_private.patient,
+            true,
+        ),
     };
-    if !proves_it {
+    if !content {
         bail!("record {record} on the private chain is not the entry the proof proves");
+    }
+    if !subject {
+        // The same content under another subject: before spec 112 relays committed sealed
+        // entries to the clear type (`anchor-subject/v1`), which records no longer hold.
+        bail!(
+            "record {record}'s proof holds its content but not its patient and type tag: the entry was anchored before spec 112, whose subjects committed to the clear record type (anchor-subject/v1), or for another patient; this release imports only entries whose subject commits to the type tag (anchor-subject/v2, docs/formats.md), so the record stays on its private chain"
+        );
     }
     let consent = consent
         .map(|path| load_consent(path, (&private, on_private.custodian), (&consortium, org)))
