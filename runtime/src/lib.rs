@@ -97,7 +97,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: Cow::Borrowed("medchain"),
     impl_name: Cow::Borrowed("medchain"),
     authoring_version: 1,
-    spec_version: 112,
+    spec_version: 113,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     // 2: `medicalRecords.emergencyAccess` takes a reason. 3: `medicalRecords.importRecord` takes
@@ -167,6 +167,18 @@ mod runtime {
     pub type TransactionPayment = pallet_transaction_payment;
     #[runtime::pallet_index(4)]
     pub type Sudo = pallet_sudo;
+    #[runtime::pallet_index(5)]
+    pub type Utility = pallet_utility;
+
+    // Governance by the member hospitals (configs/governance.rs).
+    #[runtime::pallet_index(30)]
+    pub type Council = pallet_collective<Instance1>;
+    #[runtime::pallet_index(31)]
+    pub type CouncilMembership = pallet_membership<Instance1>;
+    #[runtime::pallet_index(32)]
+    pub type Preimage = pallet_preimage;
+    #[runtime::pallet_index(33)]
+    pub type Whitelist = pallet_whitelist;
 
     // Consensus. Declaration order is hook order, and it matters: Authorship credits the author
     // and Kdpos judges the slot gap against the set that owned those slots, both before Session

@@ -8,6 +8,8 @@ use crate::{
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
+mod governance;
+
 fn state_of(preset: &str) -> sp_io::TestExternalities {
     let json = get_preset(&preset.into()).unwrap_or_else(|| panic!("preset {preset} exists"));
     let config: RuntimeGenesisConfig = serde_json::from_slice(&json)

@@ -1,6 +1,7 @@
 //! Configuration of every pallet in the runtime.
 
 pub mod consensus;
+pub mod governance;
 mod records;
 
 use crate::{

@@ -1,8 +1,8 @@
 //! The medical record index and the IPFS registry under it.
 
+use super::governance::CouncilOrRoot;
 use crate::{Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, UNIT};
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 
 parameter_types! {
     /// Held per CID registered on its own (`ipfsRegistry.register`). A record's CID holds none:
@@ -25,14 +25,15 @@ impl pallet_ipfs_registry::Config for Runtime {
     type RuntimeHoldReason = RuntimeHoldReason;
     type CidDeposit = CidDeposit;
     type MaxPins = ConstU32<16>;
-    /// Storage providers are admitted by governance (sudo until there is a council).
-    type ProviderOrigin = EnsureRoot<crate::AccountId>;
+    /// Storage providers are admitted by a two-thirds council motion (or sudo where there is one).
+    type ProviderOrigin = CouncilOrRoot;
     type WeightInfo = crate::weights::pallet_ipfs_registry::WeightInfo<Runtime>;
 }
 
 impl pallet_medical_records::Config for Runtime {
-    /// Hospitals join by governance (sudo until there is a council).
-    type OrganisationOrigin = EnsureRoot<crate::AccountId>;
+    /// Hospitals join, and runaway anchors are voided, by a two-thirds council motion (or sudo
+    /// on a hospital's private chain).
+    type OrganisationOrigin = CouncilOrRoot;
     type MaxMembers = ConstU32<1_024>;
     type MaxRecordsPerPatient = ConstU32<4_096>;
     type MaxGrantsPerRecord = ConstU32<32>;
