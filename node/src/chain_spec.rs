@@ -1,4 +1,5 @@
-//! Chain specifications: the built-in `dev` and `local` networks, or a JSON file.
+//! Chain specifications: the built-in test networks (`dev`, `local`, `consortium`, `hospital`),
+//! or a JSON file (a founded chain's, from `medchain-node found`).
 
 use medchain_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
 use medchain_runtime_wasm::WASM_BINARY;
@@ -16,7 +17,7 @@ pub fn properties() -> sc_chain_spec::Properties {
     p
 }
 
-fn wasm() -> Result<&'static [u8], String> {
+pub fn wasm() -> Result<&'static [u8], String> {
     WASM_BINARY.ok_or_else(|| {
         "this medchain-node was built without the runtime WASM (SKIP_WASM_BUILD): rebuild it with \
          scripts/start.sh"
@@ -46,12 +47,15 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
         .build())
 }
 
-/// The consortium chain: the hospitals under the consortium's seats (P = 21, B = 6).
+/// A consortium chain for tests: the six development hospitals under the consortium's seats
+/// (P = 21, B = 6), governed by their council with no sudo. Its keys are the development
+/// keyring's, so it is `Local`: a real consortium is founded from its hospitals' own keys
+/// (`medchain-node found`, docs/founding.md).
 pub fn consortium() -> Result<ChainSpec, String> {
     Ok(ChainSpec::builder(wasm()?, None)
         .with_name("medchain consortium")
         .with_id("medchain_consortium")
-        .with_chain_type(ChainType::Live)
+        .with_chain_type(ChainType::Local)
         .with_genesis_config_preset_name(
             medchain_runtime::genesis_config_presets::CONSORTIUM_PRESET,
         )
@@ -83,13 +87,13 @@ pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
             if !file.is_file() {
                 return Err(format!(
                     "unknown chain '{path}': use --chain dev, --chain local, --chain consortium, --chain hospital, or the path of a chain spec \
-                     JSON file (make one with `medchain-node build-spec --chain local --raw > spec.json`)"
+                     JSON file (found one with `medchain-node found --founders FILE`)"
                 ));
             }
             Box::new(ChainSpec::from_json_file(file).map_err(|e| {
                 format!(
-                    "chain spec '{path}' cannot be read: {e}; regenerate it with \
-                     `medchain-node build-spec --chain local --raw`"
+                    "chain spec '{path}' cannot be read: {e}; ask your consortium for its raw chain spec, or found one with \
+                     `medchain-node found --founders FILE`"
                 )
             })?)
         }

@@ -65,6 +65,10 @@ impl Cli {
 #[derive(Debug, clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
 pub enum Subcommand {
+    /// Write the chain spec of a chain founded by real hospitals, from a founders file naming
+    /// their admins, session keys, bonds, endowments and bootnodes (docs/founding.md).
+    Found(crate::found::FoundCmd),
+
     /// Key management: generate, inspect and insert keys, and node keys.
     #[command(subcommand)]
     Key(sc_cli::KeySubcommand),

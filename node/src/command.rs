@@ -43,6 +43,7 @@ pub fn run() -> sc_cli::Result<()> {
     let cli = Cli::from_args();
 
     match &cli.subcommand {
+        Some(Subcommand::Found(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
         Some(Subcommand::Key(cmd)) => cmd.run(&cli),
         Some(Subcommand::BuildSpec(cmd)) => {
             let runner = cli.create_runner(cmd)?;
@@ -128,6 +129,7 @@ pub fn run() -> sc_cli::Result<()> {
             let ipfs_access = cli.ipfs_access();
             runner.run_node_until_exit(|mut config| async move {
                 crate::preflight::check_all(&mut config).map_err(sc_cli::Error::Input)?;
+                crate::dev_keys::refuse_on_live_chain(&config).map_err(sc_cli::Error::Input)?;
                 let ipfs_repo = config.base_path.path().join("ipfs");
                 let task_manager = match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

@@ -8,6 +8,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod dev_keys;
+mod found;
 mod ipfs;
 mod preflight;
 mod rpc;

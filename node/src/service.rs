@@ -213,10 +213,6 @@ pub fn new_full<
     }
 
     let role = config.role;
-    let chain = (
-        config.chain_spec.name().to_string(),
-        config.chain_spec.chain_type(),
-    );
     let force_authoring = config.force_authoring;
     let name = config.network.node_name.clone();
     let enable_grandpa = !config.disable_grandpa;
@@ -249,11 +245,6 @@ pub fn new_full<
         telemetry: telemetry.as_mut(),
         tracing_execute_block: None,
     })?;
-
-    // After spawn_tasks: it is what puts `--alice`'s keys into the keystore.
-    if role.is_authority() {
-        crate::dev_keys::warn_on_live_chain(&chain.0, &chain.1, &*keystore_container.keystore());
-    }
 
     if role.is_authority() {
         let proposer_factory = sc_basic_authorship::ProposerFactory::new(
