@@ -6,6 +6,7 @@
 
 pub mod care;
 pub mod consent;
+pub mod council;
 pub mod ipfs;
 pub mod key;
 pub mod keyserver;
@@ -67,6 +68,9 @@ pub enum Command {
     // status: top-level commands, defined in the group's file.
     #[command(flatten)]
     Status(status::StatusCommand),
+    /// The consortium's council: motions of the member hospitals, passed by two thirds.
+    #[command(subcommand)]
+    Council(council::CouncilCommand),
     /// A hospital's validator joins the producer election.
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Consent(command) => context::online(consent::run(&ctx, command)),
         Command::Read(command) => context::online(read::run(&ctx, command)),
         Command::Status(command) => context::online(status::run(&ctx, command)),
+        Command::Council(command) => context::online(council::run(&ctx, command)),
         Command::Operator(command) => context::online(operator::run(&ctx, command)),
         Command::Relay(command) => context::online(relay::run(&ctx, command)),
         Command::Proof(command) => context::online(proof::run(&ctx, command)),

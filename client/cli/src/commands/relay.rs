@@ -307,7 +307,7 @@ async fn reconcile(
         }
         if anchor.to > finalized {
             bail!(
-                "anchor {seq} of organisation {org} covers private blocks {}..={}, past the private chain's finalized block {finalized}: a runaway anchor (a stolen anchorer key, or a relay on another chain). Remove that anchorer, and ask governance to void it: medicalRecords.voidAnchors({org}, {seq})",
+                "anchor {seq} of organisation {org} covers private blocks {}..={}, past the private chain's finalized block {finalized}: a runaway anchor (a stolen anchorer key, or a relay on another chain). Remove that anchorer, and ask the council to void it: medicalRecords.voidAnchors({org}, {seq}) (medchain council propose void-anchors --org {org} --seq {seq})",
                 anchor.from, anchor.to
             );
         }
