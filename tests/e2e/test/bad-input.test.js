@@ -5,33 +5,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { runNode, tempDir, removeDir, startDev, stop, connect, waitFor, NODE_BIN } from '../lib/node.js';
+import { runNode, tempDir, removeDir, startDev, stop, connect, waitFor } from '../lib/node.js';
 
 const errorLine = (out) => out.split('\n').find((l) => /error/i.test(l)) || out;
-
-/** Runs the node until its output matches `until` (then kills it), it exits, or `timeoutMs`. */
-function runUntil(args, until, timeoutMs = 120_000) {
-  return new Promise((resolve) => {
-    const child = spawn(NODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let matched = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const read = (d) => {
-      out += d;
-      if (!matched && until.test(out)) {
-        matched = true;
-        child.kill('SIGKILL');
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      resolve({ matched, out });
-    });
-  });
-}
 
 test('an unknown chain name is refused with the names that work', async () => {
   const dir = tempDir('bad-chain');
@@ -41,32 +17,6 @@ test('an unknown chain name is refused with the names that work', async () => {
     assert.match(errorLine(out), /unknown chain 'no-such-chain'.*--chain dev, --chain local/);
     assert.deepEqual(readdirSync(dir), [], 'nothing was written');
   } finally { removeDir(dir); }
-});
-
-test('a validator holding a development key on the Live chain is warned by name, on a local chain not', async () => {
-  // The framing attack of issue 18 needed one key on two chains; //Alice is on every dev chain.
-  const live = tempDir('devkey-live');
-  const local = tempDir('devkey-local');
-  const common = ['--alice', '--no-prometheus', '--no-telemetry', '--no-mdns',
-    '--unsafe-force-node-key-generation'];
-  // The informant's first line comes after the check (which runs once the keystore is filled).
-  const running = /Idle \(|Syncing|Imported #/;
-  try {
-    const [onLive, onLocal] = await Promise.all([
-      runUntil(['--chain', 'consortium', '--base-path', live, '--rpc-port', '19391', '--port', '19392',
-        ...common], running),
-      runUntil(['--chain', 'local', '--base-path', local, '--rpc-port', '19393', '--port', '19394',
-        ...common], running),
-    ]);
-    assert.ok(onLive.matched && onLocal.matched, `both nodes started:\n${onLive.out}\n${onLocal.out}`);
-    assert.match(onLive.out,
-      /holds the well-known development key \/\/Alice \(aura\) on the Live chain 'medchain consortium'/);
-    assert.match(onLive.out, /development key \/\/Alice \(gran\)/);
-    assert.doesNotMatch(onLocal.out, /well-known development key/);
-  } finally {
-    removeDir(live);
-    removeDir(local);
-  }
 });
 
 test('a garbled chain spec file is refused and named', async () => {

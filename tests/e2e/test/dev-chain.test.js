@@ -52,7 +52,8 @@ test('metadata lists every pallet and every call decodes without custom types', 
   assert.ok(api.runtimeMetadata.version >= 15, `metadata V${api.runtimeMetadata.version} carries runtime APIs`);
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
   for (const name of ['System', 'Timestamp', 'Balances', 'TransactionPayment', 'Sudo', 'Authorship',
-    'Kdpos', 'Session', 'Historical', 'Aura', 'Grandpa', 'Offences', 'IpfsRegistry', 'MedicalRecords']) {
+    'Kdpos', 'Session', 'Historical', 'Aura', 'Grandpa', 'Offences', 'IpfsRegistry', 'MedicalRecords', 'Utility',
+    'Council', 'CouncilMembership', 'Preimage', 'Whitelist']) {
     assert.ok(pallets.includes(name), `pallet ${name} is in the metadata (have ${pallets.join(', ')})`);
   }
   let calls = 0;

@@ -461,14 +461,22 @@ test('a runaway anchor sent with a stolen anchorer key is voided by governance, 
   assert.equal((await stuck.exited).code, 1);
   assert.match(stuck.err, new RegExp(`runaway anchor.*medicalRecords\\.voidAnchors\\(0, ${seq}\\)`));
 
-  // Only governance voids it (the relayer's own key cannot undo it).
+  // Only governance voids it (the relayer's own key cannot undo it): the consortium has no sudo,
+  // so it is a motion of the council, two thirds of its six hospitals' seats, as the relay says.
+  assert.match(stuck.err, new RegExp(`medchain council propose void-anchors --org 0 --seq ${seq}`));
   const self = await submit(capi, capi.tx.medicalRecords.voidAnchors(0, seq), k.ferdie, { finalized: true });
   assert.match(String(self.error), /badorigin/i);
-  const voided = await submit(capi, capi.tx.sudo.sudo(capi.tx.medicalRecords.voidAnchors(0, seq)), k.alice,
-    { finalized: true });
-  const sudid = voided.events.find(({ event }) => event.section === 'sudo' && event.method === 'Sudid');
-  assert.ok(sudid?.event.data[0].isOk, `voidAnchors: ${sudid?.event.data[0]}`);
-  assert.ok(voided.events.some(({ event }) => event.section === 'medicalRecords' && event.method === 'AnchorsVoided'));
+  const motion = await ok(['--as', 'hospital', 'council', 'propose', 'void-anchors', '--org', '0', '--seq', String(seq)]);
+  assert.equal(motion.threshold, 4);
+  for (const seat of ['outsider', 'patient']) await ok(['--as', seat, 'council', 'vote', String(motion.index), '--aye']);
+  const short = await cli(['--as', 'hospital', 'council', 'close', String(motion.index)]);
+  assert.equal(short.code, 1, 'three of six seats do not pass it');
+  await ok(['--as', 'specialist', 'council', 'vote', String(motion.index), '--aye']);
+  const closed = await ok(['--as', 'hospital', 'council', 'close', String(motion.index)]);
+  assert.equal(closed.executed, true);
+  const closedAt = await capi.rpc.chain.getBlockHash(closed.block);
+  const events = await (await capi.at(closedAt)).query.system.events();
+  assert.ok(events.some(({ event }) => event.section === 'medicalRecords' && event.method === 'AnchorsVoided'));
   assert.equal((await at()).anchoredTo.unwrap().toNumber(), from - 1);
   assert.ok((await capi.call.medicalRecordsApi.anchor(0, seq)).isNone, 'the API no longer shows it');
 
@@ -551,4 +559,45 @@ test('a batch anchored with clear entries, before spec 111, still proves its ent
     index: p.index, leaves: p.leaves, siblings: p.siblings }, pseudonym[CONSORTIUM], randomBytes(32, 502),
   randomBytes(25, 503), 10, randomBytes(80, 500), randomBytes(80, 501)), k.alice, { finalized: true });
   assert.equal(byHand.error, 'ImportMismatch');
+});
+
+test('a sealed entry anchored before spec 112, its subject over the clear type, is refused by record import with an error that says so', async () => {
+  const cid = u8aToHex(new Uint8Array([0x01, 0x55, 0x12, 0x20, ...sha256('v1 ciphertext')]));
+  const made = await submit(hapi, hapi.tx.medicalRecords.createRecord(0, pseudonym[HOSPITAL], randomBytes(32, 600),
+    randomBytes(25, 601), sha256('v1'), cid, 12, null, randomBytes(80, 602), randomBytes(80, 603)), k.alice,
+  { finalized: true });
+  assert.equal(made.error, null);
+  const id = (await hapi.query.medicalRecords.nextRecordId()).toNumber() - 1;
+  const org = (await capi.query.medicalRecords.organisations(0)).unwrap();
+  const seq = org.anchors.toNumber();
+  const from = org.anchoredTo.unwrap().toNumber() + 1;
+  const to = (await hapi.rpc.chain.getHeader(await hapi.rpc.chain.getFinalizedHead())).number.toNumber();
+  const rec = (await hapi.query.medicalRecords.records(id)).unwrap();
+  // What a relay before spec 112 committed to: the patient and the record's clear type.
+  const type = hapi.createType('(u8, u64)', [0, 115063]).toU8a();
+  const v1 = sha256(Buffer.concat([Buffer.from('medchain/anchor-subject/v1'), rec.patient.toU8a(), type,
+    rec.keyForPatient.toU8a()]));
+  const sealedType = hapi.registry.lookup.types.find((t) => t.type.path.join('::').endsWith('SealedEntry'));
+  const entry = u8aConcat(Buffer.from(SEALED_TAG), hapi.createType(hapi.registry.lookup.getTypeDef(sealedType.id).lookupName, {
+    record: id, custodian: rec.custodian, subject: v1, plaintextHash: rec.plaintextHash, cid: rec.cid,
+    version: rec.version, previous: rec.previous,
+  }).toU8a());
+  const tree = merkle([u8aConcat(capi.createType('u32', 0).toU8a(), entry)]);
+  const anchored = await submit(capi, capi.tx.medicalRecords.anchorBatch(0, from, to, 1, tree.root), k.ferdie,
+    { finalized: true });
+  assert.equal(anchored.error, null);
+  const proof = {
+    format: 'medchain-proof/v1', record: id, org: 0, anchor: seq, from, to, root: u8aToHex(tree.root),
+    entry: u8aToHex(entry), ...tree.prove(0), siblings: tree.prove(0).siblings.map((x) => u8aToHex(x)),
+    private_genesis: hapi.genesisHash.toHex(), consortium_genesis: capi.genesisHash.toHex(),
+  };
+  // The consortium chain proves the entry, and the CLI says why it still cannot import it.
+  assert.deepEqual(await verifyOnChain(proof), { ok: { org: 0, seq } });
+  const file = join(home, 'v1.json');
+  writeFileSync(file, JSON.stringify(proof));
+  const before = (await capi.query.medicalRecords.nextRecordId()).toNumber();
+  const imported = await cli(['--as', 'hospital', 'record', 'import', '--from', HOSPITAL, '--proof', file]);
+  assert.equal(imported.code, 1);
+  assert.match(imported.stderr, /anchored before spec 112, whose subjects committed to the clear record type \(anchor-subject\/v1\)/);
+  assert.equal((await capi.query.medicalRecords.nextRecordId()).toNumber(), before, 'nothing imported');
 });
