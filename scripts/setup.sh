@@ -10,6 +10,8 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # The portal's browser tests drive Debian's chromium; no tool downloads a browser of its own.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# The monitoring test checks the alert rules with promtool and fires one in Debian's Prometheus.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
