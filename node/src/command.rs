@@ -131,6 +131,7 @@ pub fn run() -> sc_cli::Result<()> {
                 crate::preflight::check_all(&mut config).map_err(sc_cli::Error::Input)?;
                 crate::dev_keys::refuse_on_live_chain(&config).map_err(sc_cli::Error::Input)?;
                 let ipfs_repo = config.base_path.path().join("ipfs");
+                let registry = config.prometheus_registry().cloned();
                 let task_manager = match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
                         sc_network::NetworkWorker<
@@ -145,8 +146,14 @@ pub fn run() -> sc_cli::Result<()> {
                     }
                 }?;
                 if let Some(address) = ipfs_api {
-                    crate::ipfs::start(&task_manager, address, ipfs_repo, ipfs_access)
-                        .map_err(sc_cli::Error::Input)?;
+                    crate::ipfs::start(
+                        &task_manager,
+                        address,
+                        ipfs_repo,
+                        ipfs_access,
+                        registry.as_ref(),
+                    )
+                    .map_err(sc_cli::Error::Input)?;
                 }
                 Ok(task_manager)
             })

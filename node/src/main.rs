@@ -10,6 +10,7 @@ mod command;
 mod dev_keys;
 mod found;
 mod ipfs;
+mod metrics;
 mod preflight;
 mod rpc;
 mod service;

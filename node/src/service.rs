@@ -246,6 +246,16 @@ pub fn new_full<
         tracing_execute_block: None,
     })?;
 
+    if let Some(registry) = prometheus_registry.as_ref() {
+        crate::metrics::kdpos(
+            &task_manager,
+            registry,
+            client.clone(),
+            keystore_container.keystore(),
+        )
+        .map_err(|e| ServiceError::Other(format!("cannot register medchain's metrics: {e}")))?;
+    }
+
     if role.is_authority() {
         let proposer_factory = sc_basic_authorship::ProposerFactory::new(
             task_manager.spawn_handle(),

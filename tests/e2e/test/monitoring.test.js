@@ -10,11 +10,12 @@ import { NODE_BIN, ROOT, runNode, tempDir, removeDir, waitFor, stop } from '../l
 
 const MONITORING = join(ROOT, 'ops', 'monitoring');
 const BASE = 27400;
-const PRODUCER = { p2p: BASE, rpc: BASE + 1 };
-const FOLLOWER = { p2p: BASE + 2, rpc: BASE + 3, metrics: BASE + 4 };
+const PRODUCER = { p2p: BASE, rpc: BASE + 1, metrics: BASE + 6 };
+const FOLLOWER = { p2p: BASE + 2, rpc: BASE + 3, metrics: BASE + 4, ipfs: BASE + 7 };
 const PROMETHEUS = `127.0.0.1:${BASE + 5}`;
 const dir = tempDir('monitoring');
 const children = {};
+let producerPage = ''; // the producer's metrics page, read before it stops
 
 function spawnLogged(name, bin, args) {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -25,9 +26,9 @@ function spawnLogged(name, bin, args) {
   return child;
 }
 
-/** A metric's samples on the follower's endpoint. */
-async function metrics() {
-  const res = await fetch(`http://127.0.0.1:${FOLLOWER.metrics}/metrics`);
+/** A node's metrics page (the follower's unless told). */
+async function metrics(port = FOLLOWER.metrics) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   return res.text();
 }
 
@@ -45,11 +46,11 @@ before(async () => {
   assert.equal(inspected.code, 0, inspected.out);
   const peer = inspected.out.trim().split('\n').pop().trim();
   spawnLogged('producer', NODE_BIN, ['--dev', '--base-path', join(dir, 'producer'), '--node-key-file', keyFile,
-    '--port', String(PRODUCER.p2p), '--rpc-port', String(PRODUCER.rpc), '--no-prometheus', '--no-telemetry',
-    '--no-ipfs-api', '--no-mdns']);
+    '--port', String(PRODUCER.p2p), '--rpc-port', String(PRODUCER.rpc), '--prometheus-port', String(PRODUCER.metrics),
+    '--no-telemetry', '--no-ipfs-api', '--no-mdns']);
   spawnLogged('follower', NODE_BIN, ['--chain', 'dev', '--base-path', join(dir, 'follower'), '--port',
     String(FOLLOWER.p2p), '--rpc-port', String(FOLLOWER.rpc), '--prometheus-port', String(FOLLOWER.metrics),
-    '--no-telemetry', '--no-mdns', '--bootnodes', `/ip4/127.0.0.1/tcp/${PRODUCER.p2p}/p2p/${peer}`]);
+    '--ipfs-api', `127.0.0.1:${FOLLOWER.ipfs}`, '--no-telemetry', '--no-mdns', '--bootnodes', `/ip4/127.0.0.1/tcp/${PRODUCER.p2p}/p2p/${peer}`]);
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, [
     'global: { scrape_interval: 2s, evaluation_interval: 2s }',
@@ -73,6 +74,33 @@ test('the alert rules and the Prometheus config pass promtool, and the rules\' o
     const r = spawnSync('promtool', args, { cwd: MONITORING, encoding: 'utf8' });
     assert.equal(r.status, 0, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
   }
+});
+
+test('a node exports its own candidate\'s K-DPoS class and verdict, and its IPFS store\'s size and pins', async () => {
+  // The dev chain's producer is Alice's candidate for hospital 0, elected and classified from genesis.
+  const alice = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+  const candidate = await waitFor('the producer\'s candidate metric', async () =>
+    /^medchain_kdpos_candidate\{([^}]*)\} 1$/m.exec(await metrics(PRODUCER.metrics)), 120_000, 1_000);
+  assert.match(candidate[1], new RegExp(`account="${alice}"`));
+  assert.match(candidate[1], /verdict="Producer"/);
+  assert.match(candidate[1], /class="(Excellent|Qualified|Poor)"/);
+  producerPage = await metrics(PRODUCER.metrics);
+  // Substrate's registry adds the chain as a label to every metric.
+  assert.match(producerPage, /^medchain_kdpos_score\{[^}]*\} \d+$/m);
+  assert.match(producerPage, /^medchain_kdpos_evictions_total\{[^}]*\} 0$/m);
+  // The follower holds no session keys: it names no candidate.
+  assert.doesNotMatch(await metrics(), /^medchain_kdpos_candidate\{/m);
+  // A pinned block in the follower's store shows in its size and pins (updated every 30 s).
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.alloc(50_000, 7)]));
+  const added = await fetch(`http://127.0.0.1:${FOLLOWER.ipfs}/api/v0/add?pin=true`, { method: 'POST', body: form });
+  assert.equal(added.status, 200);
+  await waitFor('the store\'s metrics', async () => {
+    const text = await metrics();
+    const bytes = Number(/^medchain_ipfs_store_bytes\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    const pins = Number(/^medchain_ipfs_pins\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    return bytes >= 50_000 && pins >= 1;
+  }, 90_000, 2_000);
 });
 
 test('MedchainFinalityStalled fires in Prometheus when the network\'s producer stops', async () => {
@@ -99,15 +127,16 @@ test('MedchainFinalityStalled fires in Prometheus when the network\'s producer s
 });
 
 test('every metric the dashboard and the alerts ask for is one a node exports', async () => {
-  const exported = new Set((await metrics()).split('\n').filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.replace(/[{ ].*/, '')));
+  // Every metric the follower or the producer (which has a candidate) declares.
+  const exported = new Set(`${await metrics()}\n${producerPage}`.split('\n').filter((l) => l.startsWith('# TYPE '))
+    .map((l) => l.split(' ')[2]));
   exported.add('up'); // Prometheus's own, per target.
   const dashboard = JSON.parse(readFileSync(join(MONITORING, 'grafana', 'dashboards', 'medchain.json'), 'utf8'));
   const exprs = dashboard.panels.flatMap((p) => (p.targets || []).map((t) => t.expr));
   exprs.push(...readFileSync(join(MONITORING, 'alerts.yml'), 'utf8').split('\n')
     .filter((l) => /^\s+expr:/.test(l)).map((l) => l.replace(/^\s+expr:\s*/, '')));
   assert.ok(exprs.length >= 10, `${exprs.length} queries`);
-  const functions = new Set(['changes', 'delta', 'ignoring', 'status', 'job', 'by', 'on']);
+  const functions = new Set(['changes', 'delta', 'increase', 'ignoring', 'status', 'job', 'by', 'on']);
   for (const expr of exprs) {
     const names = (expr.replace(/\{[^}]*\}/g, '').replace(/\[[^\]]*\]/g, '').match(/[a-z_][a-z0-9_]*/g) || [])
       .filter((n) => !functions.has(n));
